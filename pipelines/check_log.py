@@ -1,0 +1,60 @@
+"""Every check evaluation (pandera, SQL, Great Expectations) is recorded in `marts.validation_results`.
+
+The table is kept by the checks themselves, not rebuilt by a SQL model, so it holds history:
+the last `KEEP_RUNS` runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+KEEP_RUNS = 90
+
+DDL = """
+create table if not exists marts.validation_results (
+    run_id varchar,
+    checked_at timestamptz,
+    asset varchar,
+    check_name varchar,
+    tool varchar,            -- pandera / sql / great_expectations
+    severity varchar,        -- error / warn
+    passed boolean,
+    failing_count bigint,
+    detail varchar
+)
+"""
+
+
+def record_check(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    asset: str,
+    check_name: str,
+    tool: str,
+    severity: str,
+    passed: bool,
+    failing_count: int,
+    detail: str = "",
+) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute(DDL)
+    con.execute(
+        "delete from marts.validation_results where run_id = ? and asset = ? and check_name = ?",
+        [run_id, asset, check_name],
+    )
+    con.execute(
+        "insert into marts.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, dt.datetime.now(dt.UTC), asset, check_name, tool, severity, passed,
+         failing_count, detail],
+    )
+    con.execute(
+        """
+        delete from marts.validation_results where run_id not in (
+            select run_id from marts.validation_results
+            group by run_id order by max(checked_at) desc limit ?)
+        """,
+        [KEEP_RUNS],
+    )

@@ -1,0 +1,125 @@
+"""The `casewatch` command: generate sample batches, run the nightly graph, open the UI."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import sys
+from pathlib import Path
+
+from pipelines import paths
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.generator import generate
+
+    summary = generate(
+        out=Path(args.out),
+        seed=args.seed,
+        scale=args.scale,
+        start=args.start,
+        end=args.end,
+        defect_rate=args.defect_rate,
+        batches=args.batches,
+    )
+    print(summary)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.resources import CasewatchSettings, today_local
+    from pipelines.runner import run_nightly
+
+    landing = Path(args.landing)
+    if not landing.is_dir():
+        print(f"casewatch: landing folder not found: {landing}", file=sys.stderr)
+        return 2
+    as_of = args.as_of or today_local()
+    settings = CasewatchSettings(
+        landing_dir=str(landing.resolve()),
+        warehouse_path=str(Path(args.warehouse).resolve()),
+        out_dir=str(Path(args.out).resolve()),
+        published_path=str(Path(args.published).resolve()),
+        as_of=as_of.isoformat(),
+    )
+    print(f"casewatch: running the nightly graph on {landing} as of {as_of:%d/%m/%Y} ...",
+          flush=True)
+    outcome = run_nightly(settings)
+    out = Path(settings.out_dir)
+    print(f"  run id:      {outcome.run_id}")
+    print(f"  warehouse:   {settings.warehouse_path}")
+    print(f"  published:   {settings.published_path}")
+    print(f"  reports:     {out / 'steward-report.html'}")
+    print(f"  dashboards:  {out / 'index.html'}")
+    if outcome.success:
+        print("casewatch: run succeeded; every blocking check passed.")
+        return 0
+    print("casewatch: RUN FAILED.", file=sys.stderr)
+    for check in outcome.failed_checks:
+        print(f"  blocking check failed: {check}", file=sys.stderr)
+    for step in outcome.failed_steps:
+        print(f"  step failed: {step}", file=sys.stderr)
+    print(f"  the last good snapshot stays at {settings.published_path}; "
+          f"see {out / 'steward-report.html'} for details.", file=sys.stderr)
+    return 1
+
+
+def _cmd_ui(args: argparse.Namespace) -> int:
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.ROOT / ".dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    for sig in (signal.SIGINT, signal.SIGTERM):  # background shells may start us with these ignored
+        signal.signal(sig, signal.SIG_DFL)
+    argv = ["dagster", "dev", "-w", str(paths.ROOT / "workspace.yaml"),
+            "-h", args.host, "-p", str(args.port)]
+    os.execvp(argv[0], argv)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casewatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic landing batches (contract version 1)")
+    gen.add_argument("--out", required=True, help="landing folder to write")
+    gen.add_argument("--seed", type=int, default=20200101)
+    gen.add_argument("--scale", choices=["district", "province", "national"], default="province")
+    gen.add_argument("--start", type=_date, default=dt.date(2020, 1, 1))
+    gen.add_argument("--end", type=_date, default=None, help="last day (default: today)")
+    gen.add_argument("--defect-rate", type=float, default=0.0)
+    gen.add_argument("--batches", choices=["daily", "single"], default="single")
+    gen.set_defaults(func=_cmd_generate)
+
+    run = sub.add_parser("run", help="run the whole asset graph in-process")
+    run.add_argument("--landing", default=str(paths.DEFAULT_LANDING))
+    run.add_argument("--warehouse", default=str(paths.DEFAULT_WAREHOUSE))
+    run.add_argument("--out", default=str(paths.DEFAULT_OUT))
+    run.add_argument("--published", default=str(paths.DEFAULT_PUBLISHED))
+    run.add_argument("--as-of", type=_date, default=None,
+                     help="status date YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)")
+    run.set_defaults(func=_cmd_run)
+
+    ui = sub.add_parser("ui", help="the Dagster UI (dagster dev) on this project")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=_cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""Dagster assets and checks of this area, collected by `pipelines.definitions`."""
+
+ASSETS: list = []
+CHECKS: list = []
