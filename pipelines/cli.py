@@ -22,6 +22,15 @@ def _date(value: str) -> dt.date:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.generator import generate
 
+    if args.sample:
+        from pipelines.generator import SAMPLE
+
+        summary = generate(out=Path(args.out or paths.DEFAULT_LANDING), **SAMPLE)
+        print(summary)
+        return 0
+    if not args.out:
+        print("casewatch generate: --out is required (or --sample)", file=sys.stderr)
+        return 2
     summary = generate(
         out=Path(args.out),
         seed=args.seed,
@@ -91,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic landing batches (contract version 1)")
-    gen.add_argument("--out", required=True, help="landing folder to write")
+    gen.add_argument("--out", help="landing folder to write")
+    gen.add_argument("--sample", action="store_true",
+                     help="write the bundled sample (fixed seed and size) to --out or data/landing")
     gen.add_argument("--seed", type=int, default=20200101)
     gen.add_argument("--scale", choices=["district", "province", "national"], default="province")
     gen.add_argument("--start", type=_date, default=dt.date(2020, 1, 1))

@@ -196,7 +196,7 @@ def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, values: Mapping
     for col, text in model.column_docs.items():
         if col in cols:
             con.execute(f"comment on column {model.table}.{col} is '{text.replace(chr(39), chr(39) * 2)}'")
-    (count,) = con.execute(f"select count(*) from {model.table}").fetchone()
+    (count,) = con.execute(f"select count(*) from {model.table}").fetchall()[0]
     return int(count)
 
 
@@ -229,7 +229,7 @@ def grain_violations(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
     cols = ", ".join(model.grain)
     (n,) = con.execute(
         f"select count(*) from (select {cols} from {model.table} group by all having count(*) > 1)"
-    ).fetchone()
+    ).fetchall()[0]
     return int(n)
 
 
@@ -238,6 +238,6 @@ def check_failures(
 ) -> tuple[int, list[tuple]]:
     body = check.sql.rstrip().rstrip(";")
     params = bind(check.params, values)
-    (n,) = con.execute(f"select count(*) from (\n{body}\n)", params).fetchone()
+    (n,) = con.execute(f"select count(*) from (\n{body}\n)", params).fetchall()[0]
     rows = con.execute(f"select * from (\n{body}\n) limit {sample}", params).fetchall() if n else []
     return int(n), rows

@@ -28,7 +28,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> dict[
             "select * from read_csv(?, header = true, sample_size = -1, auto_detect = true)",
             [str(path)],
         )
-        counts[path.stem] = con.execute(f"select count(*) from reference.{path.stem}").fetchone()[0]
+        counts[path.stem] = con.execute(f"select count(*) from reference.{path.stem}").fetchall()[0][0]
     calendar = build_calendar(reference_dir)  # noqa: F841 (scanned by DuckDB below)
     con.execute("create or replace table reference.calendar as select * from calendar order by date")
     counts["calendar"] = calendar.height
@@ -61,6 +61,6 @@ def merge_landing_reference(con: duckdb.DuckDBPyConnection, landing_dir: Path) -
             [str(staff)],
         )
     return {
-        "units": con.execute("select count(*) from reference.units").fetchone()[0],
-        "staff": con.execute("select count(*) from reference.staff").fetchone()[0],
+        "units": con.execute("select count(*) from reference.units").fetchall()[0][0],
+        "staff": con.execute("select count(*) from reference.staff").fetchall()[0][0],
     }

@@ -1,0 +1,33 @@
+# Thin entry points. Everything runs through uv from the committed lock file.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+export UV_COMPILE_BYTECODE := 1
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export GX_ANALYTICS_ENABLED := false
+SAMPLE := data/landing
+
+.PHONY: setup run test ui bench sample lint
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --locked --quiet
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+
+sample: setup
+	@test -n "$$(ls -A $(SAMPLE) 2>/dev/null | grep -v '^_')" || $(UV) run casewatch generate --out $(SAMPLE) --sample
+
+run: sample
+	$(UV) run casewatch run
+
+test: setup
+	$(UV) run pytest
+
+ui: setup
+	$(UV) run casewatch ui
+
+bench: setup
+	$(UV) run python -m pipelines.bench
+
+lint: setup
+	$(UV) run ruff check pipelines tests

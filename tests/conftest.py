@@ -1,0 +1,53 @@
+"""Shared fixtures: an in-memory warehouse with the reference data and empty raw tables, and
+the headless browser for page tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterable
+
+import duckdb
+import pytest
+
+from pipelines import paths
+from pipelines.contract import create_raw_tables
+from pipelines.reference.load import load_reference
+from pipelines.sql_runner import default_params, run_models
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory warehouse: reference tables loaded, raw tables created and empty."""
+    c = duckdb.connect()
+    c.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+    for schema in ("raw", "reference", "staging", "intermediate", "marts"):
+        c.execute(f"create schema if not exists {schema}")
+    load_reference(c, paths.REFERENCE_DIR)
+    create_raw_tables(c)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def build(con) -> Callable[..., dict[str, int]]:
+    """Build SQL models on `con`: build(as_of, only=['marts.deadlines'])."""
+
+    def _build(as_of: dt.date | str, only: Iterable[str] | None = None) -> dict[str, int]:
+        if isinstance(as_of, str):
+            as_of = dt.date.fromisoformat(as_of)
+        return run_models(con, default_params(as_of), only=only)
+
+    return _build
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium. Under CI=true a missing browser fails the test instead of skipping."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is not installed (CI=true): .ci/run must install Debian's chromium")
+        pytest.skip("chromium is not installed")
+    return path
