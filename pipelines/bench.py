@@ -1,0 +1,183 @@
+"""`make bench`: speed and peak memory of the pipeline's phases on national-scale data.
+
+Generates (once) national-scale landing data for 2020-2025 under data/bench/, then measures, each
+phase in a fresh process so its peak RSS is its own:
+
+- ingest: reading, validating and loading every batch into the raw layer;
+- scan: the same DuckDB merely scanning the event tables (the baseline for the ratio);
+- clocks: every clock, the findings and the watchlist (`marts.deadlines` and friends);
+- indicators: every indicator value for all period kinds, on top of the clocks.
+
+Each measured phase runs `--repeat` times; the report gives medians and the clocks/scan ratio of
+the same run. Figures go to data/bench/results.json and data/bench/results.md. Nothing here is
+asserted: the machines are noisy, so the numbers are read, not tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipelines import paths
+
+BENCH_DIR = paths.ROOT / "data" / "bench"
+AS_OF = dt.date(2025, 12, 31)
+CLOCK_MARTS = ["marts.deadlines", "marts.deadline_watchlist", "marts.deadline_findings",
+               "marts.protest_windows"]
+EVENT_TABLES = ["case_events", "detention_orders", "detention_movements", "execution_events",
+                "judgements", "crime_reports", "cases", "persons"]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _phase(name: str, warehouse: Path, landing: Path) -> dict:
+    import duckdb
+
+    from pipelines import sql_runner
+    from pipelines.contract import create_raw_tables
+    from pipelines.reference.load import load_reference, merge_landing_reference
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+    values = sql_runner.default_params(AS_OF, "bench")
+    models = sql_runner.discover_models()
+    start = time.perf_counter()
+    detail: dict = {}
+    if name == "ingest":
+        from pipelines.ingest import ingest_landing
+
+        for schema in ("raw", "reference", "staging", "intermediate", "marts"):
+            con.execute(f"create schema if not exists {schema}")
+        load_reference(con, paths.REFERENCE_DIR)
+        merge_landing_reference(con, landing)
+        create_raw_tables(con)
+        ingest_landing(con, landing, log=lambda *_: None)
+        detail["raw_rows"] = {
+            t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0] for t in EVENT_TABLES
+        }
+    elif name == "scan":
+        for t in EVENT_TABLES:
+            con.execute(f"select count(*), max(columns(*)) from raw.{t}").fetchall()
+    elif name == "clocks":
+        built = sql_runner.run_models(con, values, only=CLOCK_MARTS)
+        detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
+        detail["models"] = len(built)
+    elif name == "indicators":
+        upstream = _upstream(models, CLOCK_MARTS)
+        wanted = _upstream(models, ["marts.indicator_values", "marts.campaign_scorecard"])
+        order = [m for m in sql_runner.topological_order(models)
+                 if m.key in wanted and m.key not in upstream]
+        for m in order:
+            sql_runner.build_model(con, m, values)
+        detail["indicator_values"] = con.execute(
+            "select count(*) from marts.indicator_values").fetchall()[0][0]
+        detail["models"] = len(order)
+    else:
+        raise SystemExit(f"unknown phase {name}")
+    seconds = time.perf_counter() - start
+    con.close()
+    return {"phase": name, "seconds": round(seconds, 3), "peak_rss_mb": round(_peak_mb(), 1),
+            **detail}
+
+
+def _upstream(models, tables: list[str]) -> set[tuple[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    stack = [tuple(t.split(".", 1)) for t in tables]
+    while stack:
+        key = stack.pop()
+        if key in seen or key not in models:
+            continue
+        seen.add(key)
+        stack.extend(models[key].deps)
+    return seen
+
+
+def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.bench", "--phase", name, "--warehouse", str(warehouse),
+         "--landing", str(landing)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__)
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--warehouse", type=Path, default=BENCH_DIR / "bench.duckdb")
+    parser.add_argument("--landing", type=Path, default=BENCH_DIR / "landing")
+    parser.add_argument("--scale", default="national", choices=["district", "province", "national"])
+    parser.add_argument("--start", default="2020-01-01")
+    parser.add_argument("--end", default="2025-12-31")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    if args.phase:
+        print(json.dumps(_phase(args.phase, args.warehouse, args.landing)))
+        return 0
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    marker = args.landing / f".generated-{args.scale}-{args.start}-{args.end}"
+    if not marker.exists():
+        from pipelines.generator import generate
+
+        shutil.rmtree(args.landing, ignore_errors=True)
+        print(f"bench: generating {args.scale} data {args.start}..{args.end} ...", flush=True)
+        t0 = time.perf_counter()
+        print(generate(out=args.landing, seed=7, scale=args.scale,
+                       start=dt.date.fromisoformat(args.start),
+                       end=dt.date.fromisoformat(args.end), defect_rate=0.0, batches="single"))
+        print(f"bench: generated in {time.perf_counter() - t0:.1f} s", flush=True)
+        marker.touch()
+
+    args.warehouse.unlink(missing_ok=True)
+    results: dict[str, list[dict]] = {}
+    print("bench: ingest ...", flush=True)
+    results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing)]
+    for name in ("scan", "clocks", "indicators"):
+        results[name] = []
+        for i in range(args.repeat):
+            print(f"bench: {name} {i + 1}/{args.repeat} ...", flush=True)
+            results[name].append(_run_phase(name, args.warehouse, args.landing))
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    summary = {
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scale": args.scale, "period": f"{args.start}..{args.end}", "repeat": args.repeat,
+        "raw_rows": results["ingest"][0].get("raw_rows"),
+        "clocks": results["clocks"][0].get("clocks"),
+        "indicator_values": results["indicators"][0].get("indicator_values"),
+        "median_seconds": {n: med(n, "seconds") for n in results},
+        "median_peak_rss_mb": {n: med(n, "peak_rss_mb") for n in results},
+        "clocks_to_scan_ratio": round(med("clocks", "seconds") / max(med("scan", "seconds"), 1e-9), 1),
+        "runs": results,
+    }
+    (BENCH_DIR / "results.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    lines = [
+        f"# casewatch benchmark ({summary['measured_at']})", "",
+        f"Data: {args.scale} scale, {summary['period']}; raw rows: {summary['raw_rows']}; "
+        f"clocks: {summary['clocks']}; indicator values: {summary['indicator_values']}.", "",
+        "| phase | median seconds | median peak RSS (MB) |", "|---|---|---|",
+        *[f"| {n} | {summary['median_seconds'][n]} | {summary['median_peak_rss_mb'][n]} |"
+          for n in results],
+        "", f"Clocks / scan time ratio (same run): {summary['clocks_to_scan_ratio']}",
+    ]
+    (BENCH_DIR / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
