@@ -1,6 +1,5 @@
 """Dagster assets and checks derived from the `sql/` folder (see `pipelines.sql_runner`)."""
 
-from __future__ import annotations
 
 import dagster as dg
 
