@@ -1,0 +1,273 @@
+-- Custody (tạm giữ) and detention (tạm giam) clocks: one row per run of consecutive orders of the
+-- same measure or detention stage in a chain (outputs §1.5, §1.7). The deadline is the
+-- stated_end_date of the run's last order, never rolled (BLTTHS Art. 134). A clock followed by
+-- the next link of its chain closes on time at the earlier of that link's start and its own end
+-- date; the last clock of a chain closes at the earliest of the person's release, escape or death
+-- (local date), the sent_to_prison execution event in the case, and the day before the next,
+-- unchained order for the person and case (same-day ties in that order). Transfers close nothing.
+-- grain: clock_id
+-- column clock_id: `<clock>:<person_id>:<order_id of the clock's first order>`
+-- column clock: custody (tạm giữ) or detention (tạm giam)
+-- column subject_type: always person
+-- column subject_id: the held person (person_id)
+-- column case_id: the case the orders count for (empty for custody that never had a case)
+-- column judgement_id: always empty for custody and detention clocks
+-- column unit_code: supervising unit of the clock's last order, mapped to its successor after its valid_to (attributed at closed_on, or as_of while open)
+-- column prosecutor_id: the case's assigned prosecutor
+-- column crime_category: the case's category in force on the clock's last running day (closed_on, or as_of while open)
+-- column started_on: local date of the first order's start_at
+-- column due_on_nominal: stated_end_date of the clock's last order
+-- column due_on: equal to due_on_nominal: custody and detention end dates are never rolled
+-- column is_provisional: due_on falls in a year whose Government day-off swaps are not reviewed
+-- column closed_on: date the clock stopped running (next link, release/escape/death, sent_to_prison, or the day before an unchained later order); empty while open
+-- column closed_by: order_id, movement_id or execution event_id that closed the clock
+-- column status: on_time / late / open / overdue
+-- column days_late: closed_on − due_on when late, as_of − due_on when overdue, else 0
+-- column days_remaining: due_on − as_of while open, else empty
+-- column rule_id: the deadline_rules row applied (custody:order, detention:<stage>[:<category>])
+-- column legal_basis: legal basis of that rule
+-- column explanation: how the deadline was read, in Vietnamese
+-- column explanation_en: how the deadline was read, in English
+
+with orders as (
+    select * from intermediate.int_detention_orders_chained
+),
+
+clock_orders as (
+    select
+        clock_id,
+        any_value(clock) as clock,
+        any_value(person_id) as person_id,
+        any_value(chain_case_id) as case_id,
+        any_value(chain_id) as chain_id,
+        any_value(clock_no) as clock_no,
+        min(start_at) as started_at,
+        min(start_date) as started_on,
+        max(case when order_no_in_clock = 1 then order_id end) as first_order_id,
+        max(case when order_no_in_clock = 1 then stage end) as stage,
+        max(case when is_last_in_clock then order_id end) as last_order_id,
+        max(case when is_last_in_clock then extension_no end) as last_extension_no,
+        max(case when is_last_in_clock then stated_end_date end) as due_on,
+        max(case when is_last_in_clock then unit_code end) as order_unit_code
+    from orders
+    group by clock_id
+),
+
+-- the next clock of the same person and case: the next link when it is in the same chain
+sequenced as (
+    select
+        *,
+        lead(chain_id) over next_clock as next_chain_id,
+        lead(started_on) over next_clock as next_started_on,
+        lead(first_order_id) over next_clock as next_first_order_id
+    from clock_orders
+    window next_clock as (partition by person_id, case_id order by clock_no)
+),
+
+closing_movements as (
+    select person_id, movement_at, min(movement_id) as movement_id
+    from staging.stg_landing__detention_movements
+    where movement_type in ('release', 'escape', 'death')
+        and cast(movement_at as date) <= $as_of
+    group by person_id, movement_at
+),
+
+sent_to_prison as (
+    select j.person_id, j.case_id, e.event_date, min(e.event_id) as event_id
+    from staging.stg_landing__execution_events as e
+    inner join staging.stg_landing__judgements as j
+        on j.judgement_id = e.judgement_id and not j.is_reference_pending
+    where e.event_type = 'sent_to_prison'
+        and not e.is_reference_pending
+        and e.event_date <= $as_of
+    group by j.person_id, j.case_id, e.event_date
+),
+
+with_movement as (
+    select
+        s.*,
+        cast(m.movement_at as date) as movement_on,
+        m.movement_id
+    from sequenced as s
+    asof left join closing_movements as m
+        on s.person_id = m.person_id and m.movement_at >= s.started_at
+),
+
+with_prison as (
+    select
+        s.*,
+        p.event_date as prison_on,
+        p.event_id as prison_event_id
+    from with_movement as s
+    asof left join sent_to_prison as p
+        on s.person_id = p.person_id and s.case_id = p.case_id and p.event_date >= s.started_on
+),
+
+closed as (
+    select
+        *,
+        next_chain_id is not null and next_chain_id = chain_id as has_next_link,
+        case
+            when next_chain_id is not null and next_chain_id = chain_id
+                then least(next_started_on, due_on)
+            else least(
+                movement_on,
+                prison_on,
+                case when next_chain_id is not null then next_started_on - 1 end
+            )
+        end as closed_on
+    from with_prison
+),
+
+closers as (
+    select
+        *,
+        case
+            when has_next_link then next_first_order_id
+            when closed_on = movement_on then movement_id
+            when closed_on = prison_on then prison_event_id
+            when closed_on is not null then next_first_order_id
+        end as closed_by,
+        coalesce(closed_on, $as_of) as last_running_day
+    from closed
+),
+
+category_changes as (
+    select
+        subject_id as case_id,
+        event_date,
+        arg_max(crime_category, event_id) as crime_category
+    from staging.stg_landing__case_events
+    where event_type = 'charge_changed'
+        and subject_type = 'case'
+        and crime_category is not null
+        and not is_reference_pending
+        and event_date <= $as_of
+    group by subject_id, event_date
+),
+
+with_category as (
+    select
+        c.*,
+        coalesce(ch.crime_category, k.crime_category) as crime_category,
+        k.prosecutor_id
+    from closers as c
+    left join staging.stg_landing__cases as k
+        on k.case_id = c.case_id
+    asof left join category_changes as ch
+        on c.case_id = ch.case_id and ch.event_date <= c.last_running_day
+),
+
+rules as (
+    select
+        rule_id,
+        clock,
+        split_part(rule_id, ':', 2) as stage,
+        crime_category,
+        legal_basis,
+        valid_from,
+        try_cast(valid_to as date) as valid_to
+    from reference.deadline_rules
+    where clock in ('custody', 'detention')
+),
+
+with_rule as (
+    select
+        c.*,
+        r.rule_id,
+        r.legal_basis
+    from with_category as c
+    left join rules as r
+        on r.clock = c.clock
+        and (c.clock = 'custody' or r.stage = c.stage)
+        and (r.crime_category = '*' or r.crime_category = c.crime_category)
+    qualify row_number() over (
+        partition by c.clock_id
+        order by
+            (r.crime_category = c.crime_category) desc nulls last,
+            (c.started_on >= r.valid_from and (r.valid_to is null or c.started_on <= r.valid_to)) desc nulls last,
+            r.valid_from nulls last,
+            r.rule_id
+    ) = 1
+),
+
+with_unit as (
+    select
+        c.*,
+        case
+            when u1.successor_code is not null and c.last_running_day > u1.valid_to then
+                case
+                    when u2.successor_code is not null and c.last_running_day > u2.valid_to
+                        then u2.successor_code
+                    else u1.successor_code
+                end
+            else c.order_unit_code
+        end as unit_code
+    from with_rule as c
+    left join reference.units as u1 on u1.unit_code = c.order_unit_code
+    left join reference.units as u2 on u2.unit_code = u1.successor_code
+),
+
+stage_labels as (
+    select code, lower(label_vi) as label_vi, lower(label_en) as label_en
+    from reference.codes
+    where list = 'detention_stage'
+),
+
+final as (
+    select
+        c.clock_id,
+        c.clock,
+        'person' as subject_type,
+        c.person_id as subject_id,
+        c.case_id,
+        c.person_id,
+        cast(null as varchar) as judgement_id,
+        c.unit_code,
+        c.prosecutor_id,
+        c.crime_category,
+        c.started_on,
+        c.due_on as due_on_nominal,
+        c.due_on,
+        coalesce(not d.swaps_reviewed, true) as is_provisional,
+        c.closed_on,
+        c.closed_by,
+        case
+            when c.closed_on is not null and c.closed_on <= c.due_on then 'on_time'
+            when c.closed_on is not null then 'late'
+            when $as_of <= c.due_on then 'open'
+            else 'overdue'
+        end as status,
+        cast(case
+            when c.closed_on is not null and c.closed_on > c.due_on then c.closed_on - c.due_on
+            when c.closed_on is null and $as_of > c.due_on then $as_of - c.due_on
+            else 0
+        end as bigint) as days_late,
+        cast(case when c.closed_on is null and $as_of <= c.due_on then c.due_on - $as_of end as bigint)
+            as days_remaining,
+        c.rule_id,
+        c.legal_basis,
+        case c.clock
+            when 'custody' then 'tạm giữ từ ' || strftime(c.started_on, '%d/%m/%Y')
+                || ': lệnh tạm giữ đến hết ngày '
+            else 'tạm giam giai đoạn ' || coalesce(sl.label_vi, c.stage) || ' từ '
+                || strftime(c.started_on, '%d/%m/%Y') || ': lệnh tạm giam đến hết ngày '
+        end
+        || strftime(c.due_on, '%d/%m/%Y') || ' (lệnh ' || c.last_order_id
+        || case when c.last_extension_no > 0 then ', gia hạn lần ' || c.last_extension_no else '' end
+        || ')' as explanation,
+        case c.clock
+            when 'custody' then 'custody from ' || strftime(c.started_on, '%d/%m/%Y')
+                || ': custody order '
+            else 'detention (' || coalesce(sl.label_en, c.stage) || ') from '
+                || strftime(c.started_on, '%d/%m/%Y') || ': detention order '
+        end
+        || c.last_order_id
+        || case when c.last_extension_no > 0 then ' (extension ' || c.last_extension_no || ')' else '' end
+        || ' ends ' || strftime(c.due_on, '%d/%m/%Y') as explanation_en
+    from with_unit as c
+    left join intermediate.int_calendar_days as d on d.date = c.due_on
+    left join stage_labels as sl on sl.code = c.stage
+)
+
+select * from final

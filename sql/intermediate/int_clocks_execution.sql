@@ -1,0 +1,366 @@
+-- Execution clocks (thi hành án hình sự), for the final judgement of a person in a case with
+-- verdict convicted (outputs §1.1, §1.7 "Starts"): issue_execution_decision (7 days from the
+-- day the judgement takes effect, Art. 364), dispatch_execution_decision (3 working days from
+-- the execution decision, closed by the procuracy's receipt as a proxy, THAHS Art. 22(2)),
+-- report_to_serve (7 days from service, at-liberty prison sentences, THAHS Art. 23(4)) and
+-- summon_suspended_sentence (3 working days from the execution agency's receipt, else the
+-- procuracy's as a proxy, suspended sentences, THAHS Art. 85(1)). Day limits exclude the start
+-- day and roll to the next working day; working-day limits end on the N-th working day after
+-- the start by the calendar. A clock is closed by the earliest closer event of its judgement on
+-- or after its start. Events after $as_of are ignored; no clock starts after $as_of.
+-- grain: clock_id
+-- column clock_id: `<clock>:<judgement_id>:<event_id that started it, or 0 for the judgement's own dates>`
+-- column subject_type: always judgement
+-- column subject_id: the final judgement (judgement_id)
+-- column unit_code: the judgement's supervising unit, mapped to its successor after its valid_to (attributed at closed_on, or as_of while open)
+-- column prosecutor_id: the case's assigned prosecutor
+-- column crime_category: the case's category in force on the clock's last running day
+-- column started_on: the start date (effective date, execution event date)
+-- column due_on_nominal: start + N days, or the N-th working day after the start
+-- column due_on: due_on_nominal moved to the next working day when it is a day off (day limits)
+-- column is_provisional: due_on falls in a year whose Government day-off swaps are not reviewed
+-- column closed_on: date of the closing execution event; empty while open
+-- column closed_by: event_id of the closing execution event
+-- column status: on_time / late / open / overdue
+-- column days_late: closed_on − due_on when late, as_of − due_on when overdue, else 0
+-- column days_remaining: due_on − as_of while open, else empty
+-- column rule_id: the deadline_rules row applied; `:proxy` appended when a proxy event stands in for the one the law names
+-- column legal_basis: legal basis of that rule
+-- column explanation: how the deadline was computed, in Vietnamese
+-- column explanation_en: how the deadline was computed, in English
+
+with finals as (
+    select * from intermediate.int_judgements_final
+    where verdict = 'convicted'
+),
+
+events as (
+    select event_id, judgement_id, event_type, event_date
+    from staging.stg_landing__execution_events
+    where not is_reference_pending
+        and event_date <= $as_of
+),
+
+thads_receipts as (
+    select distinct judgement_id
+    from events
+    where event_type = 'decision_received_by_thads'
+),
+
+starts as (
+    select
+        'issue_execution_decision' as clock,
+        f.judgement_id,
+        '0' as start_ref,
+        f.execution_start_on as started_on,
+        false as is_proxy,
+        f.execution_start_basis as start_basis
+    from finals as f
+    where f.execution_start_on is not null
+        and f.execution_start_on <= $as_of
+
+    union all
+
+    select
+        'dispatch_execution_decision',
+        e.judgement_id,
+        e.event_id,
+        e.event_date,
+        true,
+        e.event_type
+    from events as e
+    inner join finals as f on f.judgement_id = e.judgement_id
+    where e.event_type = 'execution_decision'
+
+    union all
+
+    select
+        'report_to_serve',
+        e.judgement_id,
+        e.event_id,
+        e.event_date,
+        false,
+        e.event_type
+    from events as e
+    inner join finals as f on f.judgement_id = e.judgement_id
+    where e.event_type = 'decision_served'
+        and f.sentence_type = 'prison'
+        and f.at_liberty
+
+    union all
+
+    select
+        'summon_suspended_sentence',
+        e.judgement_id,
+        e.event_id,
+        e.event_date,
+        e.event_type = 'decision_received_by_vks',
+        e.event_type
+    from events as e
+    inner join finals as f on f.judgement_id = e.judgement_id
+    left join thads_receipts as t on t.judgement_id = e.judgement_id
+    where f.sentence_type = 'suspended'
+        and (
+            e.event_type = 'decision_received_by_thads'
+            or (e.event_type = 'decision_received_by_vks' and t.judgement_id is null)
+        )
+),
+
+rules as (
+    select
+        rule_id,
+        clock,
+        length,
+        unit,
+        legal_basis,
+        valid_from,
+        try_cast(valid_to as date) as valid_to
+    from reference.deadline_rules
+    where clock in (
+        'issue_execution_decision', 'dispatch_execution_decision', 'report_to_serve',
+        'summon_suspended_sentence'
+    )
+),
+
+-- the rule valid at the start; before a rule's valid_from the earliest version applies
+with_rule as (
+    select
+        s.*,
+        r.rule_id as base_rule,
+        cast(r.length as integer) as length,
+        r.unit,
+        r.legal_basis
+    from starts as s
+    inner join rules as r on r.clock = s.clock
+    qualify row_number() over (
+        partition by s.clock, s.judgement_id, s.start_ref
+        order by
+            (s.started_on >= r.valid_from and (r.valid_to is null or s.started_on <= r.valid_to)) desc,
+            r.valid_from
+    ) = 1
+),
+
+calendar as (
+    select * from intermediate.int_calendar_days
+),
+
+-- day limits: start + N days; working-day limits: the N-th working day after the start.
+-- Outside the calendar's years only weekends are days off.
+with_anchor as (
+    select
+        *,
+        -- a weekend start counts from the Friday before (weekends-only fallback)
+        started_on - case isodow(started_on) when 6 then 1 when 7 then 2 else 0 end as weekday_anchor
+    from with_rule
+),
+
+with_due as (
+    select
+        s.*,
+        case
+            when s.unit = 'working_days' then coalesce(
+                wd.date,
+                s.weekday_anchor
+                    + cast(s.length + 2 * ((isodow(s.weekday_anchor) - 1 + s.length) // 5) as integer)
+            )
+            else s.started_on + s.length
+        end as due_on_nominal
+    from with_anchor as s
+    left join calendar as sc on sc.date = s.started_on and s.unit = 'working_days'
+    left join calendar as wd
+        on wd.working_day_seq = sc.working_day_seq + s.length and wd.is_working_day
+),
+
+with_roll as (
+    select
+        s.*,
+        case
+            when s.unit = 'working_days' then s.due_on_nominal
+            else coalesce(
+                dc.next_working_day,
+                s.due_on_nominal + cast(case isodow(s.due_on_nominal) when 6 then 2 when 7 then 1 else 0 end as integer)
+            )
+        end as due_on
+    from with_due as s
+    left join calendar as dc on dc.date = s.due_on_nominal
+),
+
+with_provisional as (
+    select
+        s.*,
+        coalesce(not dr.swaps_reviewed, true) as is_provisional
+    from with_roll as s
+    left join calendar as dr on dr.date = s.due_on
+),
+
+-- one closer per clock kind, judgement and day: ties by the closers' order, then event_id
+closers as (
+    select
+        case event_type
+            when 'execution_decision' then 'issue_execution_decision'
+            when 'decision_received_by_vks' then 'dispatch_execution_decision'
+            when 'reported_to_serve' then 'report_to_serve'
+            when 'escorted' then 'report_to_serve'
+            when 'summoned' then 'summon_suspended_sentence'
+        end as clock,
+        judgement_id,
+        event_date,
+        event_id
+    from events
+    where event_type in (
+        'execution_decision', 'decision_received_by_vks', 'reported_to_serve', 'escorted', 'summoned'
+    )
+    qualify row_number() over (
+        partition by clock, judgement_id, event_date
+        order by case event_type when 'escorted' then 2 else 1 end, event_id
+    ) = 1
+),
+
+closed as (
+    select
+        s.*,
+        c.event_date as closed_on,
+        c.event_id as closed_by,
+        coalesce(c.event_date, $as_of) as last_running_day
+    from with_provisional as s
+    asof left join closers as c
+        on s.clock = c.clock and s.judgement_id = c.judgement_id and c.event_date >= s.started_on
+),
+
+category_changes as (
+    select
+        subject_id as case_id,
+        event_date,
+        arg_max(crime_category, event_id) as crime_category
+    from staging.stg_landing__case_events
+    where event_type = 'charge_changed'
+        and subject_type = 'case'
+        and crime_category is not null
+        and not is_reference_pending
+        and event_date <= $as_of
+    group by subject_id, event_date
+),
+
+with_subject as (
+    select
+        c.*,
+        f.case_id,
+        f.person_id,
+        f.unit_code as judgement_unit_code,
+        f.pronounced_date,
+        f.windows_close_on,
+        k.prosecutor_id,
+        coalesce(ch.crime_category, k.crime_category) as crime_category
+    from closed as c
+    inner join finals as f on f.judgement_id = c.judgement_id
+    left join staging.stg_landing__cases as k on k.case_id = f.case_id
+    asof left join category_changes as ch
+        on f.case_id = ch.case_id and ch.event_date <= c.last_running_day
+),
+
+with_unit as (
+    select
+        c.*,
+        case
+            when u1.successor_code is not null and c.last_running_day > u1.valid_to then
+                case
+                    when u2.successor_code is not null and c.last_running_day > u2.valid_to
+                        then u2.successor_code
+                    else u1.successor_code
+                end
+            else c.judgement_unit_code
+        end as unit_code
+    from with_subject as c
+    left join reference.units as u1 on u1.unit_code = c.judgement_unit_code
+    left join reference.units as u2 on u2.unit_code = u1.successor_code
+),
+
+explained as (
+    select
+        *,
+        case clock
+            when 'issue_execution_decision' then
+                case start_basis
+                    when 'effective_date' then 'bản án có hiệu lực pháp luật '
+                    when 'appellate' then 'bản án phúc thẩm tuyên ngày '
+                    else 'tuyên án ' || strftime(pronounced_date, '%d/%m/%Y')
+                        || ', không có kháng cáo, kháng nghị, hết thời hạn kháng nghị '
+                        || strftime(windows_close_on, '%d/%m/%Y') || ': có hiệu lực '
+                end
+            when 'dispatch_execution_decision' then 'quyết định thi hành án '
+            when 'report_to_serve' then 'tống đạt quyết định thi hành án '
+            else case when is_proxy then 'VKS nhận quyết định thi hành án (thay cho cơ quan THAHS) '
+                else 'cơ quan THAHS nhận quyết định thi hành án ' end
+        end
+        || strftime(started_on, '%d/%m/%Y') || ' + ' || length
+        || case when unit = 'working_days' then ' ngày làm việc' else ' ngày' end
+        || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
+        || case when due_on <> due_on_nominal
+            then ', ngày nghỉ → ' || strftime(due_on, '%d/%m/%Y') else '' end
+        || case when clock = 'dispatch_execution_decision'
+            then ' (đối chiếu theo ngày VKS nhận quyết định)' else '' end
+            as explanation,
+        case clock
+            when 'issue_execution_decision' then
+                case start_basis
+                    when 'effective_date' then 'judgement effective '
+                    when 'appellate' then 'appellate judgement pronounced '
+                    else 'pronounced ' || strftime(pronounced_date, '%d/%m/%Y')
+                        || ', no appeal or protest, protest windows closed '
+                        || strftime(windows_close_on, '%d/%m/%Y') || ': effective '
+                end
+            when 'dispatch_execution_decision' then 'execution decision '
+            when 'report_to_serve' then 'execution decision served '
+            else case when is_proxy then 'procuracy received the execution decision (proxy for the execution agency) '
+                else 'execution agency received the execution decision ' end
+        end
+        || strftime(started_on, '%d/%m/%Y') || ' + ' || length
+        || case when unit = 'working_days' then ' working days' else ' days' end
+        || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
+        || case when due_on <> due_on_nominal
+            then ', a day off → ' || strftime(due_on, '%d/%m/%Y') else '' end
+        || case when clock = 'dispatch_execution_decision'
+            then ' (checked against the procuracy''s receipt, a proxy)' else '' end
+            as explanation_en
+    from with_unit
+),
+
+final as (
+    select
+        clock || ':' || judgement_id || ':' || start_ref as clock_id,
+        clock,
+        'judgement' as subject_type,
+        judgement_id as subject_id,
+        case_id,
+        person_id,
+        judgement_id,
+        unit_code,
+        prosecutor_id,
+        crime_category,
+        started_on,
+        due_on_nominal,
+        due_on,
+        is_provisional,
+        closed_on,
+        closed_by,
+        case
+            when closed_on is not null and closed_on <= due_on then 'on_time'
+            when closed_on is not null then 'late'
+            when $as_of <= due_on then 'open'
+            else 'overdue'
+        end as status,
+        cast(case
+            when closed_on is not null and closed_on > due_on then closed_on - due_on
+            when closed_on is null and $as_of > due_on then $as_of - due_on
+            else 0
+        end as bigint) as days_late,
+        cast(case when closed_on is null and $as_of <= due_on then due_on - $as_of end as bigint)
+            as days_remaining,
+        base_rule || case when is_proxy then ':proxy' else '' end as rule_id,
+        legal_basis,
+        explanation,
+        explanation_en
+    from explained
+)
+
+select * from final

@@ -1,0 +1,325 @@
+-- Legal findings on custody and detention (outputs §1.6), one row per finding:
+-- illegal_order — a custody order ending after start_at + 3 days counted in hours (22:30 + 72 h
+-- ends on the third day after), a custody run beyond the 9-day maximum, or a detention stage
+-- longer than its limit (first start to last stated_end_date, start day included, 30-day months,
+-- custody days of the chain credited, Art. 118(4)); held_without_order — a person still held
+-- after the last stated_end_date of a chain with no chained order (late or overdue last clock),
+-- or an intake with no order covering it; extension_request_late — an investigation-stage
+-- detention extension requested later than the previous order's end date − 10 days
+-- (Art. 173(2)), severity `unknown` when the request date is missing.
+-- grain: finding_id
+-- column finding_id: `<rule>:<order_id, clock_id or movement_id>`
+-- column rule: illegal_order / held_without_order / extension_request_late
+-- column severity: error, warn (the rule behind it is not confirmed, or a late request), unknown (the data cannot tell)
+-- column clock_id: the custody or detention clock concerned (empty for an intake no order covers)
+-- column detail: one line in English a prosecutor can check by hand
+-- column legal_basis: the provision the finding rests on
+
+with orders as (
+    select * from intermediate.int_detention_orders_chained
+),
+
+clocks as (
+    select * from intermediate.int_clocks_custody
+),
+
+rules as (
+    select
+        rule_id,
+        length,
+        unit,
+        cumulative_max_length,
+        cumulative_max_unit,
+        legal_basis,
+        is_confirmed
+    from reference.deadline_rules
+    where clock in ('custody', 'detention', 'detention_extension_request')
+),
+
+custody_rule as (
+    select * from rules where rule_id = 'custody:order'
+),
+
+request_rule as (
+    select * from rules where rule_id = 'detention:request_lead'
+),
+
+-- custody: each order at most 3 days from start_at, hours counted
+custody_orders as (
+    select
+        o.*,
+        cast(o.start_at + to_days(cast(r.length as integer)) as date) as last_allowed_on,
+        r.length,
+        r.legal_basis
+    from orders as o
+    cross join custody_rule as r
+    where o.clock = 'custody'
+),
+
+illegal_custody_orders as (
+    select
+        'illegal_order:' || o.order_id as finding_id,
+        'illegal_order' as rule,
+        'error' as severity,
+        o.clock_id,
+        'custody order ' || o.order_id || ' from ' || strftime(o.start_at, '%d/%m/%Y %H:%M')
+            || ' ends ' || strftime(o.stated_end_date, '%d/%m/%Y') || ', after the '
+            || o.length * 24 || '-hour limit (' || strftime(o.last_allowed_on, '%d/%m/%Y') || ')'
+            as detail,
+        o.legal_basis
+    from custody_orders as o
+    where o.stated_end_date > o.last_allowed_on
+),
+
+-- custody: the whole run (order and its extensions) at most the cumulative maximum (9 days)
+custody_runs as (
+    select
+        clock_id,
+        min(start_at) as started_at,
+        max(case when is_last_in_clock then stated_end_date end) as ended_on,
+        count(*) as order_count
+    from orders
+    where clock = 'custody'
+    group by clock_id
+),
+
+illegal_custody_runs as (
+    select
+        'illegal_order:' || c.clock_id as finding_id,
+        'illegal_order' as rule,
+        'error' as severity,
+        c.clock_id,
+        'custody from ' || strftime(c.started_at, '%d/%m/%Y %H:%M') || ' (' || c.order_count
+            || ' orders) ends ' || strftime(c.ended_on, '%d/%m/%Y') || ', after the '
+            || r.cumulative_max_length || '-day maximum ('
+            || strftime(cast(c.started_at + to_days(cast(r.cumulative_max_length as integer)) as date), '%d/%m/%Y')
+            || ')' as detail,
+        r.legal_basis
+    from custody_runs as c
+    cross join custody_rule as r
+    where c.ended_on > cast(c.started_at + to_days(cast(r.cumulative_max_length as integer)) as date)
+),
+
+-- the clocks of each chain in order, with the days each custody clock credits to the
+-- detention clock that follows it (Art. 118(4))
+chain_clocks as (
+    select
+        c.clock_id,
+        c.clock,
+        c.started_on,
+        c.due_on,
+        c.rule_id,
+        o.chain_id,
+        o.clock_no
+    from clocks as c
+    inner join orders as o on o.clock_id = c.clock_id and o.order_no_in_clock = 1
+),
+
+chain_sequence as (
+    select
+        *,
+        lead(started_on) over chain_order as next_started_on,
+        cast(sum(case when clock = 'detention' then 1 else 0 end) over (
+            partition by chain_id order by clock_no rows between unbounded preceding and current row
+        ) as bigint) as detention_no
+    from chain_clocks
+    window chain_order as (partition by chain_id order by clock_no)
+),
+
+custody_credit as (
+    select
+        chain_id,
+        detention_no + 1 as credited_to_detention_no,
+        sum(least(due_on, next_started_on - 1) - started_on + 1) as credit_days
+    from chain_sequence
+    where clock = 'custody' and next_started_on is not null
+    group by chain_id, detention_no + 1
+),
+
+detention_stages as (
+    select
+        s.clock_id,
+        s.started_on,
+        s.due_on,
+        s.rule_id,
+        coalesce(cc.credit_days, 0) as credit_days,
+        s.due_on - s.started_on + 1 as stage_days
+    from chain_sequence as s
+    left join custody_credit as cc
+        on cc.chain_id = s.chain_id and cc.credited_to_detention_no = s.detention_no
+    where s.clock = 'detention'
+),
+
+detention_limits as (
+    select
+        d.*,
+        r.cumulative_max_length,
+        r.cumulative_max_unit,
+        r.legal_basis,
+        r.is_confirmed,
+        case r.cumulative_max_unit
+            when 'days' then r.cumulative_max_length
+            when 'months30' then 30 * r.cumulative_max_length
+            when 'months' then cast(d.started_on + to_months(cast(r.cumulative_max_length as integer)) as date) - d.started_on
+        end as limit_days
+    from detention_stages as d
+    inner join rules as r on r.rule_id = d.rule_id
+),
+
+illegal_detention as (
+    select
+        'illegal_order:' || d.clock_id as finding_id,
+        'illegal_order' as rule,
+        case when d.is_confirmed then 'error' else 'warn' end as severity,
+        d.clock_id,
+        'detention ' || strftime(d.started_on, '%d/%m/%Y') || '–' || strftime(d.due_on, '%d/%m/%Y')
+            || ': ' || d.stage_days || ' days'
+            || case when d.credit_days > 0 then ' + ' || d.credit_days || ' custody days' else '' end
+            || ' = ' || (d.stage_days + d.credit_days) || ' days, over the ' || d.limit_days
+            || '-day limit (' || d.cumulative_max_length || ' '
+            || replace(d.cumulative_max_unit, 'months30', 'months of 30 days') || ', rule '
+            || d.rule_id || case when d.is_confirmed then '' else ', unconfirmed' end || ')'
+            as detail,
+        d.legal_basis
+    from detention_limits as d
+    where d.stage_days + d.credit_days > d.limit_days
+),
+
+-- held after the last order of a chain ran out (the last clock closed late or still overdue)
+held_after_end as (
+    select
+        'held_without_order:' || c.clock_id as finding_id,
+        'held_without_order' as rule,
+        'error' as severity,
+        c.clock_id,
+        'person ' || c.person_id || ' held after ' || c.clock || ' order ended '
+            || strftime(c.due_on, '%d/%m/%Y') || ' with no chained order: '
+            || case
+                when c.status = 'overdue'
+                    then 'still held at ' || strftime(cast($as_of as date), '%d/%m/%Y') || ' (no release recorded)'
+                else 'until ' || strftime(c.closed_on, '%d/%m/%Y') || ' (' || c.closed_by || ')'
+            end
+            || ', ' || c.days_late || ' days' as detail,
+        c.legal_basis
+    from clocks as c
+    where c.status in ('late', 'overdue')
+),
+
+-- an intake no order covers: no order of the person starting by intake + 12 hours (the time
+-- allowed to decide custody, Arts. 110, 114) whose end date reaches the intake day
+order_cover as (
+    select
+        person_id,
+        start_at,
+        arg_max(unit_code, order_id) as unit_code,
+        max(stated_end_date) as stated_end_date
+    from staging.stg_landing__detention_orders
+    where cast(start_at as date) <= $as_of
+    group by person_id, start_at
+),
+
+running_cover as (
+    select
+        *,
+        max(stated_end_date) over (
+            partition by person_id order by start_at rows between unbounded preceding and current row
+        ) as covered_until
+    from order_cover
+),
+
+intakes as (
+    select movement_id, person_id, movement_at, movement_at + interval 12 hour as decided_by
+    from staging.stg_landing__detention_movements
+    where movement_type = 'intake'
+        and cast(movement_at as date) <= $as_of
+),
+
+uncovered_intakes as (
+    select
+        'held_without_order:' || i.movement_id as finding_id,
+        'held_without_order' as rule,
+        'error' as severity,
+        cast(null as varchar) as clock_id,
+        i.person_id,
+        rc.unit_code,
+        'intake ' || i.movement_id || ' of person ' || i.person_id || ' at '
+            || strftime(i.movement_at, '%d/%m/%Y %H:%M') || ' with no custody or detention order covering it'
+            as detail,
+        r.legal_basis
+    from intakes as i
+    asof left join running_cover as rc
+        on i.person_id = rc.person_id and rc.start_at <= i.decided_by
+    cross join custody_rule as r
+    where rc.covered_until is null or rc.covered_until < cast(i.movement_at as date)
+),
+
+-- investigation-stage detention extensions requested less than 10 days before the previous end
+extension_requests as (
+    select
+        case
+            when o.requested_date is null then 'unknown'
+            else 'warn'
+        end as severity,
+        'extension_request_late:' || o.order_id as finding_id,
+        'extension_request_late' as rule,
+        o.clock_id,
+        'detention extension ' || o.order_id || ' (extension ' || o.extension_no || ') '
+            || case
+                when o.requested_date is null then 'has no request date'
+                else 'requested ' || strftime(o.requested_date, '%d/%m/%Y')
+            end
+            || '; the request was due by ' || strftime(o.prev_stated_end_date - cast(r.length as integer), '%d/%m/%Y')
+            || ' (' || r.length || ' days before order ' || o.prev_order_id || ' ends '
+            || strftime(o.prev_stated_end_date, '%d/%m/%Y') || ')' as detail,
+        r.legal_basis
+    from orders as o
+    cross join request_rule as r
+    where o.clock = 'detention'
+        and o.stage = 'investigation'
+        and o.extension_no >= 1
+        and o.prev_stated_end_date is not null
+        and (o.requested_date is null or o.requested_date > o.prev_stated_end_date - cast(r.length as integer))
+),
+
+clock_findings as (
+    select finding_id, rule, severity, clock_id, detail, legal_basis from illegal_custody_orders
+    union all
+    select finding_id, rule, severity, clock_id, detail, legal_basis from illegal_custody_runs
+    union all
+    select finding_id, rule, severity, clock_id, detail, legal_basis from illegal_detention
+    union all
+    select finding_id, rule, severity, clock_id, detail, legal_basis from held_after_end
+    union all
+    select finding_id, rule, severity, clock_id, detail, legal_basis from extension_requests
+),
+
+final as (
+    select
+        f.finding_id,
+        f.rule,
+        f.severity,
+        f.clock_id,
+        c.subject_type,
+        c.subject_id,
+        c.case_id,
+        c.unit_code,
+        f.detail,
+        f.legal_basis
+    from clock_findings as f
+    inner join clocks as c on c.clock_id = f.clock_id
+    union all
+    select
+        finding_id,
+        rule,
+        severity,
+        clock_id,
+        'person' as subject_type,
+        person_id as subject_id,
+        cast(null as varchar) as case_id,
+        unit_code,
+        detail,
+        legal_basis
+    from uncovered_intakes
+)
+
+select * from final
