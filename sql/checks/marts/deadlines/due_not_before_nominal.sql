@@ -1,0 +1,4 @@
+-- The deadline is never earlier than the nominal deadline: the day-off roll only moves it later.
+select clock_id, due_on_nominal, due_on
+from marts.deadlines
+where due_on < due_on_nominal
