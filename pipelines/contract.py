@@ -190,7 +190,11 @@ def raw_ddl(table: str) -> str:
 
 
 def create_raw_tables(con) -> None:
-    """Create every `raw.<table>` (empty) so downstream SQL always finds them."""
+    """Create every `raw.<table>`, the batch ledger and the quarantine (empty) so downstream
+    SQL always finds them."""
     con.execute("create schema if not exists raw")
     for table in TABLES:
         con.execute(raw_ddl(table))
+    from pipelines.ingest.ledger import create_ledger_tables  # ledger and quarantine
+
+    create_ledger_tables(con)

@@ -1,0 +1,446 @@
+"""Load every landing batch into the raw layer: manifest, files, quarantine, batch ledger.
+
+`ingest_landing(con, landing_dir)` is the whole of ingestion, callable without Dagster (tests,
+benchmarks). Batches are the folders under the landing root (`_reference/` and dot folders
+excepted), processed in `batch_id` order. For each batch:
+
+1. Every file's sha256 is computed. A file already in the ledger with the same content is
+   skipped, so loading the same batch twice adds no rows anywhere. A file the ledger holds as
+   *loaded* under this batch_id but with other content is refused
+   (`redelivered_different_content`): the first load stands, corrections come in a new batch.
+   A file the ledger holds as *refused* is tried again when its content (or the manifest)
+   changed — a repaired transfer re-sent under the same batch_id loads.
+2. `_manifest.json`, when present, is verified: every listed file must exist with the listed
+   sha256 and row count. Any mismatch refuses the whole batch; nothing of it is loaded.
+3. Each file is read (`read`), its headers mapped onto the contract; a file that cannot be
+   parsed, lacks a required column or repeats one is refused on its own.
+4. Rows are typed and validated (`validate`); accepted rows are appended to `raw.<table>` with
+   their lineage, failing rows go to `raw.quarantine`; the ledger gets one row per file.
+
+A batch is written in one transaction. Problems in the input never raise; only bugs do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import paths
+from pipelines.contract import TABLES, create_raw_tables
+from pipelines.ingest.ledger import LEDGER_COLUMNS
+from pipelines.ingest.read import (
+    FORMATS,
+    MappedFile,
+    UnreadableFile,
+    extra_columns_json,
+    map_headers,
+    read_landed,
+)
+from pipelines.ingest.rules import refusal_texts
+from pipelines.ingest.validate import QUARANTINE_SCHEMA, Validated, validate_file
+
+MANIFEST = "_manifest.json"
+REFERENCE_FOLDER = "_reference"
+SUPPORTED_CONTRACT_VERSIONS = (1,)
+
+Log = Callable[[str], object]
+
+
+@dataclass
+class FileOutcome:
+    """One ledger row."""
+
+    batch_id: str
+    file_name: str
+    table_name: str | None
+    status: str
+    refusal_code: str | None = None
+    refusal_reason: str | None = None
+    refusal_reason_vi: str | None = None
+    rows_landed: int | None = None
+    rows_accepted: int | None = 0
+    rows_quarantined: int | None = 0
+    rows_blank: int | None = None
+    sha256: str | None = None
+    manifest_status: str = "absent"
+    manifest_sha256: str | None = None
+    source_system: str | None = None
+    file_format: str | None = None
+    extra_columns: str | None = None
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, code: str, detail: str = "", file: str | None = None) -> FileOutcome:
+        vi, en = refusal_texts(code, file or self.file_name, detail)
+        self.status, self.refusal_code = "refused", code
+        self.refusal_reason, self.refusal_reason_vi = en, vi
+        # A refused file is outside the row balance: no counts.
+        self.rows_landed = self.rows_accepted = self.rows_quarantined = self.rows_blank = None
+        return self
+
+
+@dataclass
+class IngestSummary:
+    batches_seen: int = 0
+    batches_skipped: int = 0
+    batches_refused: int = 0
+    files: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def _by_table(self, attr: str) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for f in self.files:
+            if f.status == "loaded" and f.table_name:
+                out[f.table_name] += getattr(f, attr) or 0
+        return dict(out)
+
+    @property
+    def rows_accepted(self) -> dict[str, int]:
+        return self._by_table("rows_accepted")
+
+    @property
+    def rows_quarantined(self) -> dict[str, int]:
+        return self._by_table("rows_quarantined")
+
+    @property
+    def files_loaded(self) -> int:
+        return sum(f.status == "loaded" for f in self.files)
+
+    @property
+    def files_refused(self) -> int:
+        return sum(f.status == "refused" for f in self.files)
+
+    def rule_counts(self, table: str) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            if f.table_name == table:
+                total.update(f.rule_counts)
+        return dict(total)
+
+    def refused_files(self, table: str) -> list[FileOutcome]:
+        return [f for f in self.files if f.table_name == table and f.status == "refused"]
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def ingest_landing(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path | str, log: Log = print
+) -> IngestSummary:
+    """Load every new batch under `landing_dir` into the raw layer; see the module docstring."""
+    start = time.perf_counter()
+    create_raw_tables(con)
+    codes = load_code_lists(con)
+    summary = IngestSummary()
+    batches = discover_batches(Path(landing_dir))
+    if not batches:
+        log(f"no batches under {Path(landing_dir).name}/")
+    for batch_dir in batches:
+        summary.batches_seen += 1
+        _ingest_batch(con, batch_dir, codes, summary, log)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def discover_batches(landing_dir: Path) -> list[Path]:
+    """Batch folders in `batch_id` order (`_reference/` and hidden folders excepted)."""
+    if not landing_dir.is_dir():
+        return []
+    return sorted(
+        (p for p in landing_dir.iterdir()
+         if p.is_dir() and not p.name.startswith(".") and p.name != REFERENCE_FOLDER),
+        key=lambda p: p.name,
+    )
+
+
+def load_code_lists(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """Code lists from `reference.codes` (or the project's codes.csv when not loaded yet)."""
+    (exists,) = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'reference' and table_name = 'codes'"
+    ).fetchall()[0]
+    if exists:
+        rows = con.execute("select list, code from reference.codes").fetchall()
+    else:
+        rows = pl.read_csv(paths.REFERENCE_DIR / "codes.csv", infer_schema=False).select(
+            "list", "code").rows()
+    lists: dict[str, set[str]] = defaultdict(set)
+    for name, code in rows:
+        if name and code:
+            lists[unicodedata.normalize("NFC", name)].add(unicodedata.normalize("NFC", code))
+    return {k: tuple(sorted(v)) for k, v in lists.items()}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- one batch ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Manifest:
+    sha256: str | None = None
+    source_system: str | None = None
+    files: dict[str, dict] = field(default_factory=dict)
+    problem: tuple[str, str] | None = None  # (refusal code, detail)
+
+
+def _read_manifest(path: Path) -> _Manifest | None:
+    if not path.exists():
+        return None
+    m = _Manifest(sha256=sha256_file(path))
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        m.problem = ("manifest_invalid", str(exc)[:200])
+        return m
+    if not isinstance(doc, dict) or not isinstance(doc.get("files", {}), dict):
+        m.problem = ("manifest_invalid", "expected an object with a 'files' object")
+        return m
+    version = doc.get("contract_version", 1)
+    if version not in SUPPORTED_CONTRACT_VERSIONS:
+        m.problem = ("unsupported_contract_version", str(version))
+        return m
+    m.source_system = doc.get("source_system")
+    for name, entry in doc.get("files", {}).items():
+        rows = entry.get("rows") if isinstance(entry, dict) else None
+        sha = entry.get("sha256") if isinstance(entry, dict) else None
+        if (
+            not isinstance(entry, dict)
+            or (rows is not None and (not isinstance(rows, int) or isinstance(rows, bool)))
+            or (sha is not None and not isinstance(sha, str))
+        ):
+            m.problem = ("manifest_invalid", f"bad entry for {name}")
+            return m
+        m.files[unicodedata.normalize("NFC", name)] = {"rows": rows, "sha256": sha}
+    return m
+
+
+def _previous_attempts(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
+    return con.execute(
+        "select file_name, sha256, status, manifest_sha256 from raw.batch_ledger "
+        "where batch_id = ?",
+        [batch_id],
+    ).fetchall()
+
+
+def _ingest_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch_dir: Path,
+    codes: Mapping[str, Sequence[str]],
+    summary: IngestSummary,
+    log: Log,
+) -> None:
+    batch_id = batch_dir.name
+    data_files = sorted(
+        (p for p in batch_dir.iterdir()
+         if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST),
+        key=lambda p: p.name,
+    )
+    shas = {p.name: sha256_file(p) for p in data_files}
+    manifest = _read_manifest(batch_dir / MANIFEST)
+    manifest_sha = manifest.sha256 if manifest else None
+
+    previous = _previous_attempts(con, batch_id)
+    loaded = {name: sha for name, sha, status, _ in previous if status == "loaded"}
+    attempted = {(name, sha, msha) for name, sha, _, msha in previous}
+    todo: list[Path] = []
+    outcomes: list[FileOutcome] = []
+
+    def outcome(name: str, sha: str | None) -> FileOutcome:
+        suffix = Path(name).suffix.lower()
+        return FileOutcome(
+            batch_id=batch_id, file_name=name,
+            table_name=Path(name).stem if Path(name).stem in TABLES else None,
+            status="loaded", sha256=sha,
+            manifest_status="absent" if manifest is None else "unlisted",
+            manifest_sha256=manifest_sha,
+            source_system=manifest.source_system if manifest else None,
+            file_format=FORMATS.get(suffix),
+        )
+
+    for p in data_files:
+        sha = shas[p.name]
+        if (p.name, sha, manifest_sha) in attempted or loaded.get(p.name) == sha:
+            continue  # this very content was handled before
+        if p.name in loaded:
+            outcomes.append(outcome(p.name, sha).refuse(
+                "redelivered_different_content", detail=batch_id))
+            continue
+        todo.append(p)
+    if not todo and not outcomes:
+        summary.batches_skipped += 1
+        log(f"batch {batch_id}: already loaded, skipped")
+        return
+
+    files = {p.name: outcome(p.name, shas[p.name]) for p in todo}
+
+    # The manifest: checksums first (cheap), row counts once the files are read.
+    batch_problem: tuple[str, str, str] | None = None  # (code, file, detail)
+    if manifest is not None:
+        if manifest.problem:
+            batch_problem = (manifest.problem[0], MANIFEST, manifest.problem[1])
+            for f in files.values():
+                f.manifest_status = "invalid"
+        else:
+            for name, entry in manifest.files.items():
+                if name in files:
+                    files[name].manifest_status = "verified"
+                if name not in shas:
+                    batch_problem = batch_problem or ("manifest_mismatch", name,
+                                                      "listed but missing from the batch")
+                    if (name, None, manifest_sha) not in attempted:
+                        files[name] = outcome(name, None)
+                    if name in files:
+                        files[name].manifest_status = "mismatch"
+                elif entry["sha256"] and entry["sha256"].lower() != shas[name]:
+                    batch_problem = batch_problem or (
+                        "manifest_mismatch", name,
+                        f"sha256 {shas[name]} differs from the listed {entry['sha256']}")
+                    if name in files:
+                        files[name].manifest_status = "mismatch"
+
+    # Read and map every file (the manifest's row counts need them).
+    mapped: dict[str, MappedFile] = {}
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for p in todo:
+        if files[p.name].table_name:
+            by_table[files[p.name].table_name].append(p.name)
+    if batch_problem is None:
+        for p in todo:
+            f = files[p.name]
+            if f.file_format is None:
+                f.refuse("unsupported_format")
+                continue
+            if f.table_name is None:
+                f.refuse("unknown_table")
+                continue
+            if len(by_table[f.table_name]) > 1:
+                f.refuse("duplicate_table_file", detail=f.table_name)
+                continue
+            try:
+                landed = read_landed(p)
+            except UnreadableFile as exc:
+                f.refuse("unreadable_file", detail=str(exc))
+                continue
+            m = map_headers(landed, f.table_name)
+            listed = manifest.files.get(p.name) if manifest else None
+            if listed and listed["rows"] is not None and listed["rows"] != m.records:
+                files[p.name].manifest_status = "mismatch"
+                batch_problem = ("manifest_mismatch", p.name,
+                                 f"{m.records} rows, the manifest lists {listed['rows']}")
+                break
+            f.extra_columns = extra_columns_json(m.extra_headers)
+            if m.missing_required:
+                f.refuse("missing_column", detail=", ".join(m.missing_required))
+            elif m.duplicates:
+                f.refuse("duplicate_column", detail="; ".join(m.duplicates))
+            else:
+                mapped[p.name] = m
+
+    if batch_problem is not None:
+        code, bad_file, detail = batch_problem
+        mapped.clear()
+        for f in files.values():
+            f.refuse(code, detail=detail, file=bad_file)
+        summary.batches_refused += 1
+        log(f"batch {batch_id}: refused whole ({code}: {bad_file}: {detail}); nothing loaded")
+
+    loaded_at = dt.datetime.now(dt.UTC)
+    con.execute("begin transaction")
+    try:
+        for name in list(mapped):
+            m = mapped.pop(name)  # free each file's frame once written
+            f = files[name]
+            assert f.table_name is not None
+            result = validate_file(m.frame, f.table_name, codes)
+            _write_rows(con, f, result, loaded_at)
+            f.rows_landed, f.rows_blank = result.rows_landed, m.blank_rows
+            f.rows_accepted = result.rows_landed - result.rows_quarantined
+            f.rows_quarantined = result.rows_quarantined
+            f.rule_counts = result.rule_counts
+        outcomes = [*files.values(), *outcomes]
+        _write_ledger(con, outcomes, loaded_at)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    summary.files.extend(outcomes)
+    _log_batch(log, batch_id, outcomes)
+
+
+def _write_rows(
+    con: duckdb.DuckDBPyConnection, f: FileOutcome, result: Validated, loaded_at: dt.datetime
+) -> None:
+    rows = result.accepted.with_columns(
+        pl.lit(f.batch_id).alias("_batch_id"),
+        pl.lit(f.file_name).alias("_file_name"),
+        pl.lit(loaded_at).cast(pl.Datetime("us", "UTC")).alias("_loaded_at"),
+    )
+    con.register("ingest_rows", rows)
+    try:
+        con.execute(f"insert into raw.{f.table_name} by name select * from ingest_rows")
+    finally:
+        con.unregister("ingest_rows")
+    if result.quarantine.height:
+        q = result.quarantine.with_columns(
+            pl.lit(f.batch_id).alias("batch_id"),
+            pl.lit(f.file_name).alias("file_name"),
+            pl.lit(loaded_at).cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
+        ).select(*QUARANTINE_SCHEMA, "loaded_at")
+        con.register("ingest_quarantine", q)
+        try:
+            con.execute("insert into raw.quarantine by name select * from ingest_quarantine")
+        finally:
+            con.unregister("ingest_quarantine")
+
+
+def _write_ledger(
+    con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], loaded_at: dt.datetime
+) -> None:
+    if not outcomes:
+        return
+    records = [
+        {**{k: getattr(o, k) for k in LEDGER_COLUMNS if k != "loaded_at"}, "loaded_at": loaded_at}
+        for o in outcomes
+    ]
+    schema = {k: pl.String for k in LEDGER_COLUMNS}
+    schema.update({k: pl.Int64 for k in ("rows_landed", "rows_accepted", "rows_quarantined",
+                                         "rows_blank")})
+    schema["loaded_at"] = pl.Datetime("us", "UTC")
+    frame = pl.DataFrame(records, schema=schema)
+    con.register("ingest_ledger", frame)
+    try:
+        con.execute("insert into raw.batch_ledger by name select * from ingest_ledger")
+    finally:
+        con.unregister("ingest_ledger")
+
+
+def _log_batch(log: Log, batch_id: str, outcomes: list[FileOutcome]) -> None:
+    loaded = [o for o in outcomes if o.status == "loaded"]
+    refused = [o for o in outcomes if o.status == "refused"]
+    log(
+        f"batch {batch_id}: {len(outcomes)} file(s), {len(loaded)} loaded, {len(refused)} "
+        f"refused; rows accepted {sum(o.rows_accepted or 0 for o in loaded)}, "
+        f"quarantined {sum(o.rows_quarantined or 0 for o in loaded)}"
+    )
+    for o in loaded:
+        extra = f"; extra columns {o.extra_columns}" if o.extra_columns else ""
+        log(f"  {o.file_name}: {o.rows_landed} landed, {o.rows_accepted} accepted, "
+            f"{o.rows_quarantined} quarantined{extra}")
+    for o in refused:
+        log(f"  {o.file_name}: refused ({o.refusal_reason})")

@@ -1,0 +1,226 @@
+"""Read one landed file into a frame of strings and map its headers onto the contract.
+
+Every reader returns the cells as text (`pl.String`, null for an empty cell) with the original
+header row kept aside, so typing happens in one place (`pipelines.ingest.parse`) whatever the
+file format. Row numbers follow the landing contract: 1-based data rows (header excluded) in
+CSV and XLSX, the 0-based row index in Parquet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.contract import TABLES, columns
+
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+ROW_BASE = {"csv": 1, "xlsx": 1, "parquet": 0}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be parsed at all (the ledger refuses it on its own)."""
+
+
+# Vietnamese has two conventions for placing the tone mark in "oa", "oe", "uy" (hòa / hoà).
+# Headers typed by hand use either; both map to one form before comparing.
+_TONE_PLACEMENT = {
+    old: new
+    for a, b in (("o", "a"), ("o", "e"), ("u", "y"))
+    for old, new in (
+        (unicodedata.normalize("NFC", a + mark) + b, a + unicodedata.normalize("NFC", b + mark))
+        for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    )
+}
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_header(text: str) -> str:
+    """NFC, casefold, collapse white space; tone-mark placement made uniform."""
+    s = _SPACES.sub(" ", unicodedata.normalize("NFC", text).replace("\ufeff", "")).strip()
+    s = unicodedata.normalize("NFC", s.casefold())
+    for old, new in _TONE_PLACEMENT.items():
+        s = s.replace(old, new)
+    return s
+
+
+def header_lookup(table: str) -> dict[str, str]:
+    """Normalised header (canonical name or Vietnamese header) -> contract column."""
+    lookup: dict[str, str] = {}
+    for col in columns(table):
+        lookup[normalise_header(col.name)] = col.name
+        lookup[normalise_header(col.vi_header)] = col.name
+    return lookup
+
+
+@dataclass
+class LandedFile:
+    """A file's cells as strings, with its original headers."""
+
+    frame: pl.DataFrame  # columns named c0, c1, ... in file order; all pl.String
+    headers: list[str]  # original header text per column ("" when empty)
+    format: str
+
+    @property
+    def row_base(self) -> int:
+        return ROW_BASE[self.format]
+
+
+@dataclass
+class MappedFile:
+    """A landed file with its columns renamed to the contract."""
+
+    frame: pl.DataFrame  # `_row_number`, contract columns present (pl.String), `_extra`
+    present: list[str]
+    missing_required: list[str]
+    duplicates: list[str]
+    extra_headers: list[str] = field(default_factory=list)
+    records: int = 0  # data records in the file (blank ones included)
+    blank_rows: int = 0  # records with no value at all: skipped, not landed
+
+
+def read_landed(path: Path) -> LandedFile:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"unsupported format {path.suffix}")
+    try:
+        if fmt == "csv":
+            return _read_csv(path)
+        if fmt == "xlsx":
+            return _read_xlsx(path)
+        return _read_parquet(path)
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser error means the file is unreadable
+        raise UnreadableFile(_short(exc)) from exc
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _split_header(raw: pl.DataFrame, fmt: str) -> LandedFile:
+    if raw.height == 0:
+        raise UnreadableFile("no header row")
+    headers = ["" if v is None else str(v) for v in raw.row(0)]
+    frame = raw.slice(1)
+    frame.columns = [f"c{i}" for i in range(frame.width)]
+    return LandedFile(frame=frame, headers=headers, format=fmt)
+
+
+def _read_csv(path: Path) -> LandedFile:
+    # RFC 4180, UTF-8 (a BOM is dropped by the reader); every cell read as text.
+    raw = pl.read_csv(
+        path,
+        has_header=False,
+        infer_schema=False,
+        encoding="utf8",
+        quote_char='"',
+        separator=",",
+        raise_if_empty=True,
+    )
+    return _split_header(raw, "csv")
+
+
+def _read_xlsx(path: Path) -> LandedFile:
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(path))
+    # header_row=None keeps every row (blank rows too), so row numbers match the sheet.
+    sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+    return _split_header(sheet.to_polars(), "xlsx")
+
+
+_TZ = "Asia/Ho_Chi_Minh"
+
+
+def _read_parquet(path: Path) -> LandedFile:
+    df = pl.read_parquet(path)
+    cells = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                col = col.dt.convert_time_zone(_TZ).dt.replace_time_zone(None)
+            col = col.dt.strftime("%Y-%m-%d %H:%M:%S%.f")
+        elif dtype == pl.Date:
+            col = col.dt.strftime("%Y-%m-%d")
+        elif dtype in (pl.String, pl.Categorical) or dtype.is_numeric() or dtype == pl.Boolean:
+            col = col.cast(pl.String)
+        else:
+            raise UnreadableFile(f"column {name!r} has an unsupported Parquet type {dtype}")
+        cells.append(col.alias(f"c{len(cells)}"))
+    frame = df.select(cells) if cells else pl.DataFrame()
+    return LandedFile(frame=frame, headers=list(df.columns), format="parquet")
+
+
+def map_headers(landed: LandedFile, table: str) -> MappedFile:
+    """Rename columns to the contract; unknown columns are packed into `_extra` (JSON text)."""
+    lookup = header_lookup(table)
+    frame = landed.frame
+    renames: dict[str, str] = {}
+    seen: dict[str, list[str]] = {}
+    extra: dict[str, str] = {}  # frame column -> original header
+    for i, header in enumerate(landed.headers):
+        src = f"c{i}"
+        target = lookup.get(normalise_header(header))
+        if target is not None:
+            seen.setdefault(target, []).append(header)
+            renames[src] = target
+        elif header.strip() or frame.get_column(src).null_count() < frame.height:
+            # A column without a header is kept only when it holds something.
+            extra[src] = header.strip() or f"(column {i + 1})"
+    duplicates = sorted(f"{t} ({', '.join(repr(h) for h in hs)})" for t, hs in seen.items()
+                        if len(hs) > 1)
+    present = [c.name for c in columns(table) if c.name in seen]
+    missing = [c.name for c in columns(table) if c.required and c.name not in seen]
+    if duplicates or missing:
+        return MappedFile(frame=frame.clear(), present=present, missing_required=missing,
+                          duplicates=duplicates, extra_headers=list(extra.values()),
+                          records=frame.height)
+    kept = [*renames, *extra]
+    blank = (
+        pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in kept)
+        if kept else pl.lit(True)
+    )
+    exprs = [(pl.int_range(pl.len(), dtype=pl.Int64) + landed.row_base).alias("_row_number")]
+    exprs += [pl.col(src).alias(dst) for src, dst in renames.items()]
+    exprs.append(_extra_json(extra))
+    # Row numbers are taken before blank rows are dropped, so they match the file.
+    mapped = frame.select(exprs).filter(~frame.select(blank).to_series())
+    return MappedFile(
+        frame=mapped,
+        present=present,
+        missing_required=[],
+        duplicates=[],
+        extra_headers=list(extra.values()),
+        records=frame.height,
+        blank_rows=frame.height - mapped.height,
+    )
+
+
+def _extra_json(extra: dict[str, str]) -> pl.Expr:
+    if not extra:
+        return pl.lit(None, dtype=pl.String).alias("_extra")
+    # Unknown headers may collide after stripping; make them unique for the JSON object.
+    names: dict[str, str] = {}
+    for src, header in extra.items():
+        name, n = header, 2
+        while name in names.values():
+            name, n = f"{header} ({n})", n + 1
+        names[src] = unicodedata.normalize("NFC", name)
+    fields = [pl.col(src).str.normalize("NFC").alias(name) for src, name in names.items()]
+    return pl.struct(fields).struct.json_encode().alias("_extra")
+
+
+def extra_columns_json(headers: list[str]) -> str | None:
+    return json.dumps(headers, ensure_ascii=False) if headers else None
+
+
+def table_of(path: Path) -> str | None:
+    return path.stem if path.stem in TABLES else None

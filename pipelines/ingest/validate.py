@@ -1,0 +1,319 @@
+"""Row-level validation of one landed file: pandera schemas generated from the contract.
+
+`validate_file` types the text cells (`pipelines.ingest.parse`), validates the typed frame with
+a pandera (polars backend) schema built from `pipelines.contract` and the code lists, and
+splits the rows into accepted rows (typed, ready for `raw.<table>`) and quarantine rows (one per
+broken rule and column). Everything is vectorised; nothing loops over rows in Python.
+
+Pandera checks and the quarantine rule each maps to:
+
+| pandera check | rule |
+|---|---|
+| `not_nullable` on a required column, cell empty | `missing_required` |
+| `parseable` (a non-empty cell became null when typed) | `unparseable` |
+| `unknown_code` (`isin` the code list, exact match) | `unknown_code` |
+| `date_order` (start after end within the row) | `date_order` |
+| `duplicate_conflict` (same key and `updated_at`, other content) | `duplicate_conflict` |
+| `required_for_person` (`case_events.case_id` when the subject is a person) | `missing_required` |
+
+A required cell that is present but unparseable raises both `not_nullable` and `parseable`;
+only `unparseable` is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+from pipelines.contract import KEYS, PII_COLUMNS, Col, columns
+from pipelines.ingest.parse import POLARS_TYPES, clean_text, parse
+from pipelines.ingest.rules import (
+    CASE_ID_FOR_PERSON_EN,
+    CASE_ID_FOR_PERSON_VI,
+    QUARANTINE_RULES,
+    SEVERITY_ERROR,
+    TYPE_EN,
+    TYPE_VI,
+)
+
+RAW = "__raw__"  # prefix of the cleaned-text twin of a typed column
+CONTENT = "__content"  # hash of a row's typed contract values
+MASK = "***"
+
+# (earlier column, later column): the earlier must not be after the later, within one row.
+DATE_ORDER: dict[str, list[tuple[str, str]]] = {
+    "detention_orders": [("start_at", "stated_end_date")],
+    "judgements": [("pronounced_date", "effective_date")],
+    "case_events": [("event_date", "received_date")],
+}
+
+QUARANTINE_SCHEMA = {
+    "batch_id": pl.String,
+    "file_name": pl.String,
+    "table_name": pl.String,
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "message_vi": pl.String,
+    "message_en": pl.String,
+    "record_id": pl.String,
+    "unit_code": pl.String,
+    "updated_at": pl.Datetime("us"),
+    "raw_value": pl.String,
+}
+
+
+# --- pandera checks -------------------------------------------------------------------------
+
+
+def _parseable(data: PolarsData) -> pl.LazyFrame:
+    col = data.key
+    return data.lazyframe.select(pl.col(col).is_not_null() | pl.col(RAW + col).is_null())
+
+
+def _date_order(earlier: str, later: str, earlier_type: str):
+    def check(data: PolarsData) -> pl.LazyFrame:
+        first = pl.col(earlier).dt.date() if earlier_type == "timestamp" else pl.col(earlier)
+        return data.lazyframe.select((first <= pl.col(later)).fill_null(True))
+
+    return check
+
+
+def _duplicate_conflict(key: Sequence[str]):
+    group = [*key, "updated_at"]
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        incomplete = pl.any_horizontal(pl.col(c).is_null() for c in group)
+        single = pl.col(CONTENT).n_unique().over(group) == 1
+        return data.lazyframe.select(incomplete | single)
+
+    return check
+
+
+def _required_for_person(data: PolarsData) -> pl.LazyFrame:
+    return data.lazyframe.select(
+        ~((pl.col("subject_type") == "person") & pl.col("case_id").is_null()).fill_null(False)
+    )
+
+
+def build_schema(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrameSchema:
+    """The pandera schema of `table`: types, required columns, code lists, row rules."""
+    cols = columns(table)
+    by_name = {c.name: c for c in cols}
+    order_checks: dict[str, list[pa.Check]] = {}
+    for earlier, later in DATE_ORDER.get(table, []):
+        order_checks.setdefault(later, []).append(
+            pa.Check(_date_order(earlier, later, by_name[earlier].type), name="date_order",
+                     error=f"{earlier} after {later}")
+        )
+    key = KEYS[table]
+    spec = {}
+    for c in cols:
+        checks: list[pa.Check] = []
+        if c.type not in ("text", "code"):
+            checks.append(pa.Check(_parseable, name="parseable"))
+        if c.type == "code":
+            if c.code not in codes:
+                raise KeyError(f"code list {c.code!r} is missing from reference.codes")
+            checks.append(pa.Check.isin(list(codes[c.code]), name="unknown_code"))
+        checks += order_checks.get(c.name, [])
+        if c.name == key[0]:
+            checks.append(pa.Check(_duplicate_conflict(key), name="duplicate_conflict"))
+        if table == "case_events" and c.name == "case_id":
+            checks.append(pa.Check(_required_for_person, name="required_for_person"))
+        spec[c.name] = pa.Column(POLARS_TYPES[c.type], nullable=not c.required, checks=checks)
+    return pa.DataFrameSchema(spec, strict=False, name=table)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_schema(table: str, codes_key: tuple) -> pa.DataFrameSchema:
+    return build_schema(table, dict(codes_key))
+
+
+def schema_for(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrameSchema:
+    return _cached_schema(table, tuple(sorted((k, tuple(v)) for k, v in codes.items())))
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def _messages(table: str) -> pl.DataFrame:
+    """(rule, column_name) -> message_vi, message_en for every rule a column can break."""
+    cols = columns(table)
+    others = {later: earlier for earlier, later in DATE_ORDER.get(table, [])}
+    rows = []
+    for c in cols:
+        fmt = {
+            "column": c.name,
+            "header": c.vi_header,
+            "type": TYPE_EN.get(c.type, c.type),
+            "type_vi": TYPE_VI.get(c.type, c.type),
+            "code_list": c.code or "",
+            "other": others.get(c.name, ""),
+        }
+        for rule in QUARANTINE_RULES.values():
+            rows.append((rule.code, c.name, rule.message_vi.format(**fmt),
+                         rule.message_en.format(**fmt)))
+    if table == "case_events":
+        rows = [r for r in rows if not (r[0] == "missing_required" and r[1] == "case_id")]
+        rows.append(("missing_required", "case_id", CASE_ID_FOR_PERSON_VI, CASE_ID_FOR_PERSON_EN))
+    return pl.DataFrame(rows, schema=["rule", "column_name", "message_vi", "message_en"],
+                        orient="row")
+
+
+_CHECK_RULES = {
+    "not_nullable": "missing_required",
+    "parseable": "unparseable",
+    "unknown_code": "unknown_code",
+    "date_order": "date_order",
+    "duplicate_conflict": "duplicate_conflict",
+    "required_for_person": "missing_required",
+}
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+@dataclass
+class Validated:
+    accepted: pl.DataFrame  # contract columns typed + `_row_number`, `_extra`
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA minus batch_id / file_name
+    rows_landed: int
+    rows_quarantined: int
+    rule_counts: dict[str, int]
+
+
+def _typed_frame(frame: pl.DataFrame, cols: list[Col]) -> pl.DataFrame:
+    present = set(frame.columns)
+    text = [
+        (clean_text(c.name) if c.name in present else pl.lit(None, dtype=pl.String)).alias(
+            RAW + c.name
+        )
+        for c in cols
+    ]
+    staged = frame.select("_row_number", "_extra", *text)
+    typed = [parse(c.type, pl.col(RAW + c.name)).alias(c.name) for c in cols]
+    out = staged.with_columns(typed)
+    return out.with_columns(pl.struct([c.name for c in cols]).hash().alias(CONTENT))
+
+
+def validate_file(
+    frame: pl.DataFrame, table: str, codes: Mapping[str, Sequence[str]]
+) -> Validated:
+    """Type and validate the mapped text frame of one file (see `read.map_headers`)."""
+    cols = columns(table)
+    typed = _typed_frame(frame, cols)
+    schema = schema_for(table, codes)
+    try:
+        schema.validate(typed, lazy=True)
+        failures = pl.DataFrame(schema={"index": pl.Int64, "column_name": pl.String,
+                                        "rule": pl.String})
+    except pa.errors.SchemaErrors as err:
+        failures = _failures(err.failure_cases, typed)
+
+    bad_index = failures.get_column("index").unique()
+    is_bad = pl.int_range(pl.len(), dtype=pl.Int64).is_in(bad_index.implode())
+    accepted = typed.filter(~is_bad).select(
+        *[c.name for c in cols], "_row_number", "_extra"
+    ).with_columns(pl.col("is_deleted").fill_null(False))
+    quarantine = _quarantine_rows(failures, typed, table)
+    counts = failures.group_by("rule").len().rows()
+    return Validated(
+        accepted=accepted,
+        quarantine=quarantine,
+        rows_landed=typed.height,
+        rows_quarantined=bad_index.len(),
+        rule_counts={rule: int(n) for rule, n in counts},
+    )
+
+
+def _failures(failure_cases: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:
+    # pandera reports a built-in check by its expression (`isin([...])`), not its name.
+    check = pl.col("check")
+    fc = failure_cases.select(
+        pl.col("index").cast(pl.Int64),
+        pl.col("column").alias("column_name"),
+        pl.when(check.str.starts_with("isin(")).then(pl.lit("unknown_code")).otherwise(check)
+        .alias("check"),
+    )
+    unknown = fc.filter(~pl.col("check").is_in(list(_CHECK_RULES)) | pl.col("index").is_null())
+    if unknown.height:
+        # A schema-level failure (wrong dtype, missing column) is a pipeline bug, not bad input.
+        raise RuntimeError(
+            "ingestion built a frame its own schema rejects: "
+            + "; ".join(f"{r['column_name']}: {r['check']}" for r in unknown.head(5).to_dicts())
+        )
+    fc = fc.with_columns(pl.col("check").replace_strict(_CHECK_RULES).alias("rule"))
+    # An empty required cell is `missing_required`; a present but unparseable one is only
+    # `unparseable` (its not-null failure comes from the failed parse).
+    nulls = fc.filter(pl.col("check") == "not_nullable")
+    if nulls.height:
+        raw_present = pl.concat(
+            [
+                g.select(
+                    "index", "column_name",
+                    typed.get_column(RAW + col).gather(g.get_column("index"))
+                    .is_not_null().alias("raw_present"),
+                )
+                for (col,), g in nulls.group_by("column_name")
+            ]
+        )
+        fc = fc.join(raw_present, on=["index", "column_name"], how="left").filter(
+            ~((pl.col("check") == "not_nullable") & pl.col("raw_present").fill_null(False))
+        )
+    return fc.select("index", "column_name", "rule").unique(maintain_order=True)
+
+
+def _record_id(table: str) -> pl.Expr:
+    key = KEYS[table]
+    if len(key) == 1:
+        return pl.col(RAW + key[0])
+    parts = [pl.col(RAW + k).fill_null("") for k in key]
+    all_null = pl.all_horizontal(pl.col(RAW + k).is_null() for k in key)
+    return pl.when(~all_null).then(pl.concat_str(parts, separator="|"))
+
+
+def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str) -> pl.DataFrame:
+    names = [n for n in QUARANTINE_SCHEMA if n not in ("batch_id", "file_name")]
+    if failures.height == 0:
+        return pl.DataFrame(schema={n: QUARANTINE_SCHEMA[n] for n in names})
+    has_unit = any(c.name == "unit_code" for c in columns(table))
+    row_info = typed.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+        pl.col("_row_number").alias("row_number"),
+        _record_id(table).alias("record_id"),
+        (pl.col(RAW + "unit_code") if has_unit else pl.lit(None, pl.String)).alias("unit_code"),
+        pl.col("updated_at"),
+    )
+    # The raw value of the broken cell; for a date pair both cells.
+    others = {later: earlier for earlier, later in DATE_ORDER.get(table, [])}
+    parts = []
+    for (col, rule), g in failures.group_by("column_name", "rule"):
+        idx = g.get_column("index")
+        value = typed.get_column(RAW + col).gather(idx)
+        if rule == "date_order":
+            first = typed.get_column(RAW + others[col]).gather(idx)
+            value = pl.select(
+                pl.concat_str(
+                    [pl.lit(f"{others[col]}="), first.fill_null(""),
+                     pl.lit(f"; {col}="), value.fill_null("")]
+                )
+            ).to_series()
+        if col in PII_COLUMNS:
+            value = pl.select(pl.when(value.is_not_null()).then(pl.lit(MASK))).to_series()
+        parts.append(g.with_columns(value.alias("raw_value")))
+    with_values = pl.concat(parts)
+    return (
+        with_values.join(row_info, on="index", how="left")
+        .join(_messages(table), on=["rule", "column_name"], how="left")
+        .with_columns(pl.lit(SEVERITY_ERROR).alias("severity"), pl.lit(table).alias("table_name"))
+        .sort("row_number", "column_name", "rule")
+        .select(names)
+        .cast({n: QUARANTINE_SCHEMA[n] for n in names})
+    )
