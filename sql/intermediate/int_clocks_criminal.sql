@@ -187,8 +187,8 @@ final as (
             when 'late' then closed_on - due_on
             when 'overdue' then $as_of - due_on
             else 0
-        end as integer) as days_late,
-        cast(case when status = 'open' then due_on - $as_of end as integer) as days_remaining,
+        end as bigint) as days_late,
+        cast(case when status = 'open' then due_on - $as_of end as bigint) as days_remaining,
         rule_id,
         legal_basis,
         chain_vi || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
