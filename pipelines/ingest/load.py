@@ -318,7 +318,7 @@ def _ingest_batch(
     mapped: dict[str, MappedFile] = {}
     by_table: dict[str, list[str]] = defaultdict(list)
     for p in todo:
-        if files[p.name].table_name:
+        if files[p.name].table_name and files[p.name].file_format:
             by_table[files[p.name].table_name].append(p.name)
     if batch_problem is None:
         for p in todo:

@@ -109,8 +109,7 @@ def build_schema(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrame
     order_checks: dict[str, list[pa.Check]] = {}
     for earlier, later in DATE_ORDER.get(table, []):
         order_checks.setdefault(later, []).append(
-            pa.Check(_date_order(earlier, later, by_name[earlier].type), name="date_order",
-                     error=f"{earlier} after {later}")
+            pa.Check(_date_order(earlier, later, by_name[earlier].type), name="date_order")
         )
     key = KEYS[table]
     spec = {}
