@@ -1,0 +1,94 @@
+-- Every clock of marts.deadlines with what the indicators need to evaluate it on any date from
+-- started_on, due_on and closed_on (never from the run's status): its stage, the key that
+-- attributes it to a unit over time, and what closed it (a suspension; a report transferred to
+-- another body).
+-- grain: clock_id
+-- column stage: report / investigation / prosecution / trial (reference.indicator_stages), null for other clocks
+-- column unit_code: the unit the clock's record carries before any succession: the report's, the judgement's, the clock's first custody or detention order's; for case clocks the case's unit at institution (marts.deadlines.unit_code when none is found)
+-- column attribution_key: 'case:<case_id>' for case clocks (they follow case transfers), else 'unit:<unit_code>'
+-- column closer_type: event type of the closing record (a case_events event_type; 'case_instituted' when a case closed a report); null while open or when closed by an order, movement or execution event
+-- column is_closed_by_suspension: closed by report_suspended, investigation_suspended, case_suspended_by_vks or case_suspended_by_court
+-- column is_closed_by_transfer: a report closed by report_resolved with outcome transferred (chuyển cơ quan có thẩm quyền)
+-- column is_on_time: closed on or before due_on; null while open
+
+with deadlines as (
+    select * from marts.deadlines
+    where started_on <= cast($as_of as date)
+),
+
+stages as (
+    select clock, stage from reference.indicator_stages
+),
+
+events as (
+    select event_id, event_type, outcome
+    from staging.stg_landing__case_events
+    where not is_reference_pending
+),
+
+cases as (
+    select case_id, unit_code from staging.stg_landing__cases
+),
+
+reports as (
+    select report_id, unit_code from staging.stg_landing__crime_reports
+),
+
+judgements as (
+    select judgement_id, unit_code from staging.stg_landing__judgements
+),
+
+orders as (
+    select order_id, unit_code from staging.stg_landing__detention_orders
+),
+
+-- marts.deadlines.unit_code is already mapped to a successor at closed_on / as_of; indicators
+-- attribute at their own dates, so they start from the unit the record itself carries.
+based as (
+    select
+        d.*,
+        coalesce(
+            case when d.subject_type = 'case' then k.unit_code end,
+            case when d.subject_type = 'report' then r.unit_code end,
+            case when d.subject_type = 'judgement' then j.unit_code end,
+            case when d.clock in ('custody', 'detention') then o.unit_code end,
+            d.unit_code
+        ) as base_unit_code
+    from deadlines as d
+    left join cases as k on k.case_id = d.case_id and d.subject_type = 'case'
+    left join reports as r on r.report_id = d.subject_id and d.subject_type = 'report'
+    left join judgements as j on j.judgement_id = d.judgement_id and d.subject_type = 'judgement'
+    left join orders as o on o.order_id = regexp_extract(d.clock_id, '[^:]+$') and d.clock in ('custody', 'detention')
+),
+
+final as (
+    select
+        d.clock_id,
+        d.clock,
+        s.stage,
+        d.subject_type,
+        d.subject_id,
+        d.case_id,
+        d.person_id,
+        d.judgement_id,
+        d.base_unit_code as unit_code,
+        d.prosecutor_id,
+        case when d.subject_type = 'case' and d.case_id is not null then 'case:' || d.case_id
+             else 'unit:' || d.base_unit_code end as attribution_key,
+        d.started_on,
+        d.due_on,
+        case when d.closed_on <= cast($as_of as date) then d.closed_on end as closed_on,
+        d.closed_by,
+        coalesce(e.event_type, case when c.case_id is not null then 'case_instituted' end) as closer_type,
+        coalesce(e.event_type in ('report_suspended', 'investigation_suspended',
+                                  'case_suspended_by_vks', 'case_suspended_by_court'), false)
+            as is_closed_by_suspension,
+        coalesce(e.event_type = 'report_resolved' and e.outcome = 'transferred', false) as is_closed_by_transfer,
+        case when d.closed_on <= cast($as_of as date) then d.closed_on <= d.due_on end as is_on_time
+    from based as d
+    left join stages as s on s.clock = d.clock
+    left join events as e on e.event_id = d.closed_by
+    left join cases as c on c.case_id = d.closed_by and d.subject_type = 'report'
+)
+
+select * from final

@@ -1,0 +1,72 @@
+-- Indicators counted in persons per unit (and roll-up) and period; a person counts once per
+-- unit and period:
+--   wrongful_prosecution_count  persons of marts.wrongful_prosecutions dated in the period
+--   overdue_custody_count       persons held in custody past the deadline at any time in the period
+--   overdue_detention_count     the same for detention
+-- A custody or detention clock holds its person past the deadline from due_on + 1 through
+-- closed_on (or $as_of while open), evaluated from due_on and closed_on, never from the run's
+-- status. It is attributed to its unit on the last such day inside the period.
+-- grain: indicator_code, stage, hierarchy, unit_code, period_kind, period_start
+
+with periods as (
+    select period_kind, period_start, measured_through from intermediate.int_periods
+),
+
+overdue_spells as (
+    select
+        case clock when 'custody' then 'overdue_custody_count' else 'overdue_detention_count' end as indicator_code,
+        person_id,
+        attribution_key,
+        cast(due_on + 1 as date) as past_from,
+        coalesce(closed_on, cast($as_of as date)) as past_to
+    from intermediate.int_indicator_clocks
+    where clock in ('custody', 'detention')
+      and coalesce(closed_on, cast($as_of as date)) > due_on
+),
+
+overdue_items as (
+    select o.indicator_code, o.person_id, o.attribution_key, p.period_kind, p.period_start,
+           least(o.past_to, p.measured_through) as counted_on
+    from overdue_spells as o
+    join periods as p
+        on o.past_from <= p.measured_through and o.past_to >= p.period_start
+),
+
+wrongful_items as (
+    select 'wrongful_prosecution_count' as indicator_code, w.person_id, w.attribution_key,
+           p.period_kind, p.period_start, w.dated_on as counted_on
+    from marts.wrongful_prosecutions as w
+    join periods as p on w.dated_on between p.period_start and p.measured_through
+),
+
+items as (
+    select * from overdue_items
+    union all
+    select * from wrongful_items
+),
+
+attributed as (
+    select i.indicator_code, i.person_id, s.hierarchy, s.unit_code, i.period_kind, i.period_start
+    from items as i
+    join intermediate.int_unit_segments as s
+        on s.attribution_key = i.attribution_key
+       and i.counted_on between s.from_date and s.to_date
+),
+
+final as (
+    select
+        a.indicator_code,
+        'all' as stage,
+        a.hierarchy,
+        r.rollup_code as unit_code,
+        a.period_kind,
+        a.period_start,
+        cast(count(distinct a.person_id) as double) as numerator,
+        cast(null as double) as denominator,
+        cast(null as double) as value
+    from attributed as a
+    join intermediate.int_unit_rollups as r on r.hierarchy = a.hierarchy and r.unit_code = a.unit_code
+    group by all
+)
+
+select * from final

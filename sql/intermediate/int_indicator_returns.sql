@@ -1,0 +1,101 @@
+-- Returns for supplementary investigation (trả hồ sơ điều tra bổ sung), counted in cases per
+-- unit (and roll-up) and period; a case counts once per unit and period however many events it has:
+--   vks_return_rate    cases with returned_by_vks / cases with file_received_by_vks; events of a
+--                      case on or after an accepted court return of it are left out of both sides
+--                      (the files that came back from the court, domain.md §6.3)
+--   court_return_rate  cases with an accepted returned_by_court / cases indicted
+-- With convention return_rate_denominator = received_or_returned (default) a case returned in the
+-- period is also in the denominator, so the rate stays in [0, 1] when its file arrived earlier.
+-- With court_return_counting = first_return_only only a case's first accepted court return counts.
+-- Each event is attributed to the unit of its case at the end of its date.
+-- grain: indicator_code, stage, hierarchy, unit_code, period_kind, period_start
+
+with conventions as (
+    select
+        coalesce(max(value) filter (where setting = 'return_rate_denominator'), 'received_or_returned')
+            as denominator_rule,
+        coalesce(max(value) filter (where setting = 'court_return_counting'), 'per_period') as court_counting
+    from reference.indicator_conventions
+),
+
+events as (
+    select event_id, event_type, subject_id as case_id, event_date, is_accepted
+    from staging.stg_landing__case_events
+    where not is_reference_pending
+      and event_date <= cast($as_of as date)
+      and subject_type = 'case'
+      and event_type in ('file_received_by_vks', 'returned_by_vks', 'returned_by_court', 'indicted')
+),
+
+court_returns as (
+    select *,
+           row_number() over (partition by case_id order by event_date, event_id) as return_no
+    from events
+    where event_type = 'returned_by_court' and coalesce(is_accepted, false)
+),
+
+first_court_return as (
+    select case_id, event_date as first_returned_on from court_returns where return_no = 1
+),
+
+-- one row per (indicator, side, case, date)
+items as (
+    select 'vks_return_rate' as indicator_code, 'denominator' as side, e.case_id, e.event_date
+    from events as e
+    left join first_court_return as f on f.case_id = e.case_id
+    where e.event_type = 'file_received_by_vks'
+      and (f.first_returned_on is null or e.event_date < f.first_returned_on)
+    union all
+    select 'vks_return_rate', side, e.case_id, e.event_date
+    from events as e
+    left join first_court_return as f on f.case_id = e.case_id
+    cross join conventions as c
+    cross join (values ('numerator'), ('denominator')) as s(side)
+    where e.event_type = 'returned_by_vks'
+      and (f.first_returned_on is null or e.event_date < f.first_returned_on)
+      and (s.side = 'numerator' or c.denominator_rule = 'received_or_returned')
+    union all
+    select 'court_return_rate', 'denominator', case_id, event_date
+    from events
+    where event_type = 'indicted'
+    union all
+    select 'court_return_rate', side, r.case_id, r.event_date
+    from court_returns as r
+    cross join conventions as c
+    cross join (values ('numerator'), ('denominator')) as s(side)
+    where (r.return_no = 1 or c.court_counting = 'per_period')
+      and (s.side = 'numerator' or c.denominator_rule = 'received_or_returned')
+),
+
+attributed as (
+    select i.indicator_code, i.side, i.case_id, s.hierarchy, s.unit_code,
+           cast(date_trunc('month', i.event_date) as date) as month_start
+    from items as i
+    join intermediate.int_unit_segments as s
+        on s.attribution_key = 'case:' || i.case_id
+       and i.event_date between s.from_date and s.to_date
+),
+
+-- distinct cases per month first, then per period and roll-up unit
+monthly as (
+    select distinct indicator_code, side, case_id, hierarchy, unit_code, month_start from attributed
+),
+
+final as (
+    select
+        m.indicator_code,
+        'all' as stage,
+        m.hierarchy,
+        r.rollup_code as unit_code,
+        pm.period_kind,
+        pm.period_start,
+        cast(count(distinct m.case_id) filter (where m.side = 'numerator') as double) as numerator,
+        cast(count(distinct m.case_id) filter (where m.side = 'denominator') as double) as denominator,
+        cast(null as double) as value
+    from monthly as m
+    join intermediate.int_period_months as pm on pm.month_start = m.month_start
+    join intermediate.int_unit_rollups as r on r.hierarchy = m.hierarchy and r.unit_code = m.unit_code
+    group by all
+)
+
+select * from final

@@ -1,0 +1,131 @@
+-- Monthly flows of each stage (giai đoạn: report, investigation, prosecution, trial) per unit,
+-- computed from dated events: clock starts (received), clock closings (resolved), case
+-- transfers between units (case_transferred), and re-organisation (a unit's open work passes to
+-- its successor on the day after its valid_to; as_was view only). With int_stage_stocks this
+-- must balance: open at start + received + transferred in − transferred out − resolved = open
+-- at end (sql/checks/intermediate/int_stage_stocks/stock_flow_balances.sql).
+-- Day order: re-organisation at the start of the day, then receipts and transfers, closings at
+-- its end; an item received and transferred on the same day is received by the receiving unit.
+-- grain: stage, hierarchy, unit_code, month_start
+-- column month_start: first day of the month of the flows
+-- column received: clocks of the stage started in the month (thụ lý mới, incl. resumptions and returns that re-open the stage)
+-- column resolved: clocks of the stage closed in the month, by any closer (đã giải quyết)
+-- column resolved_suspended: of resolved, closed by a suspension (tạm đình chỉ)
+-- column resolved_transferred: of resolved, reports transferred to another body (chuyển cơ quan khác)
+-- column resolved_on_time: of resolved, closed on or before due_on
+-- column transferred_in: open items arriving with a case transfer (chuyển đến)
+-- column transferred_out: open items leaving with a case transfer (chuyển đi)
+-- column reorganised_in: open items taken over from a predecessor unit (tiếp nhận do sắp xếp tổ chức)
+-- column reorganised_out: open items handed to the successor unit (bàn giao do sắp xếp tổ chức)
+
+with clocks as (
+    select clock_id, stage, case_id, attribution_key, started_on, closed_on,
+           is_closed_by_suspension, is_closed_by_transfer, is_on_time
+    from intermediate.int_indicator_clocks
+    where stage is not null
+),
+
+segments as (
+    select attribution_key, hierarchy, from_date, to_date, raw_unit_code, unit_code
+    from intermediate.int_unit_segments
+),
+
+received as (
+    select c.stage, s.hierarchy, s.unit_code, c.started_on as flow_date,
+           'received' as flow, 1 as n
+    from clocks as c
+    join segments as s on s.attribution_key = c.attribution_key
+                      and c.started_on between s.from_date and s.to_date
+),
+
+resolved as (
+    select c.stage, s.hierarchy, s.unit_code, c.closed_on as flow_date,
+           unnest(['resolved']
+                  || case when c.is_closed_by_suspension then ['resolved_suspended'] else [] end
+                  || case when c.is_closed_by_transfer then ['resolved_transferred'] else [] end
+                  || case when c.is_on_time then ['resolved_on_time'] else [] end) as flow,
+           1 as n
+    from clocks as c
+    join segments as s on s.attribution_key = c.attribution_key
+                      and c.closed_on between s.from_date and s.to_date
+    where c.closed_on is not null
+),
+
+-- An item moves with its case when it was open at the end of the day before the transfer and
+-- is still open (or closes) on the transfer day.
+case_moves as (
+    select c.stage, f.hierarchy, f.mapped_code as from_unit, t.mapped_code as to_unit,
+           x.transferred_on as flow_date
+    from intermediate.int_unit_case_transfers as x
+    join clocks as c
+        on c.case_id = x.case_id
+       and c.attribution_key = 'case:' || x.case_id
+       and c.started_on < x.transferred_on
+       and coalesce(c.closed_on, date '9999-12-31') >= x.transferred_on
+    join intermediate.int_unit_mappings as f
+        on f.unit_code = x.from_unit_code and x.transferred_on between f.from_date and f.to_date
+    join intermediate.int_unit_mappings as t
+        on t.unit_code = x.to_unit_code and t.hierarchy = f.hierarchy
+       and x.transferred_on between t.from_date and t.to_date
+),
+
+-- Re-organisation boundaries: a unit code attributed to one unit up to day t-1 and to another from day t.
+boundaries as (
+    select m.unit_code as raw_unit_code, m.from_date as reorganised_on,
+           p.mapped_code as from_unit, m.mapped_code as to_unit
+    from intermediate.int_unit_mappings as m
+    join intermediate.int_unit_mappings as p
+        on p.hierarchy = m.hierarchy and p.unit_code = m.unit_code and p.to_date = m.from_date - 1
+    where m.hierarchy = 'as_was' and m.mapped_code <> p.mapped_code
+),
+
+reorganisation_moves as (
+    select c.stage, 'as_was' as hierarchy, b.from_unit, b.to_unit, b.reorganised_on as flow_date
+    from boundaries as b
+    join segments as s
+        on s.hierarchy = 'as_was' and s.raw_unit_code = b.raw_unit_code
+       and b.reorganised_on - 1 between s.from_date and s.to_date
+    join clocks as c
+        on c.attribution_key = s.attribution_key
+       and c.started_on < b.reorganised_on
+       and coalesce(c.closed_on, date '9999-12-31') >= b.reorganised_on
+),
+
+moves as (
+    select stage, hierarchy, from_unit as unit_code, flow_date, 'transferred_out' as flow, 1 as n
+    from case_moves where from_unit <> to_unit
+    union all
+    select stage, hierarchy, to_unit, flow_date, 'transferred_in', 1
+    from case_moves where from_unit <> to_unit
+    union all
+    select stage, hierarchy, from_unit, flow_date, 'reorganised_out', 1 from reorganisation_moves
+    union all
+    select stage, hierarchy, to_unit, flow_date, 'reorganised_in', 1 from reorganisation_moves
+),
+
+all_flows as (
+    select * from received
+    union all select * from resolved
+    union all select * from moves
+),
+
+final as (
+    select
+        stage,
+        hierarchy,
+        unit_code,
+        cast(date_trunc('month', flow_date) as date) as month_start,
+        count(*) filter (where flow = 'received') as received,
+        count(*) filter (where flow = 'resolved') as resolved,
+        count(*) filter (where flow = 'resolved_suspended') as resolved_suspended,
+        count(*) filter (where flow = 'resolved_transferred') as resolved_transferred,
+        count(*) filter (where flow = 'resolved_on_time') as resolved_on_time,
+        count(*) filter (where flow = 'transferred_in') as transferred_in,
+        count(*) filter (where flow = 'transferred_out') as transferred_out,
+        count(*) filter (where flow = 'reorganised_in') as reorganised_in,
+        count(*) filter (where flow = 'reorganised_out') as reorganised_out
+    from all_flows
+    group by all
+)
+
+select * from final
