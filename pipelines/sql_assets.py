@@ -55,7 +55,7 @@ def _grain_check(model: sql_runner.SqlModel) -> dg.AssetChecksDefinition:
     def _check(context, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             n = sql_runner.grain_violations(con, model)
-            record_check(con, run_id=context.run_id, asset=model.table,
+            record_check(con, run_id=context.run.run_id, asset=model.table,
                          check_name="grain_is_unique", tool="sql", severity="error",
                          passed=n == 0, failing_count=n,
                          detail=f"duplicate keys on ({', '.join(model.grain)})")
@@ -76,10 +76,10 @@ def _sql_check(check: sql_runner.SqlCheck) -> dg.AssetChecksDefinition:
                          if d != (check.schema, check.table)],
     )
     def _check(context, settings: CasewatchSettings, warehouse: Warehouse) -> dg.AssetCheckResult:
-        values = sql_runner.default_params(settings.as_of_date(), context.run_id)
+        values = sql_runner.default_params(settings.as_of_date(), context.run.run_id)
         with warehouse.connect() as con:
             n, sample = sql_runner.check_failures(con, check, values)
-            record_check(con, run_id=context.run_id, asset=f"{check.schema}.{check.table}",
+            record_check(con, run_id=context.run.run_id, asset=f"{check.schema}.{check.table}",
                          check_name=check.name, tool="sql", severity=check.severity,
                          passed=n == 0, failing_count=n, detail=check.description)
         return dg.AssetCheckResult(
