@@ -10,8 +10,8 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import ingest, sql_runner
-from pipelines.quality.gx_checks import build_gx_checks
 from pipelines.quality.assets import steward_report_asset
+from pipelines.quality.gx_checks import build_gx_checks
 
 
 def _defined_marts() -> set[dg.AssetKey]:

@@ -27,7 +27,7 @@ def _previous_row_count(context: dg.AssetCheckExecutionContext, key: dg.AssetKey
     keeps history (an ephemeral instance does not)."""
     records = context.instance.fetch_materializations(key, limit=5).records
     for record in records:
-        if record.run_id == context.run_id:
+        if record.run_id == context.run.run_id:
             continue
         materialization = record.asset_materialization
         value = materialization.metadata.get("dagster/row_count") if materialization else None
@@ -76,7 +76,7 @@ def gx_check(mart: str) -> dg.AssetChecksDefinition:
             outcome = suites.validate(
                 frame, spec, as_of=settings.as_of_date(), previous_rows=previous
             )
-            record_outcome(con, context.run_id, mart, outcome)
+            record_outcome(con, context.run.run_id, mart, outcome)
         errors, warnings = outcome.failed_errors, outcome.failed_warnings
         metadata: dict[str, Any] = {
             "rows": outcome.rows,

@@ -390,7 +390,8 @@ def _trend(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             group by all
         ),
         batches as (
-            select batch_id from (select batch_id from accepted union select batch_id from quarantined)
+            select batch_id
+            from (select batch_id from accepted union select batch_id from quarantined)
             order by batch_id desc limit {TREND_BATCHES}
         ),
         per_unit as (
