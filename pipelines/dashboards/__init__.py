@@ -1,4 +1,7 @@
-"""Dagster assets and checks of this area, collected by `pipelines.definitions`."""
+"""Publishing and dashboards: the read-only snapshot analysts query, and the static pages."""
 
-ASSETS: list = []
+from pipelines.dashboards.assets import dashboard_pages, snapshot
+from pipelines.publish import VALIDATION_RESULTS
+
+ASSETS: list = [VALIDATION_RESULTS, snapshot, dashboard_pages]
 CHECKS: list = []
