@@ -1,8 +1,8 @@
 """Vectorised parsing of landed text into the contract's types.
 
-Each function takes an expression over cleaned text (NFC, trimmed, empty -> null) and returns the
-typed expression; a non-empty value that does not parse becomes null, which validation reports
-as `unparseable`. Accepted forms (landing contract §2):
+`parse_series(type, s)` takes cleaned text (`clean_series`: NFC, trimmed, empty -> null) and
+returns the typed series; a non-empty value that does not parse becomes null, which validation
+reports as `unparseable`. Accepted forms (landing contract §2):
 
 - dates `YYYY-MM-DD` or `DD/MM/YYYY` (a midnight time part, as spreadsheets write dates, is
   ignored);
@@ -13,80 +13,22 @@ as `unparseable`. Accepted forms (landing contract §2):
 - integers (a zero fraction such as `12.0`, which spreadsheets produce, is accepted);
 - numbers (finite, `.` as the decimal separator);
 - text and codes: NFC, surrounding white space trimmed.
+
+Formats are tried as a cascade: each format only sees the values the previous ones could not
+read, so a file in one format is parsed in a single pass whatever that format is.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
-_DMY = r"^(\d{1,2})/(\d{1,2})/(\d{4})"
-_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}"
-
 TRUE_WORDS = ("true", "1", "có", "x")
 FALSE_WORDS = ("false", "0", "không")
-
-
-def clean_text(col: str) -> pl.Expr:
-    """NFC, trimmed, empty -> null."""
-    s = pl.col(col).str.normalize("NFC").str.strip_chars()
-    return pl.when(s == "").then(None).otherwise(s)
-
-
-def _iso_dates(s: pl.Expr) -> pl.Expr:
-    """Rewrite a leading DD/MM/YYYY as YYYY-MM-DD."""
-    return s.str.replace(_DMY, "${3}-${2}-${1}")
-
-
-def parse_date(s: pl.Expr) -> pl.Expr:
-    s = _iso_dates(s).str.replace(r"[T ]00:00(:00(\.0+)?)?$", "")
-    ok = s.str.contains(_ISO_DATE + "$")
-    return pl.when(ok).then(s.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-
-
-def parse_timestamp(s: pl.Expr) -> pl.Expr:
-    s = _iso_dates(s).str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[T ]", "${1} ")
-    # Add missing seconds: "2024-03-15 10:30" -> "2024-03-15 10:30:00" (offset kept).
-    s = s.str.replace(r"^(\S+ \d{1,2}:\d{2})($|[^:\d])", "${1}:00${2}")
-    ok = s.str.contains(_ISO_DATE + r" \d{1,2}:\d{2}:\d{2}")
-    naive = s.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
-    aware = (
-        s.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%d %H:%M:%S%.f%#z", strict=False)
-        .dt.convert_time_zone(LOCAL_TZ)
-        .dt.replace_time_zone(None)
-    )
-    return pl.when(ok).then(pl.coalesce(naive, aware))
-
-
-def parse_bool(s: pl.Expr) -> pl.Expr:
-    low = s.str.to_lowercase()
-    return (
-        pl.when(low.is_in(TRUE_WORDS))
-        .then(pl.lit(True))
-        .when(low.is_in(FALSE_WORDS))
-        .then(pl.lit(False))
-        .otherwise(pl.lit(None, dtype=pl.Boolean))
-    )
-
-
-def parse_int(s: pl.Expr) -> pl.Expr:
-    digits = s.str.replace(r"^([+-]?\d+)\.0*$", "${1}")
-    return pl.when(digits.str.contains(r"^[+-]?\d+$")).then(digits.cast(pl.Int64, strict=False))
-
-
-def parse_number(s: pl.Expr) -> pl.Expr:
-    x = s.cast(pl.Float64, strict=False)
-    return pl.when(x.is_finite()).then(x)
-
-
-PARSERS = {
-    "date": parse_date,
-    "timestamp": parse_timestamp,
-    "bool": parse_bool,
-    "int": parse_int,
-    "number": parse_number,
-}
 
 POLARS_TYPES = {
     "text": pl.String,
@@ -98,9 +40,116 @@ POLARS_TYPES = {
     "number": pl.Float64,
 }
 
+_NAIVE_FORMATS = [
+    f"{day}{sep}{time}"
+    for day in ("%Y-%m-%d", "%d/%m/%Y")
+    for sep in (" ", "T")
+    for time in ("%H:%M:%S", "%H:%M", "%H:%M:%S%.f")
+]
+_AWARE_FORMATS = [
+    f"%Y-%m-%d{sep}{time}%#z" for sep in ("T", " ") for time in ("%H:%M:%S%.f", "%H:%M")
+]
 
-def parse(col_type: str, s: pl.Expr) -> pl.Expr:
-    """Typed expression for cleaned text `s` of a contract type."""
+
+def clean_series(s: pl.Series) -> pl.Series:
+    """NFC, trimmed, empty -> null. Only non-ASCII values are normalised (ASCII is NFC)."""
+    s = s.cast(pl.String)
+    non_ascii = (s.str.len_bytes() != s.str.len_chars()).fill_null(False)
+    if non_ascii.any():
+        idx = non_ascii.arg_true()
+        s = s.clone().scatter(idx, s.gather(idx).str.normalize("NFC"))
+    s = s.str.strip_chars()
+    return s.set(s == "", None)
+
+
+def _cascade(s: pl.Series, dtype: pl.DataType,
+             attempts: list[Callable[[pl.Series], pl.Series]]) -> pl.Series:
+    """Apply each attempt to the values still unparsed; the first non-null result wins."""
+    out = pl.Series(s.name, dtype=dtype).extend_constant(None, len(s))
+    todo = s.is_not_null().arg_true()
+    for attempt in attempts:
+        if todo.len() == 0:
+            break
+        sub = s.gather(todo)
+        parsed = attempt(sub).cast(dtype)
+        ok = parsed.is_not_null()
+        if ok.any():
+            out.scatter(todo.filter(ok), parsed.filter(ok))
+            todo = todo.filter(~ok)
+    return out
+
+
+def _four_digit_years(parsed: pl.Series) -> pl.Series:
+    # chrono's %Y also reads "24" as year 24: the contract's forms have four-digit years.
+    year = parsed.dt.year()
+    return parsed.set(~year.is_between(1000, 9999).fill_null(True), None)
+
+
+def _naive(fmt: str) -> Callable[[pl.Series], pl.Series]:
+    return lambda s: _four_digit_years(
+        s.str.strptime(pl.Datetime("us"), fmt, strict=False))
+
+
+def _aware(fmt: str) -> Callable[[pl.Series], pl.Series]:
+    def attempt(s: pl.Series) -> pl.Series:
+        parsed = s.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False)
+        local = parsed.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None)
+        return _four_digit_years(local)
+
+    return attempt
+
+
+def parse_timestamp(s: pl.Series) -> pl.Series:
+    return _cascade(s, pl.Datetime("us"),
+                    [*map(_naive, _NAIVE_FORMATS), *map(_aware, _AWARE_FORMATS)])
+
+
+def _date(fmt: str) -> Callable[[pl.Series], pl.Series]:
+    return lambda s: _four_digit_years(s.str.strptime(pl.Date, fmt, strict=False))
+
+
+def _midnight(s: pl.Series) -> pl.Series:
+    ts = _cascade(s, pl.Datetime("us"), list(map(_naive, _NAIVE_FORMATS)))
+    return ts.set(ts.dt.time() != dt.time(0), None).dt.date()
+
+
+def parse_date(s: pl.Series) -> pl.Series:
+    return _cascade(s, pl.Date, [_date("%Y-%m-%d"), _date("%d/%m/%Y"), _midnight])
+
+
+def parse_bool(s: pl.Series) -> pl.Series:
+    low = s.str.to_lowercase()
+    return pl.select(
+        pl.when(low.is_in(TRUE_WORDS)).then(pl.lit(True))
+        .when(low.is_in(FALSE_WORDS)).then(pl.lit(False))
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+    ).to_series().alias(s.name)
+
+
+def parse_int(s: pl.Series) -> pl.Series:
+    def zero_fraction(sub: pl.Series) -> pl.Series:
+        digits = sub.str.replace(r"^([+-]?\d+)\.0*$", "${1}")
+        return digits.set(~digits.str.contains(r"^[+-]?\d+$"), None).cast(pl.Int64, strict=False)
+
+    return _cascade(s, pl.Int64, [lambda sub: sub.cast(pl.Int64, strict=False), zero_fraction])
+
+
+def parse_number(s: pl.Series) -> pl.Series:
+    x = s.cast(pl.Float64, strict=False)
+    return x.set(~x.is_finite().fill_null(True), None)
+
+
+_PARSERS: dict[str, Callable[[pl.Series], pl.Series]] = {
+    "date": parse_date,
+    "timestamp": parse_timestamp,
+    "bool": parse_bool,
+    "int": parse_int,
+    "number": parse_number,
+}
+
+
+def parse_series(col_type: str, s: pl.Series) -> pl.Series:
+    """Typed series for cleaned text `s` of a contract type."""
     if col_type in ("text", "code"):
         return s
-    return PARSERS[col_type](s).cast(POLARS_TYPES[col_type])
+    return _PARSERS[col_type](s).cast(POLARS_TYPES[col_type]).alias(s.name)

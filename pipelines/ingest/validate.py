@@ -30,8 +30,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from pipelines.contract import KEYS, PII_COLUMNS, Col, columns
-from pipelines.ingest.parse import POLARS_TYPES, clean_text, parse
+from pipelines.contract import KEYS, PII_COLUMNS, columns
+from pipelines.ingest.parse import POLARS_TYPES, clean_series, parse_series
 from pipelines.ingest.rules import (
     CASE_ID_FOR_PERSON_EN,
     CASE_ID_FOR_PERSON_VI,
@@ -188,18 +188,33 @@ class Validated:
     rule_counts: dict[str, int]
 
 
-def _typed_frame(frame: pl.DataFrame, cols: list[Col]) -> pl.DataFrame:
-    present = set(frame.columns)
-    text = [
-        (clean_text(c.name) if c.name in present else pl.lit(None, dtype=pl.String)).alias(
-            RAW + c.name
-        )
-        for c in cols
-    ]
-    staged = frame.select("_row_number", "_extra", *text)
-    typed = [parse(c.type, pl.col(RAW + c.name)).alias(c.name) for c in cols]
-    out = staged.with_columns(typed)
-    return out.with_columns(pl.struct([c.name for c in cols]).hash().alias(CONTENT))
+def _content_hash(frame: pl.DataFrame, names: list[str], key: Sequence[str]) -> pl.Series:
+    """Hash of a row's typed contract values, computed only for the rows that share their key
+    and updated_at with another row (the only ones the duplicate check compares)."""
+    group = [*key, "updated_at"]
+    shared = frame.select(pl.struct(group).is_duplicated()).to_series()
+    out = pl.Series(CONTENT, dtype=pl.UInt64).extend_constant(None, frame.height)
+    if shared.any():
+        idx = shared.arg_true()
+        out.scatter(idx, frame.select(pl.struct(names).gather(idx).hash()).to_series())
+    return out
+
+
+def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Cleaned text twins (`__raw__<col>`), typed contract columns and the content hash."""
+    cols = columns(table)
+    n = frame.height
+    series = [frame.get_column("_row_number"), frame.get_column("_extra")]
+    typed = []
+    for c in cols:
+        text = (
+            clean_series(frame.get_column(c.name)) if c.name in frame.columns
+            else pl.Series(dtype=pl.String).extend_constant(None, n)
+        ).alias(RAW + c.name)
+        series.append(text)
+        typed.append(parse_series(c.type, text).alias(c.name))
+    out = pl.DataFrame([*series, *typed])
+    return out.with_columns(_content_hash(out, [c.name for c in cols], KEYS[table]))
 
 
 def validate_file(
@@ -207,7 +222,7 @@ def validate_file(
 ) -> Validated:
     """Type and validate the mapped text frame of one file (see `read.map_headers`)."""
     cols = columns(table)
-    typed = _typed_frame(frame, cols)
+    typed = _typed_frame(frame, table)
     schema = schema_for(table, codes)
     try:
         schema.validate(typed, lazy=True)
