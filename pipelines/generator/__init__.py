@@ -1,0 +1,297 @@
+"""Synthetic landing batches for casewatch (landing contract version 1).
+
+`generate(...)` simulates how cases are handled in a set of procuracy units — crime reports,
+cases, accused persons, the decisions that move the statutory clocks, custody and detention,
+judgements and their execution — and writes what the source systems would export every night:
+one folder per batch under the landing root, one file per table, a `_manifest.json` each.
+Same arguments, same bytes. See `docs/generator.md`.
+
+Layout of the landing root it writes:
+
+    <batch_id>/<table>.csv|xlsx|parquet   the batches
+    <batch_id>/_manifest.json             row counts and sha256 of every file
+    _reference/staff.csv                  prosecutors (fictitious names) per unit and period
+    _reference/units.csv                  national scale only: the synthetic units
+    _defects.json                         every planted defect (empty list when clean)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import shutil
+import sys
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from pipelines import paths
+from pipelines.contract import TABLES
+from pipelines.generator import defects as defects_mod
+from pipelines.generator import writer
+from pipelines.generator.dates import from_day, to_day
+from pipelines.generator.delivery import deliver, finish_frame, to_frame
+from pipelines.generator.flows import simulate
+from pipelines.generator.world import Territory, build_world
+
+__all__ = ["SAMPLE", "generate"]
+
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# The committed sample in data/landing/ (`casewatch generate --sample`): the nine former Bến Tre
+# district units and their Vĩnh Long successors, across the 2025-07-01 re-organisation.
+SAMPLE: dict = {
+    "seed": 20250701,
+    "scale": "province",
+    "start": dt.date(2023, 1, 1),
+    "end": dt.date(2025, 12, 31),
+    "defect_rate": 0.0005,
+    "batches": "single",
+}
+
+SCALES = ("district", "province", "national")
+BATCH_MODES = ("daily", "single")
+PARALLEL_FROM = 40  # territories: below this, simulate in-process
+
+
+def _progress(message: str) -> None:
+    print(f"[generate] {message}", file=sys.stderr, flush=True)
+
+
+def _simulate_chunk(territories: list[Territory], seed: int, start: int, end: int
+                    ) -> dict[str, pl.DataFrame]:
+    parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    for territory in territories:
+        rows = simulate(territory, seed, start, end)
+        for table, table_rows in rows.items():
+            if table_rows:
+                parts[table].append(to_frame(table, table_rows))
+    return {t: (pl.concat(p, how="vertical") if p else to_frame(t, []))
+            for t, p in parts.items()}
+
+
+def _simulate_all(territories: list[Territory], seed: int, start: int, end: int
+                  ) -> dict[str, pl.DataFrame]:
+    period = f"{from_day(start)}..{from_day(end)}"
+    chunks = [territories[i:i + 10] for i in range(0, len(territories), 10)]
+    results: list[dict[str, pl.DataFrame]] = []
+    if len(territories) < PARALLEL_FROM:
+        for chunk in chunks:
+            results.append(_simulate_chunk(chunk, seed, start, end))
+            done = chunk[-1].index
+            _progress(f"simulated {done}/{len(territories)} units, {period}")
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+            futures = [pool.submit(_simulate_chunk, c, seed, start, end) for c in chunks]
+            for chunk, future in zip(chunks, futures, strict=True):
+                results.append(future.result())
+                _progress(f"simulated {chunk[-1].index}/{len(territories)} units, {period}")
+    return {t: finish_frame(pl.concat([r[t] for r in results], how="vertical"))
+            for t in TABLES}
+
+
+def _load_codes() -> dict[str, list[str]]:
+    df = pl.read_csv(paths.CONTRACT_DIR / "codes.csv", infer_schema=False)
+    codes: dict[str, list[str]] = {}
+    for lst, code in df.select("list", "code").iter_rows():
+        codes.setdefault(lst, []).append(code)
+    return codes
+
+
+def _prepare(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not (out / "_defects.json").exists():
+            raise FileExistsError(
+                f"{out} is not empty and was not written by the generator; "
+                "choose an empty folder")
+        for child in sorted(out.iterdir()):  # a previous generation: replace it
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _batch_id(key: int, single: bool, end: int, hour: int = 1) -> tuple[str, dt.datetime]:
+    day = from_day(end + 1 + key if single else key + 1)
+    exported = dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=TIMEZONE)
+    return f"{day:%Y%m%d}T{hour:02d}00", exported
+
+
+def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | None,
+             defect_rate: float, batches: str) -> str:
+    """Write synthetic landing batches to `out`; returns a one-paragraph summary.
+
+    `end=None` means today in Asia/Ho_Chi_Minh. `scale`: district (one unit), province (the
+    Bến Tre / Vĩnh Long units) or national (355 regional units). `batches`: daily (one batch
+    per day of data entry, exported at 01:00 the next morning) or single (one main batch and a
+    small follow-up). `defect_rate`: each class of bad input at about that share of rows.
+    """
+    from pipelines.resources import today_local
+
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
+    if batches not in BATCH_MODES:
+        raise ValueError(f"batches must be daily or single, not {batches!r}")
+    if not 0 <= defect_rate < 0.2:
+        raise ValueError("defect_rate must be in [0, 0.2)")
+    end = end or today_local()
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    out = Path(out)
+    _prepare(out)
+    single = batches == "single"
+    start_day, end_day = to_day(start), to_day(end)
+
+    world = build_world(scale, seed, start_day, end_day, paths.REFERENCE_DIR)
+    _progress(f"{scale}: {len(world.territories)} units, seed {seed}")
+    frames = _simulate_all(world.territories, seed, start_day, end_day)
+    codes = _load_codes()
+    frames, stats = deliver(frames, seed, single, end_day, codes)
+    _progress("delivery planned: " + ", ".join(f"{k} {v:,}" for k, v in stats.items()))
+    text = {t: defects_mod.to_strings(df, t) for t, df in frames.items()}
+    text, planted = defects_mod.plant(text, defect_rate, seed, codes)
+    if planted:
+        _progress(f"planted {len(planted):,} defective rows")
+
+    batch_ids, refused = _write_batches(out, text, planted, seed, single, end_day,
+                                        defect_rate > 0, scale)
+    _write_reference(out, world)
+    _write_defects(out, planted, refused, seed, defect_rate)
+
+    rows = {t: text[t].height for t in TABLES}
+    by_class = Counter(p.cls for p in planted)
+    parts = [f"{t} {n:,}" for t, n in rows.items() if n]
+    summary = (
+        f"Wrote {len(batch_ids)} batches ({batch_ids[0]} … {batch_ids[-1]}) to {out}: "
+        f"{scale} scale, {len(world.territories)} units, data from {start:%d/%m/%Y} to "
+        f"{end:%d/%m/%Y}, seed {seed}. Rows per table: {'; '.join(parts)} "
+        f"({sum(rows.values()):,} in all, including {stats['resent']:,} re-sent, "
+        f"{stats['corrected']:,} corrected, {stats['retracted']:,} retracted and "
+        f"{stats['delivered_late']:,} parents delivered after their children). "
+    )
+    if planted:
+        summary += (
+            f"Defects planted at rate {defect_rate}: {len(planted):,} rows ("
+            + ", ".join(f"{c} {by_class[c]}" for c in defects_mod.CLASSES)
+            + f"), and batch {refused} has a truncated file its manifest does not match "
+            "(it must be refused whole); see _defects.json."
+        )
+    else:
+        summary += "No defects planted."
+    return summary
+
+
+def _write_batches(out: Path, text: dict[str, pl.DataFrame], planted: list, seed: int,
+                   single: bool, end: int, with_refused: bool, scale: str
+                   ) -> tuple[list[str], str | None]:
+    rng = np.random.default_rng([seed, 5_003])
+    parts = {t: df.partition_by("_b", as_dict=True, maintain_order=True)
+             for t, df in text.items()}
+    keys = sorted({k[0] for p in parts.values() for k in p})
+    refused_key = None
+    if with_refused and keys:
+        if single:
+            refused_key = keys[-1]
+        else:
+            middle = keys[len(keys) // 3: max(len(keys) // 3 + 1, 2 * len(keys) // 3)]
+            refused_key = middle[int(rng.integers(len(middle)))]
+    source = f"casewatch-synthetic/{scale}"
+    locations: dict[int, tuple[str, str, int]] = {}
+    batch_ids: list[str] = []
+    refused_id = None
+    for n, key in enumerate(keys, start=1):
+        hour = 4 if key == refused_key else 1
+        batch_id, exported = _batch_id(key, single, end, hour)
+        folder = out / batch_id
+        folder.mkdir()
+        files: dict[str, int] = {}
+        styles = {}
+        for table in TABLES:
+            frame = parts[table].get((key,))
+            if frame is None or frame.height == 0:
+                continue
+            style = writer.style_for(table, key, single, rng)
+            content, tags = writer.render(frame, table, style, rng)
+            name = f"{table}.{style.fmt}"
+            writer.write_file(content, folder / name, style, exported)
+            files[name] = content.height
+            styles[name] = (content, style)
+            base = 0 if style.fmt == "parquet" else 1
+            for i, tag in enumerate(tags):
+                if tag is not None:
+                    locations[tag] = (batch_id, name, i + base)
+        writer.write_manifest(folder, files, exported, source)
+        batch_ids.append(batch_id)
+        if key == refused_key:
+            # the first delivery of this batch, an hour earlier, was cut short in transfer
+            refused_id, refused_exported = _batch_id(key, single, end, 1)
+            bad = out / refused_id
+            bad.mkdir()
+            for name, (content, style) in styles.items():
+                writer.write_file(content, bad / name, style, refused_exported)
+            writer.write_manifest(bad, files, refused_exported, source)
+            csvs = sorted((p.stat().st_size, p.name) for p in bad.iterdir()
+                          if p.suffix == ".csv")
+            victim = csvs[-1][1] if csvs else sorted(styles)[0]
+            writer.truncate(bad / victim)
+            batch_ids.append(refused_id)
+            planted.append(defects_mod.Planted(
+                tag=-1, cls=defects_mod.REFUSED_CLASS, table=victim.split(".")[0],
+                column=None, outcome="refused", record_id="",
+                note=f"{victim} truncated; the whole batch must be refused"))
+            locations[-1] = (refused_id, victim, -1)
+        if len(keys) > 50 and n % 100 == 0:
+            _progress(f"wrote {n}/{len(keys)} batches")
+    for p in planted:
+        p.location = locations[p.tag]
+    return sorted(batch_ids), refused_id
+
+
+def _write_reference(out: Path, world) -> None:
+    ref = out / "_reference"
+    ref.mkdir(exist_ok=True)
+    writer.write_csv_rows(ref / "staff.csv", world.staff_rows(),
+                          ["prosecutor_id", "unit_code", "valid_from", "valid_to",
+                           "display_name"])
+    if world.units_rows:
+        writer.write_csv_rows(ref / "units.csv", world.units_rows,
+                              ["unit_code", "name_vi", "level", "parent_code", "valid_from",
+                               "valid_to", "successor_code", "source"])
+
+
+def _write_defects(out: Path, planted: list, refused: str | None, seed: int,
+                   rate: float) -> None:
+    entries = []
+    for p in planted:
+        batch, file, row = p.location
+        entries.append({
+            "batch": batch,
+            "file": file,
+            "table": p.table,
+            "row": None if row < 0 else row,
+            "column": p.column,
+            "class": p.cls,
+            "outcome": p.outcome,
+            "record_id": p.record_id,
+            "detail": p.note,
+        })
+    entries.sort(key=lambda e: (e["batch"], e["file"], e["row"] if e["row"] is not None
+                                else -1, e["class"], e["detail"]))
+    doc = {
+        "contract_version": 1,
+        "seed": seed,
+        "defect_rate": rate,
+        "row_numbers": "1-based data rows (header excluded) in CSV and XLSX, "
+                       "0-based row index in Parquet",
+        "refused_batch": refused,
+        "defects": entries,
+    }
+    (out / "_defects.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")

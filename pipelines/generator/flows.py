@@ -1,0 +1,1061 @@
+"""Case-handling flows for one territory: crime reports → cases → investigation → prosecution →
+trial → appeal → execution, with the custody and detention chain of every held person.
+
+Everything is decided by one `random.Random` per territory, in a fixed order, so a territory's
+records depend only on the seed and the territory. Most handling is on time; a small share is
+prolonged, extended, suspended, returned, late, overdue or irregular (`domain.md` §4–§5), which
+is what the deadline engine exists to find.
+
+Each record version is recorded with its *entry day* (when it was typed into the source system,
+a few days after the fact at most, rarely weeks) and its `updated_at`. A version entered after
+the generation's last day is not delivered. A record is never entered before the record it
+refers to, so delivery out of order only happens where the delivery layer plants it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from pipelines.generator.dates import DAY, add_months, add_workdays, next_workday, weekday
+from pipelines.generator.world import Territory, fictitious_name, scramble
+
+LESS, SERIOUS, VERY, ESPECIALLY = "less_serious", "serious", "very_serious", "especially_serious"
+CATEGORIES = (LESS, SERIOUS, VERY, ESPECIALLY)
+CATEGORY_MIX = (0.37, 0.40, 0.18, 0.05)
+
+# Penal Code 2015 articles and clauses by category (Art. 9: the bracket's maximum), with weights.
+ARTICLES: dict[str, list[tuple[int, int, float]]] = {
+    LESS: [(173, 1, 30), (174, 1, 8), (134, 1, 10), (321, 1, 14), (178, 1, 5), (318, 1, 5),
+           (330, 1, 2), (175, 1, 2), (260, 1, 0)],
+    SERIOUS: [(173, 2, 8), (174, 2, 4), (134, 2, 9), (249, 1, 12), (251, 1, 6), (321, 2, 4),
+              (322, 1, 3), (260, 1, 5), (318, 2, 1), (145, 1, 1), (175, 2, 1), (304, 1, 1)],
+    VERY: [(173, 3, 2), (174, 3, 2), (134, 3, 3), (249, 2, 4), (251, 2, 5), (260, 2, 2),
+           (168, 1, 3), (168, 2, 1), (123, 2, 1), (145, 2, 1)],
+    ESPECIALLY: [(251, 3, 4), (123, 1, 3), (174, 4, 1), (168, 3, 1), (134, 5, 1)],
+}
+
+INV_BASE = {LESS: 2, SERIOUS: 3, VERY: 4, ESPECIALLY: 4}  # months, Art. 172(1)
+INV_EXT = {LESS: [2], SERIOUS: [3, 2], VERY: [4, 4], ESPECIALLY: [4, 4, 4, 4]}  # Art. 172(2)-(3)
+INV_EXT_NEEDED = {LESS: (0.80, 0.20), SERIOUS: (0.62, 0.30, 0.08), VERY: (0.50, 0.35, 0.15),
+                  ESPECIALLY: (0.30, 0.35, 0.22, 0.11, 0.02)}
+RESUMED_BASE = {LESS: 2, SERIOUS: 2, VERY: 3, ESPECIALLY: 3}  # months, Art. 174(1)
+RESUMED_EXT = {LESS: 1, SERIOUS: 2, VERY: 2, ESPECIALLY: 3}
+PROS_LIMIT = {LESS: 20, SERIOUS: 20, VERY: 30, ESPECIALLY: 30}  # days, Art. 240
+PROS_EXT = {LESS: 10, SERIOUS: 10, VERY: 15, ESPECIALLY: 30}
+TRIAL_MONTHS = {LESS: 0, SERIOUS: 0, VERY: 2, ESPECIALLY: 3}  # Art. 277(1)
+TRIAL_DAYS = {LESS: 30, SERIOUS: 45, VERY: 60, ESPECIALLY: 90}  # same, 30-day months
+TRIAL_EXT = {LESS: 15, SERIOUS: 15, VERY: 30, ESPECIALLY: 30}
+DET_INV_BASE = {LESS: 60, SERIOUS: 90, VERY: 120, ESPECIALLY: 120}  # days, Art. 173
+DET_INV_EXT = {LESS: [30], SERIOUS: [60], VERY: [90], ESPECIALLY: [120, 120]}
+P_CUSTODY = {LESS: 0.30, SERIOUS: 0.50, VERY: 0.70, ESPECIALLY: 0.80}
+P_DETENTION_AFTER_CUSTODY = {LESS: 0.50, SERIOUS: 0.75, VERY: 0.90, ESPECIALLY: 0.95}
+SENTENCES = {  # (sentence, weight, months range)
+    LESS: [("prison", 35, (6, 36)), ("suspended", 30, (6, 36)),
+           ("non_custodial_reform", 15, (6, 24)), ("fine", 18, None), ("warning", 2, None)],
+    SERIOUS: [("prison", 57, (24, 84)), ("suspended", 30, (12, 36)),
+              ("non_custodial_reform", 5, (12, 36)), ("fine", 8, None)],
+    VERY: [("prison", 88, (60, 180)), ("suspended", 12, (24, 36))],
+    ESPECIALLY: [("prison", 90, (144, 240)), ("life", 10, None)],
+}
+CUSTODIAL = ("prison", "life")
+
+UNKNOWN_PENDING = 10**9  # "never": a day beyond any generation
+
+
+def _choose(rng: random.Random, items, weights):
+    return rng.choices(items, weights)[0]
+
+
+@dataclass
+class PersonState:
+    person_id: str
+    full_name: str
+    national_id: str
+    birth_day: int
+    sex: str
+    free_from: int  # day from which the person may appear in a new case
+
+
+class Recorder:
+    """Collects record versions per table as tuples in contract column order, followed by
+    `updated_at` (seconds) and the entry day. Versions entered after `end` are dropped."""
+
+    def __init__(self, end: int) -> None:
+        self.end = end
+        self.rows: dict[str, list[tuple]] = {
+            t: [] for t in ("crime_reports", "cases", "persons", "case_events",
+                            "detention_orders", "detention_movements", "judgements",
+                            "execution_events", "manual_scores")
+        }
+
+    def add(self, table: str, row: tuple, entry: int, ts: int) -> None:
+        if entry <= self.end:
+            self.rows[table].append((*row, ts, entry))
+
+
+class TerritorySim:
+    """Simulates every crime report, case and held person of one territory."""
+
+    def __init__(self, t: Territory, seed: int, start: int, end: int, rec: Recorder) -> None:
+        self.t = t
+        self.rng = random.Random(f"{seed}:territory:{t.index}")
+        self.start, self.end = start, end
+        self.rec = rec
+        self.counters: dict[str, int] = {}
+        self.pool: list[PersonState] = []  # earlier accused who may re-offend
+        self.case_last = 0  # last activity day of the case being simulated
+
+    # ------------------------------------------------------------------ helpers
+    def nid(self, prefix: str, width: int = 7) -> str:
+        n = self.counters.get(prefix, 0) + 1
+        self.counters[prefix] = n
+        return f"{prefix}{self.t.index:03d}{n:0{width}d}"
+
+    def stamp(self, day: int, after: int = 0) -> tuple[int, int]:
+        """Entry day and updated_at (whole minutes) of a record about `day`."""
+        r = self.rng.random()
+        if r < 0.55:
+            lag = 0
+        elif r < 0.85:
+            lag = 1
+        elif r < 0.95:
+            lag = self.rng.randint(2, 3)
+        elif r < 0.99:
+            lag = self.rng.randint(4, 14)
+        else:
+            lag = self.rng.randint(15, 60)
+        entry = day + lag
+        if weekday(entry) >= 5 and self.rng.random() < 0.85:
+            entry = next_workday(entry)
+        if entry < after:
+            entry = after
+        return entry, entry * DAY + 60 * self.rng.randint(450, 1050)
+
+    def prosecutor(self, day: int) -> str | None:
+        active = [p.prosecutor_id for p in self.t.prosecutors
+                  if p.valid_from <= day and (p.valid_to is None or p.valid_to >= day)]
+        if not active:
+            active = [p.prosecutor_id for p in self.t.prosecutors]
+        return self.rng.choice(active)
+
+    def event(self, etype: str, subject_type: str, subject_id: str, case_id: str | None,
+              day: int, body: str, after: int, *, received: int | None = None,
+              judgement_id: str | None = None, stated_end: int | None = None,
+              ext_no: int | None = None, requested: int | None = None,
+              outcome: str | None = None, return_by: str | None = None,
+              return_ground: str | None = None, category: str | None = None,
+              article: int | None = None, to_unit: str | None = None,
+              accepted: bool | None = None) -> int:
+        entry, ts = self.stamp(day if received is None else max(day, received), after)
+        self.rec.add("case_events", (
+            self.nid("SK", 8), etype, subject_type, subject_id, case_id, day, received,
+            judgement_id, stated_end, ext_no, requested, outcome, body, return_by,
+            return_ground, category, article, to_unit, accepted), entry, ts)
+        if case_id is not None and day > self.case_last:
+            self.case_last = day
+        return entry
+
+    def order(self, person_id: str, case_id: str | None, facility: str, measure: str,
+              stage: str, ext_no: int, start_ts: int, stated_end: int, after: int,
+              approved_ts: int | None = None, requested: int | None = None,
+              issued: int | None = None) -> int:
+        day = start_ts // DAY if issued is None else issued
+        entry, ts = self.stamp(day, after)
+        if ts < start_ts and entry == start_ts // DAY:
+            ts = start_ts + 60 * self.rng.randint(10, 180)  # typed in after it started
+        self.rec.add("detention_orders", (
+            self.nid("LTG"), person_id, case_id, self.t.unit_at(start_ts // DAY), facility,
+            measure, stage, ext_no, start_ts, stated_end, approved_ts, requested), entry, ts)
+        return entry
+
+    def movement(self, person_id: str, facility: str, mtype: str, at_ts: int,
+                 reason: str | None = None) -> None:
+        entry, ts = self.stamp(at_ts // DAY)
+        self.rec.add("detention_movements", (
+            self.nid("BD", 8), person_id, facility, mtype, at_ts, reason), entry, ts)
+
+    def execution(self, judgement_id: str, person_id: str, etype: str, day: int, body: str,
+                  after: int) -> int:
+        entry, ts = self.stamp(day, after)
+        self.rec.add("execution_events", (
+            self.nid("TH", 8), judgement_id, person_id, etype, day,
+            body if self.rng.random() < 0.95 else None), entry, ts)
+        return entry
+
+    # ------------------------------------------------------------------ the territory
+    def run(self) -> None:
+        rng, t = self.rng, self.t
+        days = self.end - self.start + 1
+        expected = t.reports_per_year * days / 365.25
+        n = max(0, round(rng.gauss(expected, math.sqrt(expected))))
+        for day in sorted(rng.randint(self.start, self.end) for _ in range(n)):
+            self.report(day)
+        # cases instituted without a crime report (caught in the act, found by the police)
+        for day in sorted(rng.randint(self.start, self.end) for _ in range(round(n * 0.08))):
+            self.case(None, day, 0, self.prosecutor(day))
+        # arrests that ended without a case: custody only, person not in `persons`
+        for day in sorted(rng.randint(self.start, self.end) for _ in range(round(n * 0.04))):
+            self.custody_without_case(day)
+        self.manual_scores()
+
+    # ------------------------------------------------------------------ crime reports
+    def report(self, recv: int) -> None:
+        rng, t = self.rng, self.t
+        r = rng.random
+        rid = self.nid("NT")
+        pros = self.prosecutor(recv) if r() > 0.03 else None
+        source = _choose(rng, ("denunciation", "crime_report", "petition"), (45, 45, 10))
+        body = "cqdt" if r() < 0.93 else "other_investigating"
+        entry, ts = self.stamp(recv)
+        self.rec.add("crime_reports", (rid, t.unit_at(recv), pros, source, recv, body),
+                     entry, ts)
+        if entry > self.end:
+            return
+        ev = self.event
+        u = r()
+        resolved: int | None
+        if u < 0.70:  # most within 20 days
+            resolved = recv + rng.randint(2, 20)
+        elif u < 0.83:  # prolonged (complex): up to 2 months from receipt
+            prolonged_end = add_months(recv, 2)
+            ev("report_prolonged", "report", rid, None, recv + rng.randint(12, 20), body,
+               entry, stated_end=prolonged_end)
+            resolved = rng.randint(recv + 21, prolonged_end)
+            if r() < 0.04:
+                resolved = prolonged_end + rng.randint(1, 15)
+        elif u < 0.88:  # prolonged, then extended once by the procuracy
+            prolonged_end = add_months(recv, 2)
+            ev("report_prolonged", "report", rid, None, recv + rng.randint(12, 20), body,
+               entry, stated_end=prolonged_end)
+            extended_end = add_months(prolonged_end, 2)
+            if r() < 0.04:
+                extended_end += rng.randint(3, 15)  # beyond the 4-month maximum
+            ev("report_extended", "report", rid, None, prolonged_end - rng.randint(1, 10),
+               "vks", entry, stated_end=extended_end, ext_no=1)
+            resolved = rng.randint(prolonged_end + 1, extended_end)
+        elif u < 0.95:  # suspended when the limit expired
+            if r() < 0.5:
+                suspended = recv + 20 - rng.randint(0, 2)
+            else:
+                prolonged_end = add_months(recv, 2)
+                ev("report_prolonged", "report", rid, None, recv + rng.randint(12, 20), body,
+                   entry, stated_end=prolonged_end)
+                suspended = prolonged_end - rng.randint(0, 3)
+            ev("report_suspended", "report", rid, None, suspended, body, entry)
+            v = r()
+            if v < 0.55:
+                resumed = suspended + rng.randint(20, 240)
+                ev("report_resumed", "report", rid, None, resumed, body, entry)
+                resolved = resumed + (rng.randint(5, 30) if r() < 0.95 else rng.randint(32, 50))
+            elif v < 0.72:  # the procuracy cancels an unfounded suspension
+                cancelled = suspended + rng.randint(3, 20)
+                received = cancelled + rng.randint(1, 5)
+                ev("report_suspension_cancelled", "report", rid, None, cancelled, "vks", entry,
+                   received=received)
+                resolved = received + rng.randint(5, 30)
+            else:
+                resolved = None  # stays suspended
+        else:  # late without any extension
+            resolved = recv + rng.randint(21, 45)
+        if resolved is None:
+            return
+        outcome = _choose(rng, ("instituted", "not_instituted", "administrative_handling",
+                                "transferred", "merged"), (45, 24, 18, 8, 5))
+        if outcome == "instituted":
+            if r() < 0.015:
+                ev("vks_requested_institution", "report", rid, None,
+                   max(recv + 1, resolved - rng.randint(3, 10)), "vks", entry)
+            if r() < 0.7:
+                ev("report_resolved", "report", rid, None, resolved, body, entry,
+                   outcome="instituted")
+            self.case(rid, resolved, entry, pros)
+            return
+        ev("report_resolved", "report", rid, None, resolved, body, entry, outcome=outcome)
+        if outcome == "not_instituted" and r() < 0.02:  # missed-crime signal
+            cancelled = resolved + rng.randint(10, 40)
+            ev("non_institution_cancelled", "report", rid, None, cancelled, "vks", entry)
+            self.case(rid, cancelled + rng.randint(3, 15), entry, pros)
+
+    # ------------------------------------------------------------------ people
+    def new_person(self, day: int) -> PersonState:
+        rng = self.rng
+        if self.pool and rng.random() < 0.03:
+            candidate = self.pool[rng.randrange(len(self.pool))]
+            if candidate.free_from < day - 30:
+                return candidate
+        female = rng.random() < 0.12
+        birth = day - rng.randint(16 * 365 + 5, 65 * 365)
+        year = 1970 + birth // 365  # close enough for the CCCD century digit
+        century = (0 if year < 2000 else 2) + (1 if female else 0)
+        national_id = (f"{self.t.national_id_prefix}{century}{year % 100:02d}"
+                       f"{rng.randrange(10**6):06d}")
+        n = self.counters.get("BC", 0) + 1
+        self.counters["BC"] = n
+        person = PersonState(
+            person_id=f"BC{scramble(self.t.index * 10_000_000 + n, 40):010X}",
+            full_name=fictitious_name(rng, female),
+            national_id=national_id if rng.random() < 0.97 else "",
+            birth_day=birth,
+            sex="female" if female else "male",
+            free_from=UNKNOWN_PENDING,
+        )
+        self.pool.append(person)
+        return person
+
+    def custody_without_case(self, day: int) -> None:
+        rng, t = self.rng, self.t
+        person = self.new_person(day)
+        start_ts = day * DAY + 60 * rng.randint(0, 1439)
+        end = (start_ts + 3 * DAY) // DAY
+        entry = self.order(person.person_id, None, t.custody_facility, "custody",
+                           "investigation", 0, start_ts, end, 0)
+        if entry > self.end:
+            return
+        self.movement(person.person_id, t.custody_facility, "intake", start_ts)
+        release_ts = start_ts + rng.randint(6, 70) * 3600
+        reason = _choose(rng, ("other", "vks_released", "measure_changed"), (70, 10, 20))
+        self.movement(person.person_id, t.custody_facility, "release", release_ts, reason)
+        person.free_from = release_ts // DAY
+
+    # ------------------------------------------------------------------ cases
+    def case(self, report_id: str | None, inst: int, report_entry: int,
+             pros: str | None) -> None:
+        rng, t = self.rng, self.t
+        r, ri = rng.random, rng.randint
+        ev = self.event
+        cat = _choose(rng, CATEGORIES, CATEGORY_MIX)
+        article, clause, _ = _choose(rng, ARTICLES[cat], [a[2] for a in ARTICLES[cat]])
+        case_id = self.nid("VA")
+        if pros is None and r() < 0.9:
+            pros = self.prosecutor(inst)
+        case_entry, ts = self.stamp(inst, report_entry)
+        self.rec.add("cases", (case_id, t.unit_at(inst), pros, report_id, inst, article,
+                               clause if r() < 0.96 else None, cat), case_entry, ts)
+        if case_entry > self.end:
+            return
+        self.case_last = inst
+
+        # --- accused persons, with who is held
+        n_persons = _choose(rng, (1, 2, 3, 4, 5), (70, 18, 8, 3, 1))
+        persons = []
+        for k in range(n_persons):
+            charged = inst + (0 if k == 0 and r() < 0.6 else ri(0, 25 if k else 10))
+            person = self.new_person(charged)
+            custody = r() < P_CUSTODY[cat]
+            if custody:
+                detained = r() < P_DETENTION_AFTER_CUSTODY[cat]
+            else:
+                detained = r() < 0.08
+            persons.append({"p": person, "charged": charged, "custody": custody,
+                            "detained": detained, "entry": 0, "out": None,
+                            "release": None})
+        held = any(p["detained"] for p in persons)
+
+        # --- charge change (re-classification during the investigation)
+        final_cat = cat
+        if r() < 0.04:
+            idx = CATEGORIES.index(cat)
+            new_idx = min(3, idx + 1) if (idx == 0 or r() < 0.75) else idx - 1
+            final_cat = CATEGORIES[new_idx]
+            if final_cat != cat:
+                same = [a for a in ARTICLES[final_cat] if a[0] == article]
+                new_article = (same or ARTICLES[final_cat])[0][0]
+                ev("charge_changed", "case", case_id, case_id, inst + ri(5, 25), "cqdt",
+                   case_entry, category=final_cat, article=new_article)
+        cat = final_cat
+
+        # --- persons charged, charges approved, custody and first detention
+        for p in persons:
+            self.charge_person(p, case_id, inst, case_entry, cat)
+
+        if r() < 0.01:  # the procuracy asks to charge someone else (missed-crime signal)
+            day = inst + ri(10, 60)
+            ev("vks_requested_institution", "case", case_id, case_id, day, "vks", case_entry)
+            extra = {"p": self.new_person(day), "charged": day + ri(3, 15), "custody": False,
+                     "detained": False, "entry": 0, "out": None,
+                     "release": None}
+            self.charge_person(extra, case_id, inst, case_entry, cat)
+            persons.append(extra)
+
+        # --- investigation (Art. 172), suspension (Art. 229), termination
+        segments: list[tuple] = []  # (stage, start, end, base_days, ext_days) for detention
+        k_needed = _choose(rng, range(len(INV_EXT_NEEDED[cat])), INV_EXT_NEEDED[cat])
+        if r() < 0.004:
+            k_needed = len(INV_EXT[cat]) + 1  # one more than the law allows
+        u = r()
+        path = "suspend" if u < 0.05 else "terminate" if u < 0.11 else "normal"
+        n_emit = ri(0, k_needed) if path == "terminate" else k_needed
+        due, previous_due = add_months(inst, INV_BASE[cat]), inst
+        for k in range(1, n_emit + 1):
+            caps = INV_EXT[cat]
+            cap = caps[k - 1] if k <= len(caps) else caps[-1]
+            due, previous_due = self.extension(case_id, case_entry, due, cap, k), due
+        conclusion_window = (max(inst + 20, previous_due + 1), due)
+
+        if path == "suspend":  # when the limit has expired (suspect unknown or at large)
+            suspended = due - ri(0, 5)
+            ev("investigation_suspended", "case", case_id, case_id, suspended, "cqdt", case_entry)
+            segments.append(("investigation", inst, suspended, None, None))
+            for p in persons:
+                p["release"] = (suspended, "measure_changed")
+            if r() < 0.4:
+                self.finish_case(case_id, inst, case_entry, persons, segments, cat)
+                return
+            resumed = suspended + ri(30, 400)
+            ev("investigation_resumed", "case", case_id, case_id, resumed, "cqdt", case_entry)
+            due = add_months(resumed, RESUMED_BASE[cat])
+            start_window = resumed + 15
+            if r() < 0.2:
+                start_window = due + 1
+                due = self.extension(case_id, case_entry, due, RESUMED_EXT[cat], 1)
+            conclusion_window = (start_window, due)
+        elif path == "terminate":
+            terminated = ri(min(inst + 20, due), due)
+            ev("case_terminated", "case", case_id, case_id, terminated, "cqdt", case_entry,
+               outcome=self.termination_outcome(cat))
+            segments.append(("investigation", inst, terminated, None, None))
+            self.close_persons(persons, terminated, "case_terminated")
+            self.finish_case(case_id, inst, case_entry, persons, segments, cat)
+            return
+
+        lo, hi = conclusion_window
+        concluded = ri(lo, max(lo, hi))
+        if not held and r() < 0.02:
+            concluded = due + ri(1, 20)  # concluded late, without an extension
+        self.person_level_events(persons, case_id, case_entry, inst, concluded, cat)
+        ev("investigation_concluded", "case", case_id, case_id, concluded, "cqdt", case_entry)
+        filed = concluded + ri(0, 3)
+        ev("file_received_by_vks", "case", case_id, case_id, filed, "vks", case_entry)
+        segments.append(("investigation", inst, filed, None, None))
+
+        # --- prosecution (Art. 240), returns to the investigation body (Art. 245)
+        limit, ext = PROS_LIMIT[cat], PROS_EXT[cat]
+        returns = 0
+        while True:
+            u = r()
+            p_return = (0.05, 0.12, 0.03)[min(returns, 2)] if returns < 3 else 0.0
+            if u < p_return:
+                returns += 1
+                returned = filed + ri(5, limit - 1)
+                received = returned + ri(1, 4)
+                ground = _choose(rng, ("missing_evidence", "other_offender", "other_crime",
+                                       "procedural_violation"), (60, 15, 10, 15))
+                ev("returned_by_vks", "case", case_id, case_id, returned, "vks", case_entry,
+                   received=received, return_ground=ground)
+                segments.append(("prosecution", filed, returned, limit, [ext]))
+                concluded = received + (ri(15, 50) if held else
+                                        ri(15, 58) if r() < 0.95 else ri(62, 80))
+                ev("investigation_concluded", "case", case_id, case_id, concluded, "cqdt",
+                   case_entry)
+                next_filed = concluded + ri(0, 2)
+                ev("file_received_by_vks", "case", case_id, case_id, next_filed, "vks",
+                   case_entry)
+                segments.append(("investigation", returned, next_filed, 60, []))
+                filed = next_filed
+                continue
+            if u < p_return + 0.005 and not held:  # suspended by the procuracy
+                suspended = filed + ri(5, limit)
+                ev("case_suspended_by_vks", "case", case_id, case_id, suspended, "vks",
+                   case_entry)
+                if r() < 0.3:
+                    self.finish_case(case_id, inst, case_entry, persons, segments, cat)
+                    return
+                resumed = suspended + ri(30, 200)
+                ev("case_resumed", "case", case_id, case_id, resumed, "vks", case_entry)
+                indicted = resumed + ri(3, limit)
+                segment_start = resumed
+            elif u < p_return + 0.02:  # terminated by the procuracy
+                terminated = filed + ri(5, limit)
+                ev("case_terminated", "case", case_id, case_id, terminated, "vks", case_entry,
+                   outcome=self.termination_outcome(cat))
+                segments.append(("prosecution", filed, terminated, limit, [ext]))
+                self.close_persons(persons, terminated, "case_terminated")
+                self.finish_case(case_id, inst, case_entry, persons, segments, cat)
+                return
+            else:
+                segment_start = filed
+                v = r()
+                if v < 0.10:  # extended (Art. 240(1))
+                    ev("prosecution_extended", "case", case_id, case_id,
+                       filed + limit - ri(0, 4), "vks", case_entry,
+                       stated_end=filed + limit + ext, ext_no=1)
+                    indicted = filed + limit + ri(1, ext - 1)
+                elif v < 0.12 and not held:
+                    indicted = filed + limit + ri(1, 10)  # late
+                elif held:
+                    indicted = filed + ri(3, limit - 4)
+                else:
+                    indicted = filed + ri(3, limit - 1)
+            ev("indicted", "case", case_id, case_id, indicted, "vks", case_entry)
+            accepted = indicted + (ri(1, 3) if held else ri(1, 8))
+            segments.append(("prosecution", segment_start, accepted, limit, [ext]))
+            break
+
+        # --- trial preparation (Art. 277), court returns (Art. 280), hearing
+        ev("court_accepted", "case", case_id, case_id, accepted, "toa", case_entry)
+        after_return = False
+        court_returns = 0
+        while True:
+            tdays, text = TRIAL_DAYS[cat], TRIAL_EXT[cat]
+            due = (add_months(accepted, TRIAL_MONTHS[cat]) if TRIAL_MONTHS[cat]
+                   else accepted + tdays)
+            limit_end = accepted + (15 if after_return else tdays) - 2
+            u = r()
+            returned_by = None
+            if court_returns == 0 and u < 0.03:
+                returned_by = "presiding_judge"
+            if returned_by:
+                returned = accepted + ri(10, max(11, limit_end - accepted - 2))
+                hearing = None
+            else:
+                v = r()
+                if v < 0.10 and not after_return:
+                    ev("trial_prep_extended", "case", case_id, case_id, due - ri(0, 5), "toa",
+                       case_entry, stated_end=due + text, ext_no=1)
+                    scheduled = due + ri(1, text - 5)
+                    limit_end += text
+                elif v < 0.12 and not held and not after_return:
+                    scheduled = due + ri(1, 10)  # late
+                elif v < 0.125 and not held:  # suspended by the court
+                    suspended = accepted + ri(10, 25)
+                    ev("case_suspended_by_court", "case", case_id, case_id, suspended, "toa",
+                       case_entry)
+                    resumed = suspended + ri(20, 120)
+                    ev("case_resumed", "case", case_id, case_id, resumed, "toa", case_entry)
+                    scheduled = resumed + ri(10, 25)
+                else:
+                    span = (13 if after_return else tdays - 18)
+                    scheduled = accepted + ri(3, max(4, span))
+                ev("trial_scheduled", "case", case_id, case_id, scheduled, "toa", case_entry)
+                hearing = scheduled + (ri(3, 15) if held or r() < 0.97 else ri(16, 25))
+                if held and hearing > limit_end:
+                    hearing = max(scheduled + 1, limit_end)
+                ev("hearing_opened", "case", case_id, case_id, hearing, "toa", case_entry)
+                if court_returns == 0 and r() < 0.015:
+                    returned_by, returned = "trial_panel", hearing
+            if returned_by is None:
+                break
+            court_returns += 1
+            is_accepted = r() < 0.75
+            ground = _choose(rng, ("missing_evidence", "other_offender", "other_crime",
+                                   "procedural_violation"), (55, 18, 12, 15))
+            received = returned + ri(1, 4)
+            ev("returned_by_court", "case", case_id, case_id, returned, "toa", case_entry,
+               received=received, return_by=returned_by, return_ground=ground,
+               accepted=is_accepted)
+            if not is_accepted:
+                # the procuracy keeps its position: the court goes on with the trial
+                scheduled = returned + ri(5, 10)
+                ev("trial_scheduled", "case", case_id, case_id, scheduled, "toa", case_entry)
+                hearing = scheduled + ri(3, 12)
+                ev("hearing_opened", "case", case_id, case_id, hearing, "toa", case_entry)
+                break
+            segments.append(("trial_preparation", accepted, returned, tdays, [text]))
+            concluded = received + (ri(10, 20) if held else
+                                    ri(10, 29) if r() < 0.93 else ri(32, 45))
+            ev("investigation_concluded", "case", case_id, case_id, concluded, "cqdt", case_entry)
+            filed = concluded + ri(0, 2)
+            ev("file_received_by_vks", "case", case_id, case_id, filed, "vks", case_entry)
+            segments.append(("investigation", returned, filed, 30, []))
+            indicted = filed + ri(3, limit - 2)
+            ev("indicted", "case", case_id, case_id, indicted, "vks", case_entry)
+            accepted = indicted + ri(1, 3)
+            segments.append(("prosecution", filed, accepted, limit, [ext]))
+            ev("court_accepted", "case", case_id, case_id, accepted, "toa", case_entry)
+            after_return = True
+        assert hearing is not None
+        pronounced = hearing + (0 if r() < 0.8 else ri(1, 2))
+        segments.append(("trial_preparation", accepted, pronounced, TRIAL_DAYS[cat],
+                         [TRIAL_EXT[cat]]))
+        self.finish_case(case_id, inst, case_entry, persons, segments, cat,
+                         pronounced=pronounced)
+
+    def extension(self, case_id: str, after: int, due: int, cap_months: int, k: int) -> int:
+        """An `investigation_extended` event; returns the new nominal due date."""
+        rng = self.rng
+        r = rng.random()
+        requested = due - rng.randint(10, 25) if r < 0.95 else due - rng.randint(1, 9)
+        decided = requested + rng.randint(1, 7)
+        if rng.random() < 0.01:
+            decided = due + rng.randint(1, 5)  # decided after expiry (late_extension)
+        new_due = add_months(due, cap_months)
+        if rng.random() < 0.005:
+            new_due += rng.randint(5, 30)  # beyond the per-extension cap
+        self.event("investigation_extended", "case", case_id, case_id, decided, "vks", after,
+                   stated_end=new_due, ext_no=k, requested=requested)
+        return new_due
+
+    def termination_outcome(self, cat: str) -> str:
+        if self.rng.random() < 0.06:  # a handful: wrongful (domain.md §6.1)
+            return _choose(self.rng, ("no_crime_event", "not_a_crime", "unproven_time_expired"),
+                           (30, 40, 30))
+        items = ["exempted", "other", "death", "statute_of_limitations", "amnesty"]
+        weights = [30, 30, 8, 8, 4]
+        if cat == LESS:
+            items.append("victim_withdrawal")
+            weights.append(40)
+        return _choose(self.rng, items, weights)
+
+    def charge_person(self, p: dict, case_id: str, inst: int, case_entry: int,
+                      cat: str) -> None:
+        """Custody (if any), the charge and its approval, the persons row."""
+        rng, t = self.rng, self.t
+        person: PersonState = p["p"]
+        charged = max(p["charged"], inst)
+        custody_end = None
+        credit = 0
+        start_ts = None
+        if p["custody"]:
+            arrest_day = max(inst - 3, charged - rng.randint(0, 2))
+            start_ts = arrest_day * DAY + 60 * rng.randint(0, 1439)
+            n_ext = _choose(rng, (0, 1, 2), (60, 30, 10))
+            if not p["detained"]:
+                n_ext = min(n_ext, 1)
+            custody_end = (start_ts + 3 * (n_ext + 1) * DAY) // DAY
+            charged = min(max(charged, arrest_day), custody_end)
+            if charged < inst:
+                charged = inst
+            credit = custody_end - arrest_day + 1
+        p["charged"] = charged
+        entry, ts = self.stamp(charged, case_entry)
+        self.rec.add("persons", (person.person_id, case_id, person.full_name,
+                                 person.national_id or None, person.birth_day, person.sex,
+                                 charged), entry, ts)
+        p["entry"] = entry
+        ev_entry = self.event("person_charged", "person", person.person_id, case_id, charged,
+                              "cqdt", entry)
+        self.event("charge_approved", "person", person.person_id, case_id,
+                   charged + rng.randint(0, 3), "vks", ev_entry)
+        p["credit"] = credit
+        p["held_from"] = None
+        if start_ts is not None:
+            assert custody_end is not None
+            self.custody_chain(p, case_id, start_ts, custody_end, entry)
+        elif p["detained"]:
+            p["held_from"] = (charged + rng.randint(0, 5)) * DAY + 60 * rng.randint(480, 1020)
+            p["facility"] = t.detention_facility
+            self.movement(person.person_id, t.detention_facility, "intake", p["held_from"])
+
+    def custody_chain(self, p: dict, case_id: str, start_ts: int, custody_end: int,
+                      person_entry: int) -> None:
+        """Custody order and its extensions (Art. 118): 3 days each, approved by the VKS."""
+        rng, t = self.rng, self.t
+        person: PersonState = p["p"]
+        pid = person.person_id
+        self.movement(pid, t.custody_facility, "intake", start_ts)
+        n_orders = (custody_end * DAY - start_ts) // (3 * DAY) + 1
+        order_start = start_ts
+        end = start_ts // DAY
+        for k in range(n_orders):
+            end = (order_start + 3 * DAY) // DAY
+            if rng.random() < 0.004:
+                end += 1  # an order longer than the law allows
+            in_case = case_id if p["charged"] <= order_start // DAY else None
+            if k == 0:
+                self.order(pid, in_case, t.custody_facility, "custody", "investigation", 0,
+                           order_start, end, person_entry if in_case else 0)
+            else:
+                requested = order_start // DAY - rng.randint(0, 1)
+                approved = requested * DAY + 60 * rng.randint(480, 1200)
+                self.order(pid, in_case, t.custody_facility, "custody", "investigation", k,
+                           order_start, end, person_entry if in_case else 0,
+                           approved_ts=approved, requested=requested, issued=requested)
+            order_start += 3 * DAY
+        if p["detained"]:
+            start_day = end if rng.random() > 0.004 else end + rng.randint(2, 4)  # held w/o order
+            p["held_from"] = start_day * DAY + 60 * rng.randint(840, 1080)
+            p["facility"] = t.custody_facility
+        else:
+            reason = _choose(rng, ("measure_changed", "vks_refused", "other"), (60, 15, 25))
+            release_day = end if rng.random() > 0.005 else end + rng.randint(1, 5)
+            self.movement(pid, t.custody_facility, "release",
+                          release_day * DAY + 60 * rng.randint(600, 1200), reason)
+            person.free_from = release_day
+
+    def person_level_events(self, persons: list[dict], case_id: str, case_entry: int,
+                            inst: int, concluded: int, cat: str) -> None:
+        """Person-level suspension or termination in multi-person cases, escapes."""
+        if len(persons) < 2:
+            return
+        rng = self.rng
+        for p in persons[1:]:
+            if p["out"] is not None:
+                continue
+            u = rng.random()
+            pid = p["p"].person_id
+            day = rng.randint(min(p["charged"] + 5, concluded), concluded)
+            if p.get("held_from") is not None and u < 0.004:
+                self.event("investigation_suspended", "person", pid, case_id, day + 1, "cqdt",
+                           p["entry"])
+                p["out"] = (day, "escape")
+            elif u < 0.03:
+                self.event("person_terminated", "person", pid, case_id, day, "cqdt", p["entry"],
+                           outcome=self.termination_outcome(cat))
+                p["out"] = (day, "case_terminated")
+            elif u < 0.045:
+                self.event("investigation_suspended", "person", pid, case_id, day, "cqdt",
+                           p["entry"])
+                p["out"] = (day, "measure_changed")
+
+    def close_persons(self, persons: list[dict], day: int, reason: str) -> None:
+        for p in persons:
+            if p["out"] is None:
+                p["out"] = (day, reason)
+
+    # ------------------------------------------------------------------ detention runs
+    def detention_runs(self, p: dict, case_id: str, segments: list[tuple], cat: str,
+                       stop: int | None) -> int | None:
+        """Detention orders over the case's stages while the person is held. Returns the last
+        stated end date if still held at `stop` (the pronouncement), else None."""
+        rng, t = self.rng, self.t
+        if p.get("held_from") is None:
+            return None
+        pid = p["p"].person_id
+        facility = p["facility"]
+        start_ts = p["held_from"]
+        entry = p["entry"]
+        if facility != t.detention_facility:
+            transfer = start_ts + 3600 * rng.randint(1, 4)
+            self.movement(pid, facility, "transfer_out", transfer)
+            self.movement(pid, t.detention_facility, "transfer_in", transfer + 1800)
+            facility = t.detention_facility
+        ends = [x for x in (p["out"], p["release"]) if x is not None]
+        out_day, out_reason = min(ends) if ends else (None, None)
+        first = True
+        last_end = None
+        for stage, seg_start, seg_end, base, exts in segments:
+            if stage == "investigation" and base is None:
+                base, exts = DET_INV_BASE[cat], DET_INV_EXT[cat]
+            if first:
+                seg_start = start_ts // DAY
+            elif last_end is not None and seg_start > last_end + 1:
+                seg_start = last_end + 1
+            need_until = seg_end if out_day is None else min(seg_end, out_day)
+            if stop is not None and stage == "trial_preparation":
+                need_until = min(need_until, stop)
+            run_ts = start_ts if first else seg_start * DAY + 60 * rng.randint(480, 1020)
+            credit = p["credit"] if first else 0
+            end = run_ts // DAY + base - credit - 2
+            if rng.random() < 0.004:
+                end += rng.randint(5, 20)  # longer than the law allows
+            approved = None
+            if stage == "investigation":  # the procuracy approves the detention order
+                approved = min(run_ts - 1800, (run_ts // DAY - rng.randint(0, 1)) * DAY
+                               + 60 * rng.randint(450, 1000))
+            self.order(pid, case_id, facility, "detention", stage, 0, run_ts, end, entry,
+                       approved_ts=approved, issued=min(run_ts // DAY, seg_start))
+            first = False
+            k = 0
+            while end < need_until - 1 and k < len(exts):
+                k += 1
+                requested = (end - rng.randint(10, 20) if rng.random() < 0.93
+                             else end - rng.randint(1, 9))
+                approved_ts = (requested + rng.randint(2, 6)) * DAY + 60 * rng.randint(480, 1000)
+                new_end = end + exts[k - 1]
+                if rng.random() < 0.004:
+                    new_end += rng.randint(5, 20)
+                self.order(pid, case_id, facility, "detention", stage, k, (end + 1) * DAY,
+                           new_end, entry, approved_ts=approved_ts,
+                           requested=requested if stage == "investigation" else None,
+                           issued=min(end, requested + 3))
+                end = new_end
+            last_end = end
+            if end < need_until - 1:
+                # limit reached before the stage ended: released on bail
+                self.release(p, facility, end, "measure_changed")
+                return None
+            if out_day is not None and out_day <= seg_end:
+                if out_reason == "escape":
+                    self.movement(pid, facility, "escape",
+                                  out_day * DAY + 60 * rng.randint(0, 1439))
+                    p["p"].free_from = UNKNOWN_PENDING
+                else:
+                    self.release(p, facility, out_day, out_reason)
+                return None
+        return last_end
+
+    def release(self, p: dict, facility: str, day: int, reason: str | None) -> None:
+        rng = self.rng
+        if rng.random() < 0.003:
+            p["p"].free_from = day
+            return  # release never recorded: the clock stays open, then overdue
+        if rng.random() < 0.005:
+            day += rng.randint(1, 10)  # released late
+        self.movement(p["p"].person_id, facility, "release",
+                      day * DAY + 60 * rng.randint(600, 1200), reason)
+        p["p"].free_from = day
+
+    # ------------------------------------------------------------------ judgements
+    def finish_case(self, case_id: str, inst: int, case_entry: int, persons: list[dict],
+                    segments: list[tuple], cat: str, pronounced: int | None = None) -> None:
+        t = self.t
+        for p in persons:
+            last_end = self.detention_runs(p, case_id, segments, cat, pronounced)
+            if pronounced is None or p["out"] is not None:
+                if p["out"] is None:
+                    p["p"].free_from = UNKNOWN_PENDING  # suspended case: still pending
+                continue
+            self.judge(p, case_id, case_entry, pronounced, cat, last_end)
+        if (t.switch_day is not None and inst < t.switch_day <= self.case_last):
+            self.event("case_transferred", "case", case_id, case_id, t.switch_day, "vks",
+                       case_entry, to_unit=t.successor_code)
+
+    def sentence(self, cat: str) -> tuple[str, int | None, int | None]:
+        options = SENTENCES[cat]
+        kind, _, months = _choose(self.rng, options, [o[1] for o in options])
+        n = self.rng.randint(*months) if months else None
+        probation = None
+        if kind == "suspended" and n is not None:
+            probation = min(60, max(12, n * 2))
+        return kind, n, probation
+
+    def judge(self, p: dict, case_id: str, case_entry: int, pronounced: int, cat: str,
+              held_until: int | None) -> None:
+        rng, t = self.rng, self.t
+        r, ri = rng.random, rng.randint
+        person: PersonState = p["p"]
+        pid = person.person_id
+        held = held_until is not None
+        u = r()
+        if u < 0.004:
+            verdict, sentence, months, probation = "acquitted", None, None, None
+        elif u < 0.008:
+            verdict, sentence, months, probation = "case_terminated", None, None, None
+        else:
+            verdict = "convicted"
+            sentence, months, probation = self.sentence(cat)
+        jid = self.nid("BA")
+        first_entry, ts = self.stamp(pronounced, p["entry"])
+        unit = t.unit_at(pronounced)
+        row = [jid, case_id, pid, unit, "first", pronounced, None, verdict, sentence, months,
+               probation, not held, None, None]
+        self.rec.add("judgements", tuple(row), first_entry, ts)
+        if first_entry > self.end:
+            return
+        ev = self.event
+        filings = []
+        if verdict != "case_terminated":
+            if r() < (0.12 if verdict == "convicted" else 0.3):
+                day = pronounced + (ri(1, 15) if r() < 0.97 else ri(16, 25))
+                ev("appeal_filed", "person", pid, case_id, day, "toa", first_entry,
+                   judgement_id=jid)
+                filings.append(("appeal", day))
+            if r() < (0.025 if verdict == "convicted" else 0.6):
+                day = pronounced + (ri(3, 15) if r() < 0.95 else ri(16, 20))
+                ev("protest_filed_same_level", "judgement", jid, case_id, day, "vks",
+                   first_entry, judgement_id=jid)
+                filings.append(("protest", day))
+            if r() < 0.006:
+                day = pronounced + ri(10, 30)
+                ev("protest_filed_superior", "judgement", jid, case_id, day, "vks", first_entry,
+                   judgement_id=jid)
+                filings.append(("protest", day))
+        protests = []
+        for kind, day in filings:
+            if kind == "protest":
+                if r() < 0.1:
+                    ev("protest_withdrawn", "judgement", jid, case_id, day + ri(5, 30), "vks",
+                       first_entry, judgement_id=jid)
+                else:
+                    protests.append(day)
+        appealed = any(k == "appeal" for k, _ in filings) or bool(protests)
+
+        post_end = None
+        if held:
+            if verdict == "convicted" and sentence in CUSTODIAL:
+                start = pronounced * DAY + 60 * ri(900, 1080)
+                post_end = pronounced + 44
+                self.order(pid, case_id, t.detention_facility, "detention", "post_sentence", 0,
+                           start, post_end, p["entry"])
+            else:
+                self.release(p, t.detention_facility,
+                             pronounced, "acquitted" if verdict == "acquitted" else "other")
+                held = False
+
+        if not appealed:
+            if verdict != "convicted":
+                return
+            effective = pronounced + 31
+            if r() < 0.85:  # the court records the effective date later
+                entry, ts = self.stamp(effective, first_entry)
+                row[6] = effective
+                self.rec.add("judgements", tuple(row), entry, ts)
+            self.execute(jid, pid, effective, sentence, months, probation, held, post_end,
+                         first_entry, p)
+            return
+
+        # --- appellate judgement (Arts. 345-355)
+        last_filing = max(day for _, day in filings)
+        appellate = last_filing + ri(30, 90)
+        if held:
+            assert post_end is not None
+            appeal_end = post_end + 60
+            self.order(pid, case_id, t.detention_facility, "detention", "appeal", 0,
+                       (post_end + 1) * DAY, appeal_end, p["entry"], issued=post_end - ri(1, 5))
+            appellate = ri(max(post_end + 10, last_filing + 10), appeal_end - 1)
+        accepted_protest = None
+        for _ in protests:
+            accepted_protest = r() < 0.7
+            ev("protest_decided", "judgement", jid, case_id, appellate, "toa", first_entry,
+               judgement_id=jid, accepted=accepted_protest)
+        if accepted_protest:
+            result = _choose(rng, ("amended", "annulled_retrial", "annulled_reinvestigate"),
+                             (70, 15, 15))
+        elif accepted_protest is False:
+            result = "upheld"
+        else:
+            result = _choose(rng, ("upheld", "amended", "annulled_retrial",
+                                   "annulled_reinvestigate", "terminated"), (65, 28, 2, 3, 2))
+        fault = None
+        if result != "upheld" and result != "terminated":
+            fault = _choose(rng, ("court", "vks", "cqdt", "objective", "new_circumstances"),
+                            (40, 15, 15, 15, 15))
+        a_verdict, a_sentence, a_months, a_probation = verdict, sentence, months, probation
+        if result == "amended":
+            if verdict != "convicted":
+                a_verdict = "convicted"
+                a_sentence, a_months, a_probation = self.sentence(cat)
+            elif a_months is not None:
+                a_months = max(3, round(a_months * rng.uniform(0.7, 1.2)))
+                if a_sentence == "suspended":
+                    a_probation = min(60, max(12, a_months * 2))
+        ajid = self.nid("BA")
+        a_entry, ts = self.stamp(appellate, first_entry)
+        final_unit = t.unit_at(appellate)
+        if result.startswith("annulled"):
+            a_verdict, a_sentence, a_months, a_probation = verdict, None, None, None
+        self.rec.add("judgements", (ajid, case_id, pid, final_unit, "appeal", appellate,
+                                    appellate, a_verdict, a_sentence, a_months, a_probation,
+                                    not held, result, fault), a_entry, ts)
+        if result.startswith("annulled") or a_verdict != "convicted":
+            if held:
+                self.release(p, t.detention_facility, appellate, "other")
+            return
+        post_end2 = None
+        if held:
+            if a_sentence in CUSTODIAL:
+                post_end2 = appellate + 44
+                self.order(pid, case_id, t.detention_facility, "detention", "post_sentence", 0,
+                           appellate * DAY + 60 * ri(900, 1080), post_end2, p["entry"])
+            else:
+                self.release(p, t.detention_facility, appellate, "other")
+                held = False
+        self.execute(ajid, pid, appellate, a_sentence, a_months, a_probation, held, post_end2,
+                     a_entry, p)
+
+    # ------------------------------------------------------------------ execution
+    def execute(self, jid: str, pid: str, effective: int, sentence: str | None,
+                months: int | None, probation: int | None, held: bool, post_end: int | None,
+                after: int, p: dict) -> None:
+        """The execution chain of a final conviction (BLTTHS Art. 364, Luật THAHS 2019)."""
+        rng, t = self.rng, self.t
+        r, ri = rng.random, rng.randint
+        ex = self.execution
+        decision = next_workday(effective + (ri(0, 6) if r() < 0.95 else ri(8, 20)))
+        e = ex(jid, pid, "execution_decision", decision, "toa", after)
+        vks_day = add_workdays(decision, ri(1, 3)) if r() < 0.93 else decision + ri(5, 12)
+        ex(jid, pid, "decision_received_by_vks", vks_day, "vks", e)
+        thads = decision + ri(1, 4)
+        if r() < 0.97:
+            ex(jid, pid, "decision_received_by_thads", thads, "thads", e)
+        person: PersonState = p["p"]
+        if sentence in CUSTODIAL:
+            if held:
+                served = thads + ri(0, 2)
+                ex(jid, pid, "decision_served", served, "thads", e)
+                sent = served + ri(3, 12)
+                if post_end is not None and r() < 0.9:
+                    sent = min(sent, post_end - ri(0, 2))
+                    sent = max(sent, served)
+                ex(jid, pid, "sent_to_prison", sent, "thads", e)
+                self.movement(pid, t.detention_facility, "transfer_out",
+                              sent * DAY + 60 * ri(420, 900))
+            else:
+                served = thads + ri(1, 5)
+                ex(jid, pid, "decision_served", served, "thads", e)
+                u = r()
+                if u < 0.88:
+                    came = served + ri(1, 7)
+                    ex(jid, pid, "reported_to_serve", came, "thads", e)
+                elif u < 0.92:
+                    came = served + ri(8, 20)  # reported late
+                    ex(jid, pid, "reported_to_serve", came, "thads", e)
+                elif u < 0.97:
+                    came = served + ri(8, 25)
+                    ex(jid, pid, "escorted", came, "thads", e)
+                else:
+                    wanted = served + ri(10, 40)
+                    ex(jid, pid, "wanted_notice", wanted, "thads", e)
+                    if r() < 0.5:
+                        person.free_from = UNKNOWN_PENDING
+                        return  # still at large
+                    came = wanted + ri(30, 300)
+                    ex(jid, pid, "escorted", came, "thads", e)
+                sent = came + ri(3, 20)
+                ex(jid, pid, "sent_to_prison", sent, "thads", e)
+            if sentence == "prison" and months:
+                completed = sent + months * 30
+                ex(jid, pid, "execution_completed", completed, "thads", e)
+                person.free_from = completed
+            else:
+                person.free_from = UNKNOWN_PENDING
+            return
+        if sentence == "suspended":
+            base = thads
+            summoned = (add_workdays(base, ri(1, 3)) if r() < 0.92 else base + ri(5, 12))
+            ex(jid, pid, "summoned", summoned, "thads", e)
+            ex(jid, pid, "commune_handover", summoned + ri(1, 10), "thads", e)
+            ex(jid, pid, "execution_completed", decision + (probation or 12) * 30, "thads", e)
+        elif sentence == "non_custodial_reform":
+            handover = thads + ri(3, 10)
+            ex(jid, pid, "commune_handover", handover, "thads", e)
+            ex(jid, pid, "execution_completed", handover + (months or 12) * 30, "thads", e)
+        elif sentence in ("fine", "warning"):
+            ex(jid, pid, "execution_completed", decision + ri(5, 120), "thads", e)
+        person.free_from = decision + 30
+
+    # ------------------------------------------------------------------ manual scores
+    def manual_scores(self) -> None:
+        """Campaign pillars measured by hand, per statistical year (01/12–30/11), entered by the
+        unit's leadership in December."""
+        rng, t = self.rng, self.t
+        first_year = 1970 + self.start // 365 - 1
+        for year in range(first_year, first_year + 40):
+            period_start = _date_day(year - 1, 12, 1)
+            entered = _date_day(year, 12, 10) + rng.randint(0, 10)
+            if entered > self.end:
+                break
+            if _date_day(year, 11, 30) < self.start:
+                continue
+            unit = t.unit_at(_date_day(year, 11, 30))
+            for code, lo in MANUAL_INDICATORS:
+                value = round(rng.uniform(lo, 1.0), 2)
+                note = rng.choice(MANUAL_NOTES)
+                entry, ts = self.stamp(entered)
+                self.rec.add("manual_scores", (self.nid("MS", 5), unit, code, "statistical_year",
+                                               period_start, value, note), entry, ts)
+
+
+MANUAL_INDICATORS = (("manual_party_building", 0.8), ("manual_staff_education", 0.75))
+MANUAL_NOTES = (
+    "Theo biên bản họp chi bộ cuối năm",
+    "Báo cáo tổng kết công tác năm của đơn vị",
+    "Kết quả bình xét thi đua của Hội đồng thi đua khen thưởng",
+    "Số liệu do Văn phòng tổng hợp",
+)
+
+
+def _date_day(year: int, month: int, day: int) -> int:
+    import datetime as dt
+
+    from pipelines.generator.dates import to_day
+
+    return to_day(dt.date(year, month, day))
+
+
+def simulate(t: Territory, seed: int, start: int, end: int) -> dict[str, list[tuple]]:
+    rec = Recorder(end)
+    TerritorySim(t, seed, start, end, rec).run()
+    return rec.rows
