@@ -388,6 +388,24 @@ def test_blank_rows_are_skipped_but_numbering_follows_the_file(con, ingest, tmp_
     assert (row["rows_landed"], row["rows_blank"]) == (2, 1)
 
 
+def test_parquet_with_an_all_null_column_and_naive_timestamps(con, ingest, tmp_path):
+    frame = pl.DataFrame({
+        "movement_id": ["M1", "M2"], "person_id": ["P1", "P1"], "facility_code": ["F", "F"],
+        "movement_type": ["intake", "release"],
+        "movement_at": [dt.datetime(2024, 3, 12, 9), dt.datetime(2024, 5, 11, 17, 0, 30)],
+        "reason": [None, None],
+        "updated_at": [dt.datetime(2024, 5, 12, 8), None],
+        "is_deleted": [False, None],
+    })
+    assert frame.schema["reason"] == pl.Null
+    (tmp_path / "b1").mkdir()
+    frame.write_parquet(tmp_path / "b1" / "detention_movements.parquet")
+    ingest(tmp_path)
+    assert con.execute("select movement_id, movement_at, is_deleted from raw.detention_movements"
+                       ).fetchall() == [("M1", dt.datetime(2024, 3, 12, 9), False)]
+    assert quarantine(con) == [(1, "updated_at", "missing_required")]
+
+
 # --- quarantine -------------------------------------------------------------------------------
 
 

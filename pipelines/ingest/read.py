@@ -150,7 +150,8 @@ def _read_parquet(path: Path) -> LandedFile:
             col = col.dt.strftime("%Y-%m-%d %H:%M:%S%.f")
         elif dtype == pl.Date:
             col = col.dt.strftime("%Y-%m-%d")
-        elif dtype in (pl.String, pl.Categorical) or dtype.is_numeric() or dtype == pl.Boolean:
+        elif (dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Boolean)
+              or dtype.is_numeric()):
             col = col.cast(pl.String)
         else:
             raise UnreadableFile(f"column {name!r} has an unsupported Parquet type {dtype}")
