@@ -1084,22 +1084,26 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
         from marts.deadline_watchlist group by all order by unit_code, prosecutor_id nulls last
         """,
     )
-    dl_cols = set(_columns(con, "marts", "deadlines"))
-    en = "d.explanation_en" if "explanation_en" in dl_cols else "null"
+    wl_cols = set(_columns(con, "marts", "deadline_watchlist"))
+    # Most urgent first: the mart's own rank when it has one (outputs.md §1.8).
+    urgency = ("w.urgency_rank" if "urgency_rank" in wl_cols else
+               "(w.status = 'overdue') desc, w.days_late desc nulls last, "
+               "w.days_remaining nulls last")
+    en = ("w.explanation_en" if "explanation_en" in wl_cols
+          else "d.explanation_en" if "explanation_en" in _columns(con, "marts", "deadlines")
+          else "null")
     rows = _rows(
         con,
         f"""
         select w.unit_code, w.prosecutor_id, w.clock_id, w.clock, w.subject_id, w.due_on,
                w.status, w.days_remaining, w.days_late, w.explanation,
                {en} as explanation_en, d.case_id,
-               row_number() over (partition by w.unit_code order by
-                   (w.status = 'overdue') desc, w.days_late desc nulls last,
-                   w.days_remaining nulls last, w.clock_id) as rank_in_unit
+               row_number() over (partition by w.unit_code order by {urgency}, w.clock_id)
+                   as rank_in_unit
         from marts.deadline_watchlist w
         left join marts.deadlines d on d.clock_id = w.clock_id
         qualify rank_in_unit <= ?
-        order by w.unit_code, w.prosecutor_id nulls last, (w.status = 'overdue') desc,
-                 w.days_late desc nulls last, w.days_remaining nulls last, w.clock_id
+        order by w.unit_code, w.prosecutor_id nulls last, {urgency}, w.clock_id
         limit ?
         """,
         [WORKLIST_ROWS_PER_UNIT, WORKLIST_ROWS],
