@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from pipelines.contract import PII_COLUMNS, TABLES
-from pipelines.resources import TIMEZONE
+from pipelines.resources import TIMEZONE, CasewatchSettings, Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_FILE = "steward-report.html"
@@ -593,3 +593,17 @@ def write_steward_report(
     exports = write_csv_exports(report, out_dir)
     return report, path, exports
 
+
+
+def refresh_steward_report(settings: CasewatchSettings, run_id: str) -> Path:
+    """Rewrite the report once a run has ended, so it holds every check of that run.
+
+    The `reports/steward_report` asset runs early in the graph (it must not sit downstream of
+    marts whose blocking checks may fail); checks that Dagster runs after it are only in the
+    database. The runner calls this after the job, whatever its outcome.
+    """
+    with Warehouse(path=settings.warehouse_path).connect() as con:
+        _, path, _ = write_steward_report(
+            con, settings.out, run_id=run_id, as_of=settings.as_of_date()
+        )
+    return path
