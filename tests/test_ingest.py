@@ -556,11 +556,32 @@ def test_file_missing_a_required_column_is_refused_alone(con, ingest, tmp_path):
     assert rows["persons.csv"]["refusal_code"] == "missing_column"
     assert "person_id" in rows["persons.csv"]["refusal_reason"]
     assert rows["persons.csv"]["rows_landed"] is None
+    assert rows["persons.csv"]["extra_columns"] is None
     assert rows["judgements.csv"]["refusal_code"] == "unreadable_file"
     assert rows["notes.csv"]["refusal_code"] == "unknown_table"
     assert rows["cases.txt"]["refusal_code"] == "unsupported_format"
     assert con.execute("select count(*) from raw.persons").fetchall() == [(0,)]
     assert con.execute("select count(*) from raw.judgements").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("cases.csv", b"case_id,unit_code\nC1,U\nC2,U,Nguyen Van A\n", "more fields"),
+    ("cases.csv", b'case_id,unit_code\nC1,"Nguyen Van A\nC2,U\n', "malformed CSV"),
+    ("cases.csv", "case_id\nC1\n".encode("utf-16"), "UTF-8"),
+    ("cases.csv", b"", "empty"),
+    ("cases.xlsx", b"PK not a workbook Nguyen Van A", "XLSX"),
+    ("cases.parquet", b"PAR1 Nguyen Van A", "Parquet"),
+])
+def test_unparseable_files_are_refused_without_quoting_them(con, ingest, tmp_path, name,
+                                                            content, reason):
+    folder = write_batch(tmp_path, "b1", {"crime_reports": base_rows("crime_reports")})
+    (folder / name).write_bytes(content)
+    ingest(tmp_path)
+    rows = {r["file_name"]: r for r in ledger(con)}
+    assert rows["crime_reports.csv"]["status"] == "loaded"
+    assert rows[name]["refusal_code"] == "unreadable_file"
+    assert reason in rows[name]["refusal_reason"]
+    assert "Nguyen" not in rows[name]["refusal_reason"]
 
 
 def test_duplicate_column_and_two_files_for_one_table_are_refused(con, ingest, tmp_path):

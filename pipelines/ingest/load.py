@@ -85,6 +85,7 @@ class FileOutcome:
         self.refusal_reason, self.refusal_reason_vi = en, vi
         # A refused file is outside the row balance: no counts.
         self.rows_landed = self.rows_accepted = self.rows_quarantined = self.rows_blank = None
+        self.extra_columns = None
         return self
 
 
@@ -344,12 +345,13 @@ def _ingest_batch(
                 batch_problem = ("manifest_mismatch", p.name,
                                  f"{m.records} rows, the manifest lists {listed['rows']}")
                 break
-            f.extra_columns = extra_columns_json(m.extra_headers)
             if m.missing_required:
+                # Not listing unknown headers: a file without a header row would show data.
                 f.refuse("missing_column", detail=", ".join(m.missing_required))
             elif m.duplicates:
                 f.refuse("duplicate_column", detail="; ".join(m.duplicates))
             else:
+                f.extra_columns = extra_columns_json(m.extra_headers)
                 mapped[p.name] = m
 
     if batch_problem is not None:

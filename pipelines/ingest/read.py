@@ -96,12 +96,23 @@ def read_landed(path: Path) -> LandedFile:
     except UnreadableFile:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser error means the file is unreadable
-        raise UnreadableFile(_short(exc)) from exc
+        raise UnreadableFile(_describe(exc, fmt)) from exc
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+def _describe(exc: Exception, fmt: str) -> str:
+    """What went wrong, without quoting the file: parser messages may echo cell values."""
+    text = str(exc).lower()
+    if "utf-8" in text or "utf8" in text:
+        return "not valid UTF-8 text"
+    if "empty" in text:
+        return "empty file"
+    if "more fields" in text:
+        return "a row has more fields than the header"
+    if fmt == "csv":
+        return f"malformed CSV, e.g. unbalanced quotes ({type(exc).__name__})"
+    if fmt == "xlsx":
+        return f"not a readable XLSX workbook ({type(exc).__name__})"
+    return f"not a readable Parquet file ({type(exc).__name__})"
 
 
 def _split_header(raw: pl.DataFrame, fmt: str) -> LandedFile:
