@@ -106,11 +106,15 @@ keys as (
     from intermediate.int_unit_grid as g
     join catalogue as c on c.period_kind = g.period_kind and c.period_start = g.period_start
     union
+    -- units outside the grid (codes not in reference.units, records dated outside a unit's
+    -- validity) when they have something to show; a unit handing over its open work on the day
+    -- after its valid_to has only zeros in that period
     select x.indicator_code, x.stage, x.hierarchy, x.unit_code, x.period_kind, x.period_start
     from computed as x
     join catalogue as c
         on c.indicator_code = x.indicator_code and c.stage = x.stage
        and c.period_kind = x.period_kind and c.period_start = x.period_start
+    where coalesce(x.numerator, 0) <> 0 or coalesce(x.denominator, 0) <> 0 or x.value is not null
 ),
 
 targets as (
