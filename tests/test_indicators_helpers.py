@@ -218,7 +218,8 @@ def build_indicators(con: duckdb.DuckDBPyConnection, as_of: str, only: list[str]
 
 def build_chain(con: duckdb.DuckDBPyConnection, as_of: str, only: list[str] | None = None) -> dict[str, int]:
     """The real chain from raw rows: staging, the deadline engine, then the indicator models."""
-    return run_models(con, default_params(d(as_of)), only=only or ["marts.indicator_values"])
+    return run_models(con, default_params(d(as_of)),
+                      only=only or ["marts.campaign_scorecard", "marts.exemplary_candidates"])
 
 
 def value_row(con: duckdb.DuckDBPyConnection, indicator: str, unit: str, period_kind: str, period_start: str,
