@@ -22,17 +22,10 @@ with orders as (
         order_id,
         person_id,
         case_id,
-        unit_code,
-        facility_code,
-        measure,
-        stage,
         extension_no,
         start_at,
         cast(start_at as date) as start_date,
         stated_end_date,
-        vks_approved_at,
-        requested_date,
-        case when measure = 'custody' then 'custody' else 'detention' end as clock,
         case when measure = 'custody' then 'custody' else 'detention:' || stage end as clock_kind
     from staging.stg_landing__detention_orders
     where not is_reference_pending
@@ -49,42 +42,33 @@ person_sequence as (
     from orders
 ),
 
--- a "stop" ends a run of case-less orders that chain forward; the stop's case is the run's case
+-- a "stop" ends a run of case-less orders that chain forward: an order with a case, or a
+-- case-less order that does not chain with the next one; the run takes the stop's case
 stops as (
     select
         *,
         case
-            when case_id is not null then 1
-            when person_next_start_date is null then 1
-            when person_next_start_date > stated_end_date + 1 then 1
-            else 0
-        end as is_stop
+            when case_id is not null then case_id
+            when person_next_start_date is null then ''
+            when person_next_start_date > stated_end_date + 1 then ''
+        end as stop_case_id
     from person_sequence
-),
-
-stop_groups as (
-    select
-        *,
-        cast(sum(is_stop) over (
-            partition by person_id
-            order by start_at desc, extension_no desc, order_id desc
-            rows between unbounded preceding and current row
-        ) as bigint) as stop_group
-    from stops
 ),
 
 with_chain_case as (
     select
-        *,
-        max(case when is_stop = 1 then case_id end) over (
-            partition by person_id, stop_group
-        ) as chain_case_id
-    from stop_groups
+        * exclude (stop_case_id),
+        coalesce(case_id, nullif(first_value(stop_case_id ignore nulls) over (
+            partition by person_id order by start_at, extension_no, order_id
+            rows between current row and unbounded following
+        ), '')) as chain_case_id
+    from stops
 ),
 
 linked as (
     select
         *,
+        row_number() over chain_order as order_no_in_case,
         lag(order_id) over chain_order as prev_order_id,
         lag(stated_end_date) over chain_order as prev_stated_end_date,
         lag(clock_kind) over chain_order as prev_clock_kind
@@ -97,69 +81,56 @@ linked as (
 flagged as (
     select
         *,
-        case when prev_order_id is null or start_date > prev_stated_end_date + 1 then 1 else 0 end
-            as starts_chain,
-        case
-            when prev_order_id is null or start_date > prev_stated_end_date + 1 then 1
-            when clock_kind <> prev_clock_kind then 1
-            else 0
-        end as starts_clock
+        prev_order_id is null or start_date > prev_stated_end_date + 1 as starts_chain,
+        prev_order_id is null or start_date > prev_stated_end_date + 1
+            or clock_kind <> prev_clock_kind as starts_clock
     from linked
 ),
 
+-- one pass in the chain order: chain and clock numbers, their first orders, the last order
 numbered as (
     select
         *,
-        cast(sum(starts_chain) over chain_order as bigint) as chain_no,
-        cast(sum(starts_clock) over chain_order as bigint) as clock_no
+        cast(sum(case when starts_clock then 1 else 0 end) over running as bigint) as clock_no,
+        last_value(case when starts_chain then order_id end ignore nulls) over running as chain_id,
+        last_value(case when starts_clock then order_id end ignore nulls) over running
+            as clock_first_order_id,
+        max(case when starts_clock then order_no_in_case end) over running as clock_first_no,
+        coalesce(lead(starts_clock) over running, true) as is_last_in_clock
     from flagged
-    window chain_order as (
+    window running as (
         partition by person_id, chain_case_id order by start_at, extension_no, order_id
         rows between unbounded preceding and current row
     )
 ),
 
-identified as (
-    select
-        *,
-        first_value(order_id) over (
-            partition by person_id, chain_case_id, chain_no
-            order by start_at, extension_no, order_id
-        ) as chain_id,
-        first_value(order_id) over clock_order as clock_first_order_id,
-        row_number() over clock_order as order_no_in_clock,
-        count(*) over (partition by person_id, chain_case_id, clock_no) as orders_in_clock
-    from numbered
-    window clock_order as (
-        partition by person_id, chain_case_id, clock_no order by start_at, extension_no, order_id
-    )
-),
-
 final as (
     select
-        order_id,
-        person_id,
-        case_id,
-        chain_case_id,
-        unit_code,
-        facility_code,
-        measure,
-        stage,
-        extension_no,
-        start_at,
-        start_date,
-        stated_end_date,
-        vks_approved_at,
-        requested_date,
-        clock,
-        chain_id,
-        clock || ':' || person_id || ':' || clock_first_order_id as clock_id,
-        clock_no,
-        order_no_in_clock,
-        order_no_in_clock = orders_in_clock as is_last_in_clock,
-        case when starts_chain = 1 then null else prev_order_id end as prev_order_id,
-        case when starts_chain = 1 then null else prev_stated_end_date end as prev_stated_end_date
-    from identified
+        n.order_id,
+        n.person_id,
+        n.case_id,
+        n.chain_case_id,
+        o.unit_code,
+        o.facility_code,
+        o.measure,
+        o.stage,
+        n.extension_no,
+        n.start_at,
+        n.start_date,
+        n.stated_end_date,
+        o.vks_approved_at,
+        o.requested_date,
+        split_part(n.clock_kind, ':', 1) as clock,
+        n.chain_id,
+        split_part(n.clock_kind, ':', 1) || ':' || n.person_id || ':' || n.clock_first_order_id
+            as clock_id,
+        n.clock_no,
+        n.order_no_in_case - n.clock_first_no + 1 as order_no_in_clock,
+        n.is_last_in_clock,
+        case when n.starts_chain then null else n.prev_order_id end as prev_order_id,
+        case when n.starts_chain then null else n.prev_stated_end_date end as prev_stated_end_date
+    from numbered as n
+    inner join staging.stg_landing__detention_orders as o on o.order_id = n.order_id
 )
 
 select * from final
