@@ -594,10 +594,17 @@ def test_pending_and_deleted_orders_make_no_clock(con, build):
 
 def test_unit_is_mapped_to_its_successor_after_valid_to(con, build):
     case(con)
-    insert(con, "detention_orders", order("O-1", "2025-06-01 08:00", "2025-07-30"))
+    insert(
+        con,
+        "detention_orders",
+        order("O-1", "2025-06-01 08:00", "2025-07-15"),
+        order("O-2", "2025-07-16 08:00", "2025-07-30", ext=1, unit="BTR-CL"),
+    )
     build("2025-06-30", only=MODELS)
     assert clocks(con)["detention:P1:O-1"]["unit_code"] == "BTR-TP"
     build("2025-07-01", only=MODELS)
+    assert clocks(con)["detention:P1:O-1"]["unit_code"] == "VLG-R1"
+    build("2025-07-20", only=MODELS)  # the first order's unit, not the extension's (VLG-R2)
     assert clocks(con)["detention:P1:O-1"]["unit_code"] == "VLG-R1"
 
 

@@ -12,7 +12,7 @@
 -- column subject_id: the held person (person_id)
 -- column case_id: the case the orders count for (empty for custody that never had a case)
 -- column judgement_id: always empty for custody and detention clocks
--- column unit_code: supervising unit of the clock's last order, mapped to its successor after its valid_to (attributed at closed_on, or as_of while open)
+-- column unit_code: supervising unit of the clock's first order, mapped to its successor after its valid_to (attributed at closed_on, or as_of while open)
 -- column prosecutor_id: the case's assigned prosecutor
 -- column crime_category: the case's category in force on the clock's last running day (closed_on, or as_of while open)
 -- column started_on: local date of the first order's start_at
@@ -48,7 +48,7 @@ clock_orders as (
         max(case when is_last_in_clock then order_id end) as last_order_id,
         max(case when is_last_in_clock then extension_no end) as last_extension_no,
         max(case when is_last_in_clock then stated_end_date end) as due_on,
-        max(case when is_last_in_clock then unit_code end) as order_unit_code
+        max(case when order_no_in_clock = 1 then unit_code end) as order_unit_code
     from orders
     group by clock_id
 ),
@@ -132,20 +132,6 @@ closers as (
     from closed
 ),
 
-category_changes as (
-    select
-        subject_id as case_id,
-        event_date,
-        arg_max(crime_category, event_id) as crime_category
-    from staging.stg_landing__case_events
-    where event_type = 'charge_changed'
-        and subject_type = 'case'
-        and crime_category is not null
-        and not is_reference_pending
-        and event_date <= $as_of
-    group by subject_id, event_date
-),
-
 with_category as (
     select
         c.*,
@@ -154,8 +140,10 @@ with_category as (
     from closers as c
     left join staging.stg_landing__cases as k
         on k.case_id = c.case_id
-    asof left join category_changes as ch
-        on c.case_id = ch.case_id and ch.event_date <= c.last_running_day
+    left join intermediate.int_case_category_history as ch
+        on ch.case_id = c.case_id
+        and c.last_running_day >= ch.valid_from
+        and (ch.valid_to is null or c.last_running_day <= ch.valid_to)
 ),
 
 rules as (
@@ -194,18 +182,11 @@ with_rule as (
 with_unit as (
     select
         c.*,
-        case
-            when u1.successor_code is not null and c.last_running_day > u1.valid_to then
-                case
-                    when u2.successor_code is not null and c.last_running_day > u2.valid_to
-                        then u2.successor_code
-                    else u1.successor_code
-                end
-            else c.order_unit_code
-        end as unit_code
+        coalesce(u.unit_code, c.order_unit_code) as unit_code
     from with_rule as c
-    left join reference.units as u1 on u1.unit_code = c.order_unit_code
-    left join reference.units as u2 on u2.unit_code = u1.successor_code
+    left join intermediate.int_case_unit_successions as u
+        on u.origin_code = c.order_unit_code
+        and c.last_running_day between u.effective_from and u.effective_to
 ),
 
 stage_labels as (

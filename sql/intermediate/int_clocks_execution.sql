@@ -227,20 +227,6 @@ closed as (
         on s.clock = c.clock and s.judgement_id = c.judgement_id and c.event_date >= s.started_on
 ),
 
-category_changes as (
-    select
-        subject_id as case_id,
-        event_date,
-        arg_max(crime_category, event_id) as crime_category
-    from staging.stg_landing__case_events
-    where event_type = 'charge_changed'
-        and subject_type = 'case'
-        and crime_category is not null
-        and not is_reference_pending
-        and event_date <= $as_of
-    group by subject_id, event_date
-),
-
 with_subject as (
     select
         c.*,
@@ -254,25 +240,20 @@ with_subject as (
     from closed as c
     inner join finals as f on f.judgement_id = c.judgement_id
     left join staging.stg_landing__cases as k on k.case_id = f.case_id
-    asof left join category_changes as ch
-        on f.case_id = ch.case_id and ch.event_date <= c.last_running_day
+    left join intermediate.int_case_category_history as ch
+        on ch.case_id = f.case_id
+        and c.last_running_day >= ch.valid_from
+        and (ch.valid_to is null or c.last_running_day <= ch.valid_to)
 ),
 
 with_unit as (
     select
         c.*,
-        case
-            when u1.successor_code is not null and c.last_running_day > u1.valid_to then
-                case
-                    when u2.successor_code is not null and c.last_running_day > u2.valid_to
-                        then u2.successor_code
-                    else u1.successor_code
-                end
-            else c.judgement_unit_code
-        end as unit_code
+        coalesce(u.unit_code, c.judgement_unit_code) as unit_code
     from with_subject as c
-    left join reference.units as u1 on u1.unit_code = c.judgement_unit_code
-    left join reference.units as u2 on u2.unit_code = u1.successor_code
+    left join intermediate.int_case_unit_successions as u
+        on u.origin_code = c.judgement_unit_code
+        and c.last_running_day between u.effective_from and u.effective_to
 ),
 
 explained as (

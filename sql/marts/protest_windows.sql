@@ -93,18 +93,11 @@ matched as (
 with_unit as (
     select
         m.*,
-        case
-            when u1.successor_code is not null and least(m.closes_on, $as_of) > u1.valid_to then
-                case
-                    when u2.successor_code is not null and least(m.closes_on, $as_of) > u2.valid_to
-                        then u2.successor_code
-                    else u1.successor_code
-                end
-            else m.unit_code
-        end as attributed_unit_code
+        coalesce(u.unit_code, m.unit_code) as attributed_unit_code
     from matched as m
-    left join reference.units as u1 on u1.unit_code = m.unit_code
-    left join reference.units as u2 on u2.unit_code = u1.successor_code
+    left join intermediate.int_case_unit_successions as u
+        on u.origin_code = m.unit_code
+        and least(m.closes_on, $as_of) between u.effective_from and u.effective_to
 ),
 
 final as (
