@@ -12,6 +12,7 @@
 -- column rule: illegal_order / held_without_order / extension_request_late
 -- column severity: error, warn (the rule behind it is not confirmed, or a late request), unknown (the data cannot tell)
 -- column clock_id: the custody or detention clock concerned (empty for an intake no order covers)
+-- column unit_code: the clock's unit; for an uncovered intake, the unit of the person's latest order started before it, at the intake date
 -- column detail: one line in English a prosecutor can check by hand
 -- column legal_basis: the provision the finding rests on
 
@@ -241,7 +242,7 @@ uncovered_intakes as (
         'error' as severity,
         cast(null as varchar) as clock_id,
         i.person_id,
-        rc.unit_code,
+        coalesce(u.unit_code, rc.unit_code) as unit_code,
         'intake ' || i.movement_id || ' of person ' || i.person_id || ' at '
             || strftime(i.movement_at, '%d/%m/%Y %H:%M') || ' with no custody or detention order covering it'
             as detail,
@@ -249,6 +250,9 @@ uncovered_intakes as (
     from intakes as i
     asof left join running_cover as rc
         on i.person_id = rc.person_id and rc.start_at <= i.decided_by
+    left join intermediate.int_case_unit_successions as u
+        on u.origin_code = rc.unit_code
+        and cast(i.movement_at as date) between u.effective_from and u.effective_to
     cross join custody_rule as r
     where rc.covered_until is null or rc.covered_until < cast(i.movement_at as date)
 ),
