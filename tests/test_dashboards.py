@@ -211,8 +211,16 @@ def given_marts(con: duckdb.DuckDBPyConnection, overdue_clocks: int = 3) -> None
     con.execute(
         """
         create or replace table marts.exemplary_candidates as
-        select * from (values (1, 'KSV-01', 'VLG-R3', 0.98), (2, 'KSV-02', 'VLG-R4', 0.95))
-            t(rank, prosecutor_id, unit_code, score)
+        select * from (values
+            ('VLG-R3', date '2024-12-01', date '2025-11-30', 'SY2025', 'KSV-01', 50, 49, 0.98,
+             0, 0, 1, true),
+            ('VLG-R4', date '2024-12-01', date '2025-11-30', 'SY2025', 'KSV-02', 40, 38, 0.95,
+             0, 0, 1, true),
+            ('VLG-R4', date '2024-12-01', date '2025-11-30', 'SY2025', 'KSV-09', 40, 20, 0.5,
+             1, 0, 2, false))
+            t(unit_code, period_start, period_end, period_name, prosecutor_id, closed_clocks,
+              on_time_clocks, on_time_rate, wrongful_prosecution_count, court_return_count,
+              rank_in_unit, is_candidate)
         """
     )
     con.execute(
@@ -379,7 +387,11 @@ def test_campaign_page_shows_targets_status_and_both_hierarchies(site) -> None:
     # the re-organisation: former units with their successors
     assert "BTR-BD" in html and "VLG-R3" in html
     # drill-downs and candidates (ids only)
-    assert "P-777" in html and "E-501" in html and "KSV-01" in html
+    assert "P-777" in html and "E-501" in html
+    exemplary = html[html.index('id="exemplary-table"'):]
+    exemplary = exemplary[: exemplary.index("</table>")]
+    assert "KSV-01" in exemplary and "KSV-02" in exemplary and "98,0%" in exemplary
+    assert "KSV-09" not in exemplary  # ranked, but not a candidate
 
 
 def test_worklist_lists_overdue_and_due_soon_per_unit_and_prosecutor(site) -> None:

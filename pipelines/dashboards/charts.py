@@ -6,6 +6,7 @@ current language. Specs carry their data inline; the vega bundle is inlined once
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,25 +33,53 @@ LOCALES = {
 
 @dataclass
 class Chart:
-    """A chart in both languages: `specs[lang]` is a Vega-Lite spec (dict)."""
+    """A chart in both languages: `specs[lang]` is a Vega-Lite spec without its data;
+    `datasets` holds the data by name (altair names a dataset by a hash of its content, so
+    both languages, and charts over the same frame, share one copy on the page)."""
 
     chart_id: str
     specs: dict[str, dict[str, Any]]
+    datasets: dict[str, list[dict[str, Any]]]
 
-    def json(self) -> str:
-        return json.dumps(
-            {"id": self.chart_id, "specs": self.specs}, ensure_ascii=False, default=str
-        )
+    def entry(self) -> dict[str, Any]:
+        return {"id": self.chart_id, "specs": self.specs, "data": sorted(self.datasets)}
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    spec = chart.to_dict()
+def page_json(charts: list[Chart]) -> str:
+    """`{"charts": [...], "datasets": {...}}` for a page: each dataset once."""
+    datasets: dict[str, Any] = {}
+    for c in charts:
+        datasets.update(c.datasets)
+    return json.dumps({"charts": [c.entry() for c in charts], "datasets": datasets},
+                      ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def _spec(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], dict[str, Any]]:
+    # Validation against the Vega-Lite schema costs seconds per page; the browser tests
+    # render every chart and fail on any error vega-embed reports.
+    spec = chart.to_dict(validate=False)
     spec.pop("$schema", None)  # a URL; never fetched, but the page should name none
-    return spec
+    return spec, spec.pop("datasets", {})
 
 
-def both(chart_id: str, build: Callable[[str], alt.TopLevelMixin]) -> Chart:
-    return Chart(chart_id, {lang: _spec(build(lang)) for lang in ("vi", "en")})
+def _named(frame: pd.DataFrame) -> tuple[alt.Data, dict[str, list[dict[str, Any]]]]:
+    """The frame as a named dataset (records passed to the page as they are, not through
+    altair's per-row processing)."""
+    records = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+    name = "d" + hashlib.sha1(
+        json.dumps(records, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:12]
+    return alt.Data(name=name), {name: records}
+
+
+def both(chart_id: str, frame: pd.DataFrame,
+         build: Callable[[str, alt.Data], alt.TopLevelMixin]) -> Chart:
+    data, datasets = _named(frame)
+    specs = {}
+    for lang in ("vi", "en"):
+        specs[lang], inline = _spec(build(lang, data))
+        datasets.update(inline)
+    return Chart(chart_id, specs, datasets)
 
 
 def _t(label: Bi, lang: str) -> str:
@@ -66,48 +95,63 @@ def trend(
     data = frame.copy()
     for col in ("period_start", "period_end"):
         data[col] = pd.to_datetime(data[col]).dt.strftime("%Y-%m-%d")
-    fmt = ".0%" if is_rate else ",d"
 
-    def build(lang: str) -> alt.TopLevelMixin:
+    def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
+        vi = lang == "vi"
         ind = f"indicator_{lang}"
-        x_title = "Kỳ" if lang == "vi" else "Period"
-        y_title = "Giá trị" if lang == "vi" else "Value"
-        unit_title = "Đơn vị" if lang == "vi" else "Unit"
+        x_title = "Kỳ" if vi else "Period"
+        month_title = ("Giá trị" if vi else "Value") if is_rate else (
+            "Theo tháng" if vi else "Per month")
+        year_title = "Năm thống kê" if vi else "Statistical year"
+        unit_title = "Đơn vị" if vi else "Unit"
         base = alt.Chart().encode(
             x=alt.X("period_start:T", title=x_title, axis=alt.Axis(format="%m/%Y")),
         )
+        color = alt.Color("unit:N", title=unit_title)
+        axis = alt.Axis(format=".0%") if is_rate else alt.Axis(format=",d", tickMinStep=1)
         month = base.transform_filter(alt.datum.period_kind == "month").mark_line(
             point=alt.OverlayMarkDef(size=12)
         ).encode(
-            y=alt.Y("value:Q", title=y_title,
-                    axis=alt.Axis(format=fmt) if is_rate else alt.Axis(format=fmt, tickMinStep=1)),
-            color=alt.Color("unit:N", title=unit_title),
+            y=alt.Y("value:Q", title=month_title, axis=axis),
+            color=color,
             tooltip=[
                 alt.Tooltip("unit:N", title=unit_title),
                 alt.Tooltip("period_start:T", title=x_title, format="%m/%Y"),
-                alt.Tooltip("value:Q", title=y_title, format=".1%" if is_rate else ",.0f"),
+                alt.Tooltip("value:Q", title=month_title, format=".1%" if is_rate else ",.0f"),
             ],
-        )
-        year = base.transform_filter(
-            alt.datum.period_kind == "statistical_year"
-        ).mark_rule(strokeWidth=4, opacity=0.45).encode(
-            x2="period_end:T",
-            y="value:Q",
-            color=alt.Color("unit:N", title=unit_title),
         )
         target = base.transform_filter(
             (alt.datum.period_kind == "month") & alt.expr.isValid(alt.datum.target_value)
         ).mark_line(strokeDash=[5, 4], color="#c62828", interpolate="step-after").encode(
             y="target_value:Q", detail="unit:N"
         )
-        layered = alt.layer(month, year, target, data=data).properties(width=WIDTH, height=150)
+        year = base.transform_filter(
+            alt.datum.period_kind == "statistical_year"
+        ).mark_rule(strokeWidth=4, opacity=0.45).encode(
+            x2="period_end:T",
+            color=color,
+            y=alt.Y("value:Q", title=year_title if not is_rate else month_title,
+                    axis=axis if is_rate else alt.Axis(format=",d", tickMinStep=1,
+                                                       orient="right")),
+            tooltip=[
+                alt.Tooltip("unit:N", title=unit_title),
+                alt.Tooltip("period_start:T", title=year_title, format="%m/%Y"),
+                alt.Tooltip("value:Q", title=year_title, format=".1%" if is_rate else ",.0f"),
+            ],
+        )
+        if is_rate:  # one scale: a rate per month and per year compare directly
+            layered = alt.layer(month, year, target, data=source)
+        else:  # a year's count is about twelve months' worth: its own axis, on the right
+            layered = alt.layer(alt.layer(month, target), year, data=source).resolve_scale(
+                y="independent")
         return (
-            layered.facet(facet=alt.Facet(f"{ind}:N", title=None), columns=2)
+            layered.properties(width=WIDTH, height=150)
+            .facet(facet=alt.Facet(f"{ind}:N", title=None), columns=2)
             .resolve_scale(y="independent")
             .properties(title=_t(title, lang))
         )
 
-    return both(chart_id, build)
+    return both(chart_id, data, build)
 
 
 def stacked_bar(
@@ -125,7 +169,7 @@ def stacked_bar(
     (with `stack` holding the code used for colour and order). Column `n` is the count."""
     data = frame.copy()
 
-    def build(lang: str) -> alt.TopLevelMixin:
+    def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
         labels = (
             data.drop_duplicates(stack).set_index(stack)[f"{stack}_{lang}"].to_dict()
         )
@@ -140,7 +184,7 @@ def stacked_bar(
         )
         order_expr = {s: i for i, s in enumerate(stack_order)}
         return (
-            alt.Chart(data)
+            alt.Chart(source)
             .transform_calculate(
                 _order=f"indexof({json.dumps(list(order_expr))}, datum['{stack}'])"
             )
@@ -157,16 +201,16 @@ def stacked_bar(
             .properties(width=2 * WIDTH - 120, title=_t(title, lang))
         )
 
-    return both(chart_id, build)
+    return both(chart_id, data, build)
 
 
 def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> Chart:
     """One horizontal bar per `label` with `rate` (a fraction) as a percentage."""
     data = frame.copy()
 
-    def build(lang: str) -> alt.TopLevelMixin:
+    def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
         return (
-            alt.Chart(data)
+            alt.Chart(source)
             .mark_bar(color="#ef6c00")
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),
@@ -176,4 +220,4 @@ def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> C
             .properties(width=2 * WIDTH - 160, title=_t(title, lang))
         )
 
-    return both(chart_id, build)
+    return both(chart_id, data, build)

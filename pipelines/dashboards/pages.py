@@ -16,6 +16,7 @@ error (`MissingMartError`): a page without it would be silently wrong.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -560,18 +561,21 @@ def _trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: st
         from marts.indicator_values
         where stage = 'all' and hierarchy = ? and list_contains(?, unit_code)
           and list_contains(?, indicator_code)
-          and period_kind in ('month', 'statistical_year') and period_start <= ?
+          and (period_kind = 'month' and period_start <= ?
+               or period_kind = 'statistical_year' and period_end <= ?)
         order by indicator_code, unit_code, period_kind, period_start
         """,
-        [hierarchy, units, list(codes), ctx.as_of],
+        [hierarchy, units, list(codes), ctx.as_of, ctx.as_of],
     ).df()
     if frame.empty:
         return []
     frame["indicator_vi"] = [ctx.labels.indicator(c).vi for c in frame["indicator_code"]]
     frame["indicator_en"] = [ctx.labels.indicator(c).en for c in frame["indicator_code"]]
-    frame = frame.astype({"value": "float64", "target_value": "float64"})
+    frame = frame.astype({"value": "float64", "target_value": "float64"}).round(
+        {"value": 4, "target_value": 4})
     out = []
     is_rate = frame["indicator_code"].map(ctx.is_rate)
+    frame = frame.drop(columns=["indicator_code"])
     for kind, part in (("rates", frame[is_rate]), ("counts", frame[~is_rate])):
         if part.empty:
             continue
@@ -580,8 +584,16 @@ def _trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: st
     return out
 
 
+UNIT_TABLE_INDICATORS = 6
+
+
 def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
-    codes = list(codes)[:10]
+    with_target = {
+        r["indicator_code"] for r in _rows(
+            ctx.con, "select distinct indicator_code from marts.indicator_values "
+                     "where target_value is not null")
+    }
+    codes = sorted(codes, key=lambda c: c not in with_target)[:UNIT_TABLE_INDICATORS]
     period = "campaign"
     start = _latest_period(ctx, period)
     if start is None:
@@ -612,6 +624,7 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
         rows=[],
         total=len(units),
         numeric=set(range(1, len(codes) + 2)),
+        css="units-table",
     )
     table.row_attrs = []
     for u in units[:UNIT_ROWS]:
@@ -655,30 +668,102 @@ def _reorganisation(ctx: Context) -> Table:
     return table
 
 
-def _generic_table(ctx: Context, table: str, order_by: str, limit: int) -> Table:
-    """Show a drill-down mart as it is (ids and dates), never personal-data columns."""
-    cols = [c for c in _columns(ctx.con, "marts", table) if c not in NEVER_SHOWN]
-    total = _scalar(ctx.con, f"select count(*) from marts.{table}")
-    order = order_by if all(c.strip().split()[0] in cols for c in order_by.split(",")) else "1"
-    rows = ctx.con.execute(
-        f"select {', '.join(cols)} from marts.{table} order by {order} limit {limit}"
-    ).fetchall()
-    out = Table(headers=[Bi(c, c) for c in cols], rows=[], total=total)
+COLUMN_LABELS = {
+    "person_id": Bi("Mã người", "Person id"),
+    "case_id": Bi("Mã vụ án", "Case id"),
+    "report_id": Bi("Mã nguồn tin", "Report id"),
+    "event_id": Bi("Mã sự kiện", "Event id"),
+    "unit_code": Bi("Đơn vị", "Unit"),
+    "prosecutor_id": Bi("Kiểm sát viên", "Prosecutor"),
+    "rule": Bi("Căn cứ", "Rule"),
+    "outcome": Bi("Lý do / kết quả", "Outcome"),
+    "charge_approved_on": Bi("VKS phê chuẩn khởi tố", "Charge approved"),
+    "dated_on": Bi("Ngày", "Dated"),
+    "signal": Bi("Dấu hiệu", "Signal"),
+    "event_date": Bi("Ngày quyết định", "Decision date"),
+    "period_name": Bi("Năm thống kê", "Statistical year"),
+    "rank_in_unit": Bi("Xếp hạng", "Rank"),
+    "closed_clocks": Bi("Việc đã giải quyết", "Clocks closed"),
+    "on_time_rate": Bi("Tỷ lệ đúng hạn", "On-time rate"),
+    "wrongful_prosecution_count": Bi("Án oan", "Wrongful prosecutions"),
+    "court_return_count": Bi("Án trả hồ sơ", "Court returns"),
+}
+
+
+def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = "true",
+              params: Sequence[Any] = (), order_by: str = "1", limit: int = 50) -> Table:
+    """A drill-down mart, ids and dates only: the listed columns that the mart has (never a
+    personal-data column, whatever a mart holds)."""
+    have = _columns(ctx.con, "marts", table)
+    cols = [c for c in columns if c in have and c not in NEVER_SHOWN]
+    extra = ["signal_vi"] if "signal" in cols and "signal_vi" in have else []
+    base = f"from marts.{table} where {where}"
+    total = _scalar(ctx.con, f"select count(*) {base}", list(params))
+    rows = _rows(ctx.con, f"select {', '.join(cols + extra)} {base} order by {order_by} "
+                          f"limit {int(limit)}", list(params))
+    out = Table(headers=[COLUMN_LABELS.get(c, Bi(c, c)) for c in cols], rows=[], total=total,
+                numeric={i for i, c in enumerate(cols)
+                         if c.endswith(("_count", "_clocks", "_rate")) or c == "rank_in_unit"})
     for r in rows:
-        cells = []
-        for col, v in zip(cols, r, strict=True):
-            if col == "unit_code":
+        cells: list[Any] = []
+        for c in cols:
+            v = r[c]
+            if c == "unit_code":
                 cells.append(ctx.unit_cell(v))
-            elif isinstance(v, dt.datetime | dt.date):
+            elif c == "signal" and "signal_vi" in r:
+                cells.append(Bi(r["signal_vi"] or v or "", v or ""))
+            elif c.endswith("_rate"):
+                cells.append(fmt_pct(v))
+            elif isinstance(v, dt.date):
                 cells.append(fmt_date(v))
             elif isinstance(v, float):
                 cells.append(fmt_num(v, 0 if v.is_integer() else 2))
-            elif v is None:
-                cells.append("")
             else:
-                cells.append(str(v))
+                cells.append("" if v is None else str(v))
         out.rows.append(cells)
     return out
+
+
+def _exemplary(ctx: Context) -> tuple[Table, Bi | None]:
+    have = set(_columns(ctx.con, "marts", "exemplary_candidates"))
+    year = None
+    where, params = "true", []
+    if {"period_start", "period_end"} <= have:
+        year = _scalar(
+            ctx.con,
+            "select coalesce(max(period_start) filter (where period_end <= ?), "
+            "max(period_start)) from marts.exemplary_candidates",
+            [ctx.as_of],
+        )
+        where, params = "period_start = ?", [year]
+    if "is_candidate" in have:
+        where += " and is_candidate"
+    table = _id_table(
+        ctx, "exemplary_candidates",
+        ["unit_code", "period_name", "rank_in_unit", "prosecutor_id", "closed_clocks",
+         "on_time_rate", "wrongful_prosecution_count", "court_return_count"],
+        where=where, params=params,
+        order_by="unit_code, rank_in_unit" if "rank_in_unit" in have else "1", limit=60,
+    )
+    label = None
+    if year is not None:
+        name = _scalar(ctx.con, "select any_value(period_name) from marts.exemplary_candidates "
+                                "where period_start = ?", [year]) if "period_name" in have else None
+        label = Bi(f"Năm thống kê {name or year}", f"Statistical year {name or year}")
+    return table, label
+
+
+def _coverage_notes(ctx: Context) -> list[tuple[str, Bi]]:
+    """Roll-ups that cover only part of their province, with what they cover (marts.units)."""
+    if "units" not in _tables(ctx.con, "marts"):
+        return []
+    have = set(_columns(ctx.con, "marts", "units"))
+    if not {"is_partial_rollup", "coverage_note_vi", "coverage_note_en"} <= have:
+        return []
+    rows = _rows(ctx.con, "select distinct unit_code, coverage_note_vi, coverage_note_en "
+                          "from marts.units where is_partial_rollup order by 1")
+    return [(r["unit_code"], Bi(r["coverage_note_vi"] or "", r["coverage_note_en"] or ""))
+            for r in rows]
 
 
 def index_page(ctx: Context) -> dict[str, Any]:
@@ -689,9 +774,20 @@ def index_page(ctx: Context) -> dict[str, Any]:
                                   "By month and statistical year"))
               for h in HIERARCHIES}
     unit_tables = {h: _unit_table(ctx, h, codes) for h in HIERARCHIES}
-    wrongful = _generic_table(ctx, "wrongful_prosecutions", "person_id", 50)
-    missed = _generic_table(ctx, "missed_crime_signals", "event_id", 50)
-    exemplary = _generic_table(ctx, "exemplary_candidates", "rank, prosecutor_id", 30)
+    wrongful = _id_table(
+        ctx, "wrongful_prosecutions",
+        ["person_id", "case_id", "unit_code", "prosecutor_id", "rule", "outcome",
+         "charge_approved_on", "dated_on"],
+        order_by="dated_on desc nulls last, person_id" if "dated_on" in _columns(
+            ctx.con, "marts", "wrongful_prosecutions") else "1",
+    )
+    missed = _id_table(
+        ctx, "missed_crime_signals",
+        ["event_id", "signal", "event_date", "case_id", "report_id", "unit_code"],
+        order_by="event_date desc nulls last, event_id" if "event_date" in _columns(
+            ctx.con, "marts", "missed_crime_signals") else "1",
+    )
+    exemplary, exemplary_year = _exemplary(ctx)
     campaign_bounds = _rows(
         ctx.con,
         "select min(period_start) as s, max(period_end) as e from marts.indicator_values "
@@ -708,6 +804,8 @@ def index_page(ctx: Context) -> dict[str, Any]:
         "wrongful": wrongful,
         "missed": missed,
         "exemplary": exemplary,
+        "exemplary_year": exemplary_year,
+        "coverage_notes": _coverage_notes(ctx),
         "campaign_from": fmt_date(campaign_bounds["s"]),
         "campaign_to": fmt_date(campaign_bounds["e"]),
         "hierarchy_labels": {h: ctx.labels.code("hierarchy", h) for h in HIERARCHIES},
@@ -1341,6 +1439,12 @@ def _script_safe(text: str) -> Markup:
     return Markup(re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE))
 
 
+@functools.cache
+def _vega_bundle() -> Markup:
+    """vega, vega-lite and vega-embed in one script (from vl-convert: no network)."""
+    return _script_safe(vl_convert.javascript_bundle())
+
+
 def render_pages(
     con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run_id: str, as_of: dt.date
 ) -> dict[str, Path]:
@@ -1352,7 +1456,7 @@ def render_pages(
     ctx = Context(con, run_id=run_id, as_of=as_of)
     env = _environment()
     common = _common(ctx)
-    bundle = _script_safe(vl_convert.javascript_bundle())
+    bundle = _vega_bundle()
     pages: list[tuple[str, str, dict[str, Any]]] = [
         ("index.html", "index.html", index_page(ctx)),
         *[(a.file, "area.html", area_page(ctx, a)) for a in AREAS],
@@ -1366,9 +1470,7 @@ def render_pages(
             **page,
             current=name,
             vega_bundle=bundle,
-            chart_json=_script_safe(
-                "[" + ",".join(c.json() for c in page["charts"]) + "]"
-            ),
+            chart_json=_script_safe(charts.page_json(page["charts"])),
             locales=_script_safe(json.dumps(charts.LOCALES)),
         )
         path = out / name
