@@ -59,6 +59,7 @@ P1,C1,{NAME},{NATIONAL_ID},1990-13-45,2024-02-25 09:00
     _write(landing, B1, "case_events", """\
 event_id,event_type,subject_type,subject_id,event_date,issuing_body,updated_at
 E1,investigation_extended,case,C9,2024-02-28,vks,2024-02-28 08:00
+E5,file_received_by_vks,case,C1,2024-13-01,vks,2024-03-01 08:00
 """)
     _write(landing, B2, "crime_reports", """\
 report_id,unit_code,source_type,received_date,handling_body,updated_at
@@ -83,6 +84,7 @@ EXPECTED = {
     (B1, "cases.csv", 3, "duplicate_conflict", "C2", "BTR-CT"): "open",
     (B1, "judgements.csv", 1, "date_order", "J1", "BTR-BT"): "open",
     (B1, "persons.csv", 1, "unparseable", "P1|C1", None): "open",
+    (B1, "case_events.csv", 2, "unparseable", "E5", None): "open",
     (B2, "crime_reports.csv", 2, "missing_required", "R3", "BTR-CT"): "open",
 }
 
@@ -125,15 +127,17 @@ def test_report_shows_exactly_the_planted_rejections_grouped_right(con, warehous
     by_rule = {g["rule"]: (g["open"], g["open_rows"], g["resolved"]) for g in q["by_rule"]}
     assert by_rule == {
         "missing_required": (2, 2, 0),
-        "unparseable": (2, 2, 0),
+        "unparseable": (3, 3, 0),
         "duplicate_conflict": (2, 2, 0),
         "date_order": (1, 1, 0),
         "unknown_code": (0, 0, 1),
     }
     by_unit = {g["unit_key"]: (g["open"], g["resolved"]) for g in q["by_unit"]}
-    assert by_unit == {"BTR-CT": (5, 0), "BTR-BT": (1, 0), steward.NO_UNIT: (1, 0),
-                       "BTR-TP": (0, 1)}
-    assert (q["open"], q["open_rows"], q["resolved"]) == (7, 7, 1)
+    # the person has no unit of its own: it goes to the unit of its case (C1, BTR-TP); the new
+    # event E5 has no related record received yet: its unit cannot be told
+    assert by_unit == {"BTR-CT": (5, 0), "BTR-BT": (1, 0), "BTR-TP": (1, 1),
+                       steward.NO_UNIT: (1, 0)}
+    assert (q["open"], q["open_rows"], q["resolved"]) == (8, 8, 1)
 
     html = path.read_text(encoding="utf-8")
     assert NAME not in html and NATIONAL_ID not in html and "1990-13-45" not in html
@@ -143,14 +147,14 @@ def test_report_shows_exactly_the_planted_rejections_grouped_right(con, warehous
 def test_the_ledger_balances_and_shows_the_refused_batch(con, warehouse, tmp_path):
     report, path, _ = _write_report(con, tmp_path / "out")
     ledger = report.ledger
-    assert (ledger["landed"], ledger["accepted"], ledger["quarantined"]) == (13, 5, 8)
+    assert (ledger["landed"], ledger["accepted"], ledger["quarantined"]) == (14, 5, 9)
     assert ledger["landed"] == ledger["accepted"] + ledger["quarantined"]
     assert ledger["unbalanced"] == []
     batches = {b["batch_id"]: b for b in ledger["batches"]}
     assert [b["batch_id"] for b in ledger["batches"]] == [B3, B2, B1]  # newest first
     assert {b: batches[b]["status"] for b in batches} == {B1: "loaded", B2: "loaded", B3: "refused"}
     first = batches[B1]
-    assert (first["landed"], first["accepted"], first["quarantined"]) == (11, 4, 7)
+    assert (first["landed"], first["accepted"], first["quarantined"]) == (12, 4, 8)
     (refused,) = ledger["refused"]
     assert (refused["batch_id"], refused["file_name"], refused["refusal_code"]) == (
         B3, "cases.csv", "manifest_mismatch")
@@ -158,7 +162,7 @@ def test_the_ledger_balances_and_shows_the_refused_batch(con, warehouse, tmp_pat
 
     html = path.read_text(encoding="utf-8")
     assert 'data-balanced="true"' in html
-    assert "13 = 5 + 8" in html.replace("\u202f", "")
+    assert "14 = 5 + 9" in html.replace("\u202f", "")
     assert "Cả lô bị từ chối" in html and "Whole batch refused" in html
 
 
@@ -167,7 +171,7 @@ def test_csv_exports_per_unit_carry_the_reason_in_both_languages(con, warehouse,
     _, _, exports = _write_report(con, out)
     assert sorted(p.name for p in exports) == [
         "BTR-BT-open-rejections.csv", "BTR-CT-open-rejections.csv",
-        f"{steward.NO_UNIT}-open-rejections.csv"]
+        "BTR-TP-open-rejections.csv", f"{steward.NO_UNIT}-open-rejections.csv"]
     rows = _read_csv(out / "steward" / "BTR-CT-open-rejections.csv")
     assert list(rows[0]) == steward.CSV_HEADER
     got = sorted((r["Lô dữ liệu (batch_id)"], r["Tệp (file_name)"], int(r["Dòng số (row_number)"]),
@@ -179,10 +183,15 @@ def test_csv_exports_per_unit_carry_the_reason_in_both_languages(con, warehouse,
         assert r["Lý do (message_vi)"] != r["Reason (message_en)"]
     unparseable = next(r for r in rows if r["Quy tắc (rule)"] == "unparseable")
     assert unparseable["Giá trị gốc (raw_value)"] == "31/02/2024"
-    (person,) = _read_csv(out / "steward" / f"{steward.NO_UNIT}-open-rejections.csv")
+    assert {r["Đơn vị xác định theo (unit_from)"] for r in rows} == {steward.UNIT_FROM["row"]}
+    (person,) = _read_csv(out / "steward" / "BTR-TP-open-rejections.csv")
     assert person["Giá trị gốc (raw_value)"] == "***"
-    assert NAME not in (out / "steward" / f"{steward.NO_UNIT}-open-rejections.csv").read_text(
+    assert person["Đơn vị (unit_code)"] == "BTR-TP"
+    assert person["Đơn vị xác định theo (unit_from)"] == steward.UNIT_FROM["case"]
+    assert NAME not in (out / "steward" / "BTR-TP-open-rejections.csv").read_text(
         encoding="utf-8-sig")
+    (event,) = _read_csv(out / "steward" / f"{steward.NO_UNIT}-open-rejections.csv")
+    assert (event["Mã bản ghi (record_id)"], event["Đơn vị (unit_code)"]) == ("E5", "")
 
 
 def test_resubmitting_resolves_and_a_still_broken_row_stays_open(con, warehouse, tmp_path):
@@ -218,7 +227,8 @@ J1,C1,P1,BTR-BT,first,2024-03-01,2024-03-31,convicted,2024-03-04 08:00
 
     # BTR-BT has nothing open any more: its stale export is gone.
     assert sorted(p.name for p in exports) == [
-        "BTR-CT-open-rejections.csv", f"{steward.NO_UNIT}-open-rejections.csv"]
+        "BTR-CT-open-rejections.csv", "BTR-TP-open-rejections.csv",
+        f"{steward.NO_UNIT}-open-rejections.csv"]
     assert not (out / "steward" / "BTR-BT-open-rejections.csv").exists()
     rows = _read_csv(out / "steward" / "BTR-CT-open-rejections.csv")
     assert sorted(r["Mã bản ghi (record_id)"] for r in rows) == ["C2", "C2", "R4"]
@@ -298,7 +308,7 @@ def test_report_renders_offline_in_headless_chromium(con, warehouse, tmp_path, c
                                 'td.open').inner_text() == "2"
             assert page.locator('#quarantine-by-unit tr[data-unit="BTR-CT"] '
                                 'td.open').inner_text() == "5"
-            assert page.locator("#send-back section.unit").count() == 3
+            assert page.locator("#send-back section.unit").count() == 4
             assert page.locator('#send-back section[data-unit="BTR-CT"] tr.rejection').count() == 5
             assert page.locator("#trend-table svg.spark").count() >= 2
             assert page.locator("#checks-failed tr[data-passed=false]").count() == 1

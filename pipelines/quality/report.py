@@ -63,12 +63,23 @@ RULE_LABELS = {
     "fact_conflict": ("Dữ liệu mâu thuẫn giữa hai nguồn", "Two sources disagree"),
 }
 
+# How the unit a rejection is sent to was found (CSV column and page marker).
+UNIT_FROM = {
+    "row": "dòng dữ liệu (row)",
+    "case": "vụ án liên quan (related case)",
+    "judgement": "bản án liên quan (related judgement)",
+    "detention_order": "lệnh tạm giữ/tạm giam liên quan (related detention order)",
+    "batch": "lô chỉ có một đơn vị (the batch names one unit only)",
+}
+
 CSV_HEADER = [
     "Lô dữ liệu (batch_id)",
     "Tệp (file_name)",
     "Dòng số (row_number)",
     "Bảng (table_name)",
     "Mã bản ghi (record_id)",
+    "Đơn vị (unit_code)",
+    "Đơn vị xác định theo (unit_from)",
     "Cột (column_name)",
     "Giá trị gốc (raw_value)",
     "Quy tắc (rule)",
@@ -213,6 +224,86 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+# Where a rejected row without a readable unit_code is sent back: the unit of a related record
+# already received (its case, judgement or detention order), found through the record's key.
+ROUTING_SQL = """
+with missing as (
+    select distinct table_name, record_id from marts.quarantine
+    where unit_code is null and record_id is not null
+),
+cases as (select case_id, arg_max(unit_code, updated_at) as unit_code from raw.cases group by 1),
+judgements as (
+    select judgement_id, arg_max(unit_code, updated_at) as unit_code from raw.judgements group by 1
+),
+events as (
+    select event_id,
+        arg_max(coalesce(case_id, case when subject_type = 'case' then subject_id end),
+                updated_at) as case_id,
+        arg_max(judgement_id, updated_at) as judgement_id
+    from raw.case_events group by 1
+),
+executions as (
+    select event_id, arg_max(judgement_id, updated_at) as judgement_id
+    from raw.execution_events group by 1
+),
+movements as (
+    select movement_id, arg_max(person_id, updated_at) as person_id
+    from raw.detention_movements group by 1
+),
+orders as (
+    select person_id, arg_max(unit_code, start_at) as unit_code from raw.detention_orders group by 1
+),
+routed as (
+    select m.table_name, m.record_id,
+        case m.table_name
+            when 'persons' then (select unit_code from cases
+                                 where case_id = split_part(m.record_id, '|', 2))
+            when 'case_events' then coalesce(
+                (select c.unit_code from events as e join cases as c using (case_id)
+                 where e.event_id = m.record_id),
+                (select j.unit_code from events as e join judgements as j using (judgement_id)
+                 where e.event_id = m.record_id))
+            when 'execution_events' then (
+                select j.unit_code from executions as x join judgements as j using (judgement_id)
+                where x.event_id = m.record_id)
+            when 'detention_movements' then (
+                select o.unit_code from movements as v join orders as o using (person_id)
+                where v.movement_id = m.record_id)
+        end as unit_code,
+        case m.table_name
+            when 'persons' then 'case'
+            when 'case_events' then 'case'
+            when 'execution_events' then 'judgement'
+            when 'detention_movements' then 'detention_order'
+        end as via
+    from missing as m
+)
+select * from routed where unit_code is not null
+"""
+
+
+def _routing(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, str]]:
+    needed = ("cases", "judgements", "case_events", "execution_events", "detention_movements",
+              "detention_orders")
+    if not all(_exists(con, "raw", t) for t in needed):
+        return {}
+    return {(r["table_name"], r["record_id"]): (r["unit_code"], r["via"])
+            for r in _records(con, ROUTING_SQL)}
+
+
+def _single_unit_batches(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Batches whose rows name one unit only (a unit's own export): their unit."""
+    parts = [f"select _batch_id as batch_id, unit_code from raw.{t}"
+             for t in UNIT_TABLES if _exists(con, "raw", t)]
+    parts.append("select batch_id, unit_code from marts.quarantine")
+    rows = _records(con, f"""
+        select batch_id, any_value(unit_code) as unit_code
+        from ({' union all '.join(parts)}) where unit_code is not null
+        group by batch_id having count(distinct unit_code) = 1
+    """)
+    return {r["batch_id"]: r["unit_code"] for r in rows}
+
+
 def _quarantine(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, loaded_at: dict[str, Any]
 ) -> dict[str, Any]:
@@ -222,8 +313,17 @@ def _quarantine(
         select * from marts.quarantine
         order by batch_id, file_name, row_number, column_name, rule
     """)
+    routing = _routing(con)
+    batch_units = _single_unit_batches(con)
     for r in rows:
         r["raw_value"] = _masked(r.get("column_name"), r.get("raw_value"))
+        # the unit to send the row back to: its own unit_code, else a related record's
+        r["route_unit"], r["route_via"] = r.get("unit_code"), "row" if r.get("unit_code") else None
+        if not r["route_unit"]:
+            r["route_unit"], r["route_via"] = routing.get(
+                (r["table_name"], r.get("record_id")), (None, None))
+        if not r["route_unit"] and r["batch_id"] in batch_units:
+            r["route_unit"], r["route_via"] = batch_units[r["batch_id"]], "batch"
         received = _as_date(loaded_at.get(r["batch_id"]))
         r["received_on"] = received
         if r.get("age_days") is None and r.get("status") == "open" and received:
@@ -231,7 +331,7 @@ def _quarantine(
             r["age_days"] = age if age >= 0 else None
         if r.get("resolved_at") is None:
             r["resolved_at"] = loaded_at.get(r.get("resolved_by_batch") or "")
-        r["unit_key"] = r.get("unit_code") or NO_UNIT
+        r["unit_key"] = r["route_unit"] or NO_UNIT
     open_ = [r for r in rows if r.get("status") == "open"]
     resolved = [r for r in rows if r.get("status") != "open"]
 
@@ -257,7 +357,7 @@ def _quarantine(
     by_unit: dict[str, dict[str, Any]] = {}
     for r in rows:
         g = by_unit.setdefault(r["unit_key"], {
-            "unit_key": r["unit_key"], "unit_code": r.get("unit_code"), "open": 0,
+            "unit_key": r["unit_key"], "unit_code": r["route_unit"], "open": 0,
             "resolved": 0, "open_rows": set(), "oldest_age": None, "rows": [],
             "rules": defaultdict(int),
         })
@@ -539,6 +639,10 @@ def render(report: Report) -> str:
     return _environment().get_template("steward_report.html.j2").render(
         r=report, css=Markup(css), script=Markup(script), rule_labels=RULE_LABELS,
         no_unit=NO_UNIT, max_rows_per_unit=MAX_ROWS_PER_UNIT,
+        via_vi={"case": "vụ án", "judgement": "bản án", "detention_order": "lệnh giam giữ",
+                "batch": "lô dữ liệu"},
+        via_en={"case": "case", "judgement": "judgement", "detention_order": "detention order",
+                "batch": "batch"},
     )
 
 
@@ -571,7 +675,9 @@ def write_csv_exports(report: Report, out_dir: Path) -> list[Path]:
                 for r in rows:
                     w.writerow([
                         r["batch_id"], r["file_name"], r["row_number"], r["table_name"],
-                        r.get("record_id") or "", r.get("column_name") or "", r["raw_value"],
+                        r.get("record_id") or "", r["route_unit"] or "",
+                        UNIT_FROM.get(r["route_via"] or "", ""),
+                        r.get("column_name") or "", r["raw_value"],
                         r["rule"], r.get("message_vi") or "", r.get("message_en") or "",
                         _fmt_date(r["received_on"]) if r["received_on"] else "",
                         "" if r["age_days"] is None else r["age_days"],
