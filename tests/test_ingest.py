@@ -704,6 +704,39 @@ def test_redelivered_batch_with_other_content_is_refused_first_load_stands(
     assert reason.startswith("redelivered_different_content")
 
 
+def test_same_key_and_updated_at_in_two_batches_are_versions_not_conflicts(con, ingest,
+                                                                         tmp_path):
+    r1 = base_rows("crime_reports")[:1]
+    write_batch(tmp_path, "b1", {"crime_reports": r1})
+    write_batch(tmp_path, "b2", {"crime_reports": [{**r1[0], "handling_body": "vks"}]})
+    ingest(tmp_path)
+    assert quarantine(con) == []
+    assert con.execute("select count(*) from raw.crime_reports").fetchall() == [(2,)]
+
+
+def test_loading_batches_in_groups_or_one_by_one_gives_the_same_tables(con, tmp_path,
+                                                                       monkeypatch):
+    from pipelines.contract import create_raw_tables
+    from pipelines.ingest import load
+
+    for i, batch in enumerate(["b1", "b2", "b3"]):
+        tables = all_tables()
+        tables["cases"] = _set(tables["cases"], 0, crime_category="grave" if i == 1 else
+                               "serious", updated_at=f"2024-03-2{i} 08:00")
+        write_batch(tmp_path, batch, tables)
+    (tmp_path / "b2" / "persons.csv").write_text("person_id\nP1\n", encoding="utf-8")
+    ingest_landing(con, tmp_path, log=lambda *_: None)
+    grouped = _snapshot(con)
+
+    one_by_one = duckdb.connect()
+    one_by_one.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+    create_raw_tables(one_by_one)
+    monkeypatch.setattr(load, "GROUP_BATCHES", 1)
+    ingest_landing(one_by_one, tmp_path, log=lambda *_: None)
+    assert _snapshot(one_by_one) == grouped
+    assert len(grouped["quarantine"]) == 1 and len(grouped["batch_ledger"]) == 27
+
+
 def test_batches_are_processed_in_batch_id_order(con, tmp_path):
     write_batch(tmp_path, "20240302T0100", {"cases": base_rows("cases")})
     write_batch(tmp_path, "20240301T0100", {"cases": base_rows("cases")})

@@ -1,8 +1,9 @@
-"""Row-level validation of one landed file: pandera schemas generated from the contract.
+"""Row-level validation of landed files: pandera schemas generated from the contract.
 
-`validate_file` types the text cells (`pipelines.ingest.parse`), validates the typed frame with
+`validate_rows` types the text cells (`pipelines.ingest.parse`), validates the typed frame with
 a pandera (polars backend) schema built from `pipelines.contract` and the code lists, and
-splits the rows into accepted rows (typed, ready for `raw.<table>`) and quarantine rows (one per
+splits the rows (of one file, or of several files of one table stacked: the row rules hold
+within each file) into accepted rows (typed, ready for `raw.<table>`) and quarantine rows (one per
 broken rule and column). Everything is vectorised; nothing loops over rows in Python.
 
 Pandera checks and the quarantine rule each maps to:
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandera.polars as pa
 import polars as pl
@@ -42,6 +43,7 @@ from pipelines.ingest.rules import (
 )
 
 RAW = "__raw__"  # prefix of the cleaned-text twin of a typed column
+FILE = ("_batch_id", "_file_name")  # lineage: the rules hold within one file
 CONTENT = "__content"  # hash of a row's typed contract values
 MASK = "***"
 
@@ -86,7 +88,7 @@ def _date_order(earlier: str, later: str, earlier_type: str):
 
 
 def _duplicate_conflict(key: Sequence[str]):
-    group = [*key, "updated_at"]
+    group = [*key, "updated_at", *FILE]
 
     def check(data: PolarsData) -> pl.LazyFrame:
         incomplete = pl.any_horizontal(pl.col(c).is_null() for c in group)
@@ -181,17 +183,24 @@ _CHECK_RULES = {
 
 @dataclass
 class Validated:
-    accepted: pl.DataFrame  # contract columns typed + `_row_number`, `_extra`
-    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA minus batch_id / file_name
-    rows_landed: int
-    rows_quarantined: int
-    rule_counts: dict[str, int]
+    accepted: pl.DataFrame  # contract columns typed + `_batch_id`, `_file_name`,
+    #                         `_row_number`, `_extra`
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+    files: dict[tuple[str, str], FileCounts]
+
+
+@dataclass
+class FileCounts:
+    rows_landed: int = 0
+    rows_quarantined: int = 0
+    rule_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _content_hash(frame: pl.DataFrame, names: list[str], key: Sequence[str]) -> pl.Series:
     """Hash of a row's typed contract values, computed only for the rows that share their key
-    and updated_at with another row (the only ones the duplicate check compares)."""
-    group = [*key, "updated_at"]
+    and updated_at with another row of their file (the only ones the duplicate check
+    compares)."""
+    group = [*key, "updated_at", *FILE]
     shared = frame.select(pl.struct(group).is_duplicated()).to_series()
     out = pl.Series(CONTENT, dtype=pl.UInt64).extend_constant(None, frame.height)
     if shared.any():
@@ -204,7 +213,7 @@ def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     """Cleaned text twins (`__raw__<col>`), typed contract columns and the content hash."""
     cols = columns(table)
     n = frame.height
-    series = [frame.get_column("_row_number"), frame.get_column("_extra")]
+    series = [frame.get_column(c) for c in (*FILE, "_row_number", "_extra")]
     typed = []
     for c in cols:
         text = (
@@ -217,10 +226,15 @@ def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     return out.with_columns(_content_hash(out, [c.name for c in cols], KEYS[table]))
 
 
-def validate_file(
+def validate_rows(
     frame: pl.DataFrame, table: str, codes: Mapping[str, Sequence[str]]
 ) -> Validated:
-    """Type and validate the mapped text frame of one file (see `read.map_headers`)."""
+    """Type and validate the mapped text rows of one or more files of `table`.
+
+    `frame` holds `_batch_id`, `_file_name`, `_row_number`, `_extra` and the contract columns
+    present (text, see `read.map_headers`); files of several batches may be stacked, so many
+    small files cost one validation.
+    """
     cols = columns(table)
     typed = _typed_frame(frame, table)
     schema = schema_for(table, codes)
@@ -234,17 +248,23 @@ def validate_file(
     bad_index = failures.get_column("index").unique()
     is_bad = pl.int_range(pl.len(), dtype=pl.Int64).is_in(bad_index.implode())
     accepted = typed.filter(~is_bad).select(
-        *[c.name for c in cols], "_row_number", "_extra"
+        *[c.name for c in cols], *FILE, "_row_number", "_extra"
     ).with_columns(pl.col("is_deleted").fill_null(False))
     quarantine = _quarantine_rows(failures, typed, table)
-    counts = failures.group_by("rule").len().rows()
-    return Validated(
-        accepted=accepted,
-        quarantine=quarantine,
-        rows_landed=typed.height,
-        rows_quarantined=bad_index.len(),
-        rule_counts={rule: int(n) for rule, n in counts},
-    )
+
+    files: dict[tuple[str, str], FileCounts] = {}
+    landed = typed.group_by(*FILE).len().rows()
+    for batch_id, file_name, n in landed:
+        files[(batch_id, file_name)] = FileCounts(rows_landed=n)
+    if failures.height:
+        per_file = failures.join(typed.select(*FILE).with_row_index("index").with_columns(
+            pl.col("index").cast(pl.Int64)), on="index", how="left")
+        for batch_id, file_name, n in per_file.group_by(*FILE).agg(
+                pl.col("index").n_unique()).rows():
+            files[(batch_id, file_name)].rows_quarantined = n
+        for batch_id, file_name, rule, n in per_file.group_by(*FILE, "rule").len().rows():
+            files[(batch_id, file_name)].rule_counts[rule] = n
+    return Validated(accepted=accepted, quarantine=quarantine, files=files)
 
 
 def _failures(failure_cases: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:
@@ -294,12 +314,14 @@ def _record_id(table: str) -> pl.Expr:
 
 
 def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str) -> pl.DataFrame:
-    names = [n for n in QUARANTINE_SCHEMA if n not in ("batch_id", "file_name")]
+    names = list(QUARANTINE_SCHEMA)
     if failures.height == 0:
         return pl.DataFrame(schema={n: QUARANTINE_SCHEMA[n] for n in names})
     has_unit = any(c.name == "unit_code" for c in columns(table))
     row_info = typed.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+        pl.col("_batch_id").alias("batch_id"),
+        pl.col("_file_name").alias("file_name"),
         pl.col("_row_number").alias("row_number"),
         _record_id(table).alias("record_id"),
         (pl.col(RAW + "unit_code") if has_unit else pl.lit(None, pl.String)).alias("unit_code"),
@@ -327,7 +349,7 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str) ->
         with_values.join(row_info, on="index", how="left")
         .join(_messages(table), on=["rule", "column_name"], how="left")
         .with_columns(pl.lit(SEVERITY_ERROR).alias("severity"), pl.lit(table).alias("table_name"))
-        .sort("row_number", "column_name", "rule")
+        .sort("batch_id", "file_name", "row_number", "column_name", "rule")
         .select(names)
         .cast({n: QUARANTINE_SCHEMA[n] for n in names})
     )
