@@ -396,3 +396,21 @@ def test_every_suite_targets_a_mart_of_the_graph_with_those_columns():
         sql = (paths.SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
         for column in suites.load_spec(name)["expectations"][0]["kwargs"]["column_set"]:
             assert re.search(rf"\b{column}\b", sql), f"marts.{name} has no column {column}"
+
+
+def test_a_sharp_drop_from_the_previous_run_warns(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()  # keeps the first run's row count
+    first = dg.materialize(_graph(_deadlines_sql(GOOD_CLOCKS)), resources=_resources(tmp_path),
+                           instance=instance)
+    (evaluation,) = first.get_asset_check_evaluations()
+    assert evaluation.passed
+    second = dg.materialize(_graph(_deadlines_sql(GOOD_CLOCKS[:1])),
+                            resources=_resources(tmp_path), instance=instance)
+    assert second.success  # a warning, not a block
+    (evaluation,) = second.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    (detail,) = con.execute(
+        "select detail from marts.validation_results where run_id = ? "
+        "and check_name = 'gx:row_count_in_band'", [second.run_id]).fetchall()[0]
+    assert "observed 1 rows; band [2, 50000000]" in detail  # half of the previous 4, rounded up
