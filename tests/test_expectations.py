@@ -414,3 +414,24 @@ def test_a_sharp_drop_from_the_previous_run_warns(tmp_path):
         "select detail from marts.validation_results where run_id = ? "
         "and check_name = 'gx:row_count_in_band'", [second.run_id]).fetchall()[0]
     assert "observed 1 rows; band [2, 50000000]" in detail  # half of the previous 4, rounded up
+
+
+def test_validation_needs_no_network_and_writes_nothing_home(tmp_path, monkeypatch):
+    import socket
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    attempts = []
+
+    def refuse(self, address):
+        attempts.append(address)
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    outcome = suites.validate(_frame(_deadlines_sql(GOOD_CLOCKS)), suites.load_spec("deadlines"),
+                              as_of=AS_OF)
+    assert outcome.passed
+    assert attempts == []
+    assert list(home.iterdir()) == []

@@ -237,7 +237,8 @@ J1,C1,P1,BTR-BT,first,2024-03-01,2024-03-31,convicted,2024-03-04 08:00
 def test_data_findings_show_what_is_pending(con, warehouse, tmp_path):
     report, path, _ = _write_report(con, tmp_path / "out")
     groups = {g["rule"]: g for g in report.findings["groups"]}
-    assert set(groups) == {"reference_pending"}
+    assert {r: g["n_open"] for r, g in groups.items()} == {
+        "reference_pending": 2, "movement_order": 0, "fact_conflict": 0}
     pending = {(f["table_name"], f["record_id"]) for f in groups["reference_pending"]["open"]}
     assert pending == {("cases", "C3"), ("case_events", "E1")}
     assert all(f["first_seen_batch"] == B1 for f in groups["reference_pending"]["open"])

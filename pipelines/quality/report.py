@@ -72,6 +72,8 @@ UNIT_FROM = {
     "batch": "lô chỉ có một đơn vị (the batch names one unit only)",
 }
 
+FINDING_RULES = ("reference_pending", "movement_order", "fact_conflict")
+
 CSV_HEADER = [
     "Lô dữ liệu (batch_id)",
     "Tệp (file_name)",
@@ -404,6 +406,15 @@ def _findings(
         return {"available": False}
     rows = _records(con, "select * from marts.data_findings order by rule, finding_id")
     groups: dict[str, dict[str, Any]] = {}
+
+    def group(rule: str) -> dict[str, Any]:
+        return groups.setdefault(rule, {
+            "rule": rule, "label": RULE_LABELS.get(rule, (rule, rule)),
+            "open": [], "closed": 0, "units": defaultdict(int),
+        })
+
+    for rule in FINDING_RULES:  # always shown, also when there are none
+        group(rule)
     for r in rows:
         first = _as_date(loaded_at.get(r.get("first_seen_batch") or ""))
         r["first_seen_on"] = first
@@ -411,10 +422,7 @@ def _findings(
             # unknown when the batch was loaded after the as-of date (a replay of past dates)
             age = (as_of - first).days if first else None
             r["age_days"] = age if age is not None and age >= 0 else None
-        g = groups.setdefault(r["rule"], {
-            "rule": r["rule"], "label": RULE_LABELS.get(r["rule"], (r["rule"], r["rule"])),
-            "open": [], "closed": 0, "units": defaultdict(int),
-        })
+        g = group(r["rule"])
         if r.get("status") in (None, "open"):
             g["open"].append(r)
             g["units"][r.get("unit_code") or NO_UNIT] += 1
@@ -425,12 +433,10 @@ def _findings(
         g["n_open"] = len(g["open"])
         g["shown"] = g["open"][:MAX_FINDINGS_PER_RULE]
         g["units"] = dict(sorted(g["units"].items(), key=lambda kv: (-kv[1], kv[0])))
-    order = ["reference_pending", "movement_order", "fact_conflict"]
     return {
         "available": True,
-        "groups": sorted(groups.values(),
-                         key=lambda g: (order.index(g["rule"]) if g["rule"] in order else 9,
-                                        g["rule"])),
+        "groups": sorted(groups.values(), key=lambda g: (
+            FINDING_RULES.index(g["rule"]) if g["rule"] in FINDING_RULES else 9, g["rule"])),
         "open": sum(g["n_open"] for g in groups.values()),
     }
 
