@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 
 from pipelines.generator.dates import DAY, add_months, add_workdays, next_workday, weekday
 from pipelines.generator.world import Territory, fictitious_name, scramble
@@ -64,8 +67,16 @@ CUSTODIAL = ("prison", "life")
 UNKNOWN_PENDING = 10**9  # "never": a day beyond any generation
 
 
+@lru_cache(maxsize=256)
+def _cumulative(weights: tuple) -> tuple[list[float], float]:
+    cum = list(accumulate(weights))
+    return cum, cum[-1]
+
+
 def _choose(rng: random.Random, items, weights):
-    return rng.choices(items, weights)[0]
+    """One of `items`, drawn with `weights` (a cheaper `random.choices`)."""
+    cum, total = _cumulative(tuple(weights))
+    return items[bisect_right(cum, rng.random() * total)]
 
 
 @dataclass
@@ -106,6 +117,11 @@ class TerritorySim:
         self.counters: dict[str, int] = {}
         self.pool: list[PersonState] = []  # earlier accused who may re-offend
         self.case_last = 0  # last activity day of the case being simulated
+        self._random = self.rng.random
+
+    def ri(self, lo: int, hi: int) -> int:
+        """A uniform integer in [lo, hi] (a cheaper `randint`)."""
+        return lo + int(self._random() * (hi - lo + 1))
 
     # ------------------------------------------------------------------ helpers
     def nid(self, prefix: str, width: int = 7) -> str:
@@ -121,17 +137,17 @@ class TerritorySim:
         elif r < 0.85:
             lag = 1
         elif r < 0.95:
-            lag = self.rng.randint(2, 3)
+            lag = self.ri(2, 3)
         elif r < 0.99:
-            lag = self.rng.randint(4, 14)
+            lag = self.ri(4, 14)
         else:
-            lag = self.rng.randint(15, 60)
+            lag = self.ri(15, 60)
         entry = day + lag
         if weekday(entry) >= 5 and self.rng.random() < 0.85:
             entry = next_workday(entry)
         if entry < after:
             entry = after
-        return entry, entry * DAY + 60 * self.rng.randint(450, 1050)
+        return entry, entry * DAY + 60 * self.ri(450, 1050)
 
     def prosecutor(self, day: int) -> str | None:
         active = [p.prosecutor_id for p in self.t.prosecutors
@@ -164,7 +180,7 @@ class TerritorySim:
         day = start_ts // DAY if issued is None else issued
         entry, ts = self.stamp(day, after)
         if ts < start_ts and entry == start_ts // DAY:
-            ts = start_ts + 60 * self.rng.randint(10, 180)  # typed in after it started
+            ts = start_ts + 60 * self.ri(10, 180)  # typed in after it started
         self.rec.add("detention_orders", (
             self.nid("LTG"), person_id, case_id, self.t.unit_at(start_ts // DAY), facility,
             measure, stage, ext_no, start_ts, stated_end, approved_ts, requested), entry, ts)
@@ -190,13 +206,13 @@ class TerritorySim:
         days = self.end - self.start + 1
         expected = t.reports_per_year * days / 365.25
         n = max(0, round(rng.gauss(expected, math.sqrt(expected))))
-        for day in sorted(rng.randint(self.start, self.end) for _ in range(n)):
+        for day in sorted(self.ri(self.start, self.end) for _ in range(n)):
             self.report(day)
         # cases instituted without a crime report (caught in the act, found by the police)
-        for day in sorted(rng.randint(self.start, self.end) for _ in range(round(n * 0.08))):
+        for day in sorted(self.ri(self.start, self.end) for _ in range(round(n * 0.08))):
             self.case(None, day, 0, self.prosecutor(day))
         # arrests that ended without a case: custody only, person not in `persons`
-        for day in sorted(rng.randint(self.start, self.end) for _ in range(round(n * 0.04))):
+        for day in sorted(self.ri(self.start, self.end) for _ in range(round(n * 0.04))):
             self.custody_without_case(day)
         self.manual_scores()
 
@@ -217,48 +233,48 @@ class TerritorySim:
         u = r()
         resolved: int | None
         if u < 0.70:  # most within 20 days
-            resolved = recv + rng.randint(2, 20)
+            resolved = recv + self.ri(2, 20)
         elif u < 0.83:  # prolonged (complex): up to 2 months from receipt
             prolonged_end = add_months(recv, 2)
-            ev("report_prolonged", "report", rid, None, recv + rng.randint(12, 20), body,
+            ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
                entry, stated_end=prolonged_end)
-            resolved = rng.randint(recv + 21, prolonged_end)
+            resolved = self.ri(recv + 21, prolonged_end)
             if r() < 0.04:
-                resolved = prolonged_end + rng.randint(1, 15)
+                resolved = prolonged_end + self.ri(1, 15)
         elif u < 0.88:  # prolonged, then extended once by the procuracy
             prolonged_end = add_months(recv, 2)
-            ev("report_prolonged", "report", rid, None, recv + rng.randint(12, 20), body,
+            ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
                entry, stated_end=prolonged_end)
             extended_end = add_months(prolonged_end, 2)
             if r() < 0.04:
-                extended_end += rng.randint(3, 15)  # beyond the 4-month maximum
-            ev("report_extended", "report", rid, None, prolonged_end - rng.randint(1, 10),
+                extended_end += self.ri(3, 15)  # beyond the 4-month maximum
+            ev("report_extended", "report", rid, None, prolonged_end - self.ri(1, 10),
                "vks", entry, stated_end=extended_end, ext_no=1)
-            resolved = rng.randint(prolonged_end + 1, extended_end)
+            resolved = self.ri(prolonged_end + 1, extended_end)
         elif u < 0.95:  # suspended when the limit expired
             if r() < 0.5:
-                suspended = recv + 20 - rng.randint(0, 2)
+                suspended = recv + 20 - self.ri(0, 2)
             else:
                 prolonged_end = add_months(recv, 2)
-                ev("report_prolonged", "report", rid, None, recv + rng.randint(12, 20), body,
+                ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
                    entry, stated_end=prolonged_end)
-                suspended = prolonged_end - rng.randint(0, 3)
+                suspended = prolonged_end - self.ri(0, 3)
             ev("report_suspended", "report", rid, None, suspended, body, entry)
             v = r()
             if v < 0.55:
-                resumed = suspended + rng.randint(20, 240)
+                resumed = suspended + self.ri(20, 240)
                 ev("report_resumed", "report", rid, None, resumed, body, entry)
-                resolved = resumed + (rng.randint(5, 30) if r() < 0.95 else rng.randint(32, 50))
+                resolved = resumed + (self.ri(5, 30) if r() < 0.95 else self.ri(32, 50))
             elif v < 0.72:  # the procuracy cancels an unfounded suspension
-                cancelled = suspended + rng.randint(3, 20)
-                received = cancelled + rng.randint(1, 5)
+                cancelled = suspended + self.ri(3, 20)
+                received = cancelled + self.ri(1, 5)
                 ev("report_suspension_cancelled", "report", rid, None, cancelled, "vks", entry,
                    received=received)
-                resolved = received + rng.randint(5, 30)
+                resolved = received + self.ri(5, 30)
             else:
                 resolved = None  # stays suspended
         else:  # late without any extension
-            resolved = recv + rng.randint(21, 45)
+            resolved = recv + self.ri(21, 45)
         if resolved is None:
             return
         outcome = _choose(rng, ("instituted", "not_instituted", "administrative_handling",
@@ -266,7 +282,7 @@ class TerritorySim:
         if outcome == "instituted":
             if r() < 0.015:
                 ev("vks_requested_institution", "report", rid, None,
-                   max(recv + 1, resolved - rng.randint(3, 10)), "vks", entry)
+                   max(recv + 1, resolved - self.ri(3, 10)), "vks", entry)
             if r() < 0.7:
                 ev("report_resolved", "report", rid, None, resolved, body, entry,
                    outcome="instituted")
@@ -274,9 +290,9 @@ class TerritorySim:
             return
         ev("report_resolved", "report", rid, None, resolved, body, entry, outcome=outcome)
         if outcome == "not_instituted" and r() < 0.02:  # missed-crime signal
-            cancelled = resolved + rng.randint(10, 40)
+            cancelled = resolved + self.ri(10, 40)
             ev("non_institution_cancelled", "report", rid, None, cancelled, "vks", entry)
-            self.case(rid, cancelled + rng.randint(3, 15), entry, pros)
+            self.case(rid, cancelled + self.ri(3, 15), entry, pros)
 
     # ------------------------------------------------------------------ people
     def new_person(self, day: int) -> PersonState:
@@ -286,7 +302,7 @@ class TerritorySim:
             if candidate.free_from < day - 30:
                 return candidate
         female = rng.random() < 0.12
-        birth = day - rng.randint(16 * 365 + 5, 65 * 365)
+        birth = day - self.ri(16 * 365 + 5, 65 * 365)
         year = 1970 + birth // 365  # close enough for the CCCD century digit
         century = (0 if year < 2000 else 2) + (1 if female else 0)
         national_id = (f"{self.t.national_id_prefix}{century}{year % 100:02d}"
@@ -307,14 +323,14 @@ class TerritorySim:
     def custody_without_case(self, day: int) -> None:
         rng, t = self.rng, self.t
         person = self.new_person(day)
-        start_ts = day * DAY + 60 * rng.randint(0, 1439)
+        start_ts = day * DAY + 60 * self.ri(0, 1439)
         end = (start_ts + 3 * DAY) // DAY
         entry = self.order(person.person_id, None, t.custody_facility, "custody",
                            "investigation", 0, start_ts, end, 0)
         if entry > self.end:
             return
         self.movement(person.person_id, t.custody_facility, "intake", start_ts)
-        release_ts = start_ts + rng.randint(6, 70) * 3600
+        release_ts = start_ts + self.ri(6, 70) * 3600
         reason = _choose(rng, ("other", "vks_released", "measure_changed"), (70, 10, 20))
         self.movement(person.person_id, t.custody_facility, "release", release_ts, reason)
         person.free_from = release_ts // DAY
@@ -323,7 +339,7 @@ class TerritorySim:
     def case(self, report_id: str | None, inst: int, report_entry: int,
              pros: str | None) -> None:
         rng, t = self.rng, self.t
-        r, ri = rng.random, rng.randint
+        r, ri = rng.random, self.ri
         ev = self.event
         cat = _choose(rng, CATEGORIES, CATEGORY_MIX)
         article, clause, _ = _choose(rng, ARTICLES[cat], [a[2] for a in ARTICLES[cat]])
@@ -394,8 +410,9 @@ class TerritorySim:
             due, previous_due = self.extension(case_id, case_entry, due, cap, k), due
         conclusion_window = (max(inst + 20, previous_due + 1), due)
 
+        last_charge = max(p["charged"] for p in persons)
         if path == "suspend":  # when the limit has expired (suspect unknown or at large)
-            suspended = due - ri(0, 5)
+            suspended = max(due - ri(0, 5), last_charge + ri(5, 15))
             ev("investigation_suspended", "case", case_id, case_id, suspended, "cqdt", case_entry)
             segments.append(("investigation", inst, suspended, None, None))
             for p in persons:
@@ -412,7 +429,8 @@ class TerritorySim:
                 due = self.extension(case_id, case_entry, due, RESUMED_EXT[cat], 1)
             conclusion_window = (start_window, due)
         elif path == "terminate":
-            terminated = ri(min(inst + 20, due), due)
+            earliest = max(inst + 20, last_charge + 5)
+            terminated = ri(earliest, max(earliest, due))
             ev("case_terminated", "case", case_id, case_id, terminated, "cqdt", case_entry,
                outcome=self.termination_outcome(cat))
             segments.append(("investigation", inst, terminated, None, None))
@@ -576,13 +594,13 @@ class TerritorySim:
         """An `investigation_extended` event; returns the new nominal due date."""
         rng = self.rng
         r = rng.random()
-        requested = due - rng.randint(10, 25) if r < 0.95 else due - rng.randint(1, 9)
-        decided = requested + rng.randint(1, 7)
+        requested = due - self.ri(10, 25) if r < 0.95 else due - self.ri(1, 9)
+        decided = requested + self.ri(1, 7)
         if rng.random() < 0.01:
-            decided = due + rng.randint(1, 5)  # decided after expiry (late_extension)
+            decided = due + self.ri(1, 5)  # decided after expiry (late_extension)
         new_due = add_months(due, cap_months)
         if rng.random() < 0.005:
-            new_due += rng.randint(5, 30)  # beyond the per-extension cap
+            new_due += self.ri(5, 30)  # beyond the per-extension cap
         self.event("investigation_extended", "case", case_id, case_id, decided, "vks", after,
                    stated_end=new_due, ext_no=k, requested=requested)
         return new_due
@@ -608,8 +626,8 @@ class TerritorySim:
         credit = 0
         start_ts = None
         if p["custody"]:
-            arrest_day = max(inst - 3, charged - rng.randint(0, 2))
-            start_ts = arrest_day * DAY + 60 * rng.randint(0, 1439)
+            arrest_day = max(inst - 3, charged - self.ri(0, 2))
+            start_ts = arrest_day * DAY + 60 * self.ri(0, 1439)
             n_ext = _choose(rng, (0, 1, 2), (60, 30, 10))
             if not p["detained"]:
                 n_ext = min(n_ext, 1)
@@ -627,14 +645,14 @@ class TerritorySim:
         ev_entry = self.event("person_charged", "person", person.person_id, case_id, charged,
                               "cqdt", entry)
         self.event("charge_approved", "person", person.person_id, case_id,
-                   charged + rng.randint(0, 3), "vks", ev_entry)
+                   charged + self.ri(0, 3), "vks", ev_entry)
         p["credit"] = credit
         p["held_from"] = None
         if start_ts is not None:
             assert custody_end is not None
             self.custody_chain(p, case_id, start_ts, custody_end, entry)
         elif p["detained"]:
-            p["held_from"] = (charged + rng.randint(0, 5)) * DAY + 60 * rng.randint(480, 1020)
+            p["held_from"] = (charged + self.ri(0, 5)) * DAY + 60 * self.ri(480, 1020)
             p["facility"] = t.detention_facility
             self.movement(person.person_id, t.detention_facility, "intake", p["held_from"])
 
@@ -657,21 +675,21 @@ class TerritorySim:
                 self.order(pid, in_case, t.custody_facility, "custody", "investigation", 0,
                            order_start, end, person_entry if in_case else 0)
             else:
-                requested = order_start // DAY - rng.randint(0, 1)
-                approved = requested * DAY + 60 * rng.randint(480, 1200)
+                requested = order_start // DAY - self.ri(0, 1)
+                approved = requested * DAY + 60 * self.ri(480, 1200)
                 self.order(pid, in_case, t.custody_facility, "custody", "investigation", k,
                            order_start, end, person_entry if in_case else 0,
                            approved_ts=approved, requested=requested, issued=requested)
             order_start += 3 * DAY
         if p["detained"]:
-            start_day = end if rng.random() > 0.004 else end + rng.randint(2, 4)  # held w/o order
-            p["held_from"] = start_day * DAY + 60 * rng.randint(840, 1080)
+            start_day = end if rng.random() > 0.004 else end + self.ri(2, 4)  # held w/o order
+            p["held_from"] = start_day * DAY + 60 * self.ri(840, 1080)
             p["facility"] = t.custody_facility
         else:
             reason = _choose(rng, ("measure_changed", "vks_refused", "other"), (60, 15, 25))
-            release_day = end if rng.random() > 0.005 else end + rng.randint(1, 5)
+            release_day = end if rng.random() > 0.005 else end + self.ri(1, 5)
             self.movement(pid, t.custody_facility, "release",
-                          release_day * DAY + 60 * rng.randint(600, 1200), reason)
+                          release_day * DAY + 60 * self.ri(600, 1200), reason)
             person.free_from = release_day
 
     def person_level_events(self, persons: list[dict], case_id: str, case_entry: int,
@@ -685,7 +703,7 @@ class TerritorySim:
                 continue
             u = rng.random()
             pid = p["p"].person_id
-            day = rng.randint(min(p["charged"] + 5, concluded), concluded)
+            day = self.ri(min(p["charged"] + 5, concluded), concluded)
             if p.get("held_from") is not None and u < 0.004:
                 self.event("investigation_suspended", "person", pid, case_id, day + 1, "cqdt",
                            p["entry"])
@@ -717,12 +735,14 @@ class TerritorySim:
         start_ts = p["held_from"]
         entry = p["entry"]
         if facility != t.detention_facility:
-            transfer = start_ts + 3600 * rng.randint(1, 4)
+            transfer = start_ts + 3600 * self.ri(1, 4)
             self.movement(pid, facility, "transfer_out", transfer)
             self.movement(pid, t.detention_facility, "transfer_in", transfer + 1800)
             facility = t.detention_facility
         ends = [x for x in (p["out"], p["release"]) if x is not None]
         out_day, out_reason = min(ends) if ends else (None, None)
+        if out_day is not None:
+            out_day = max(out_day, start_ts // DAY)  # never released before being held
         first = True
         last_end = None
         for stage, seg_start, seg_end, base, exts in segments:
@@ -735,27 +755,27 @@ class TerritorySim:
             need_until = seg_end if out_day is None else min(seg_end, out_day)
             if stop is not None and stage == "trial_preparation":
                 need_until = min(need_until, stop)
-            run_ts = start_ts if first else seg_start * DAY + 60 * rng.randint(480, 1020)
+            run_ts = start_ts if first else seg_start * DAY + 60 * self.ri(480, 1020)
             credit = p["credit"] if first else 0
             end = run_ts // DAY + base - credit - 2
             if rng.random() < 0.004:
-                end += rng.randint(5, 20)  # longer than the law allows
+                end += self.ri(5, 20)  # longer than the law allows
             approved = None
             if stage == "investigation":  # the procuracy approves the detention order
-                approved = min(run_ts - 1800, (run_ts // DAY - rng.randint(0, 1)) * DAY
-                               + 60 * rng.randint(450, 1000))
+                approved = min(run_ts - 1800, (run_ts // DAY - self.ri(0, 1)) * DAY
+                               + 60 * self.ri(450, 1000))
             self.order(pid, case_id, facility, "detention", stage, 0, run_ts, end, entry,
                        approved_ts=approved, issued=min(run_ts // DAY, seg_start))
             first = False
             k = 0
             while end < need_until - 1 and k < len(exts):
                 k += 1
-                requested = (end - rng.randint(10, 20) if rng.random() < 0.93
-                             else end - rng.randint(1, 9))
-                approved_ts = (requested + rng.randint(2, 6)) * DAY + 60 * rng.randint(480, 1000)
+                requested = (end - self.ri(10, 20) if rng.random() < 0.93
+                             else end - self.ri(1, 9))
+                approved_ts = (requested + self.ri(2, 6)) * DAY + 60 * self.ri(480, 1000)
                 new_end = end + exts[k - 1]
                 if rng.random() < 0.004:
-                    new_end += rng.randint(5, 20)
+                    new_end += self.ri(5, 20)
                 self.order(pid, case_id, facility, "detention", stage, k, (end + 1) * DAY,
                            new_end, entry, approved_ts=approved_ts,
                            requested=requested if stage == "investigation" else None,
@@ -769,7 +789,7 @@ class TerritorySim:
             if out_day is not None and out_day <= seg_end:
                 if out_reason == "escape":
                     self.movement(pid, facility, "escape",
-                                  out_day * DAY + 60 * rng.randint(0, 1439))
+                                  out_day * DAY + 60 * self.ri(0, 1439))
                     p["p"].free_from = UNKNOWN_PENDING
                 else:
                     self.release(p, facility, out_day, out_reason)
@@ -782,9 +802,9 @@ class TerritorySim:
             p["p"].free_from = day
             return  # release never recorded: the clock stays open, then overdue
         if rng.random() < 0.005:
-            day += rng.randint(1, 10)  # released late
+            day += self.ri(1, 10)  # released late
         self.movement(p["p"].person_id, facility, "release",
-                      day * DAY + 60 * rng.randint(600, 1200), reason)
+                      day * DAY + 60 * self.ri(600, 1200), reason)
         p["p"].free_from = day
 
     # ------------------------------------------------------------------ judgements
@@ -805,7 +825,7 @@ class TerritorySim:
     def sentence(self, cat: str) -> tuple[str, int | None, int | None]:
         options = SENTENCES[cat]
         kind, _, months = _choose(self.rng, options, [o[1] for o in options])
-        n = self.rng.randint(*months) if months else None
+        n = self.ri(*months) if months else None
         probation = None
         if kind == "suspended" and n is not None:
             probation = min(60, max(12, n * 2))
@@ -814,7 +834,7 @@ class TerritorySim:
     def judge(self, p: dict, case_id: str, case_entry: int, pronounced: int, cat: str,
               held_until: int | None) -> None:
         rng, t = self.rng, self.t
-        r, ri = rng.random, rng.randint
+        r, ri = rng.random, self.ri
         person: PersonState = p["p"]
         pid = person.person_id
         held = held_until is not None
@@ -951,7 +971,7 @@ class TerritorySim:
                 after: int, p: dict) -> None:
         """The execution chain of a final conviction (BLTTHS Art. 364, Luật THAHS 2019)."""
         rng, t = self.rng, self.t
-        r, ri = rng.random, rng.randint
+        r, ri = rng.random, self.ri
         ex = self.execution
         decision = next_workday(effective + (ri(0, 6) if r() < 0.95 else ri(8, 20)))
         e = ex(jid, pid, "execution_decision", decision, "toa", after)
@@ -976,7 +996,12 @@ class TerritorySim:
                 served = thads + ri(1, 5)
                 ex(jid, pid, "decision_served", served, "thads", e)
                 u = r()
-                if u < 0.88:
+                if u < 0.02:  # postponed (illness, pregnancy): reports when it ends
+                    postponed = served + ri(1, 6)
+                    ex(jid, pid, "execution_postponed", postponed, "toa", e)
+                    came = postponed + ri(30, 180)
+                    ex(jid, pid, "reported_to_serve", came, "thads", e)
+                elif u < 0.88:
                     came = served + ri(1, 7)
                     ex(jid, pid, "reported_to_serve", came, "thads", e)
                 elif u < 0.92:
@@ -995,7 +1020,10 @@ class TerritorySim:
                     ex(jid, pid, "escorted", came, "thads", e)
                 sent = came + ri(3, 20)
                 ex(jid, pid, "sent_to_prison", sent, "thads", e)
-            if sentence == "prison" and months:
+            if r() < 0.005:  # serious illness in prison: execution suspended
+                ex(jid, pid, "execution_suspended", sent + ri(30, 300), "toa", e)
+                person.free_from = UNKNOWN_PENDING
+            elif sentence == "prison" and months:
                 completed = sent + months * 30
                 ex(jid, pid, "execution_completed", completed, "thads", e)
                 person.free_from = completed
@@ -1024,7 +1052,7 @@ class TerritorySim:
         first_year = 1970 + self.start // 365 - 1
         for year in range(first_year, first_year + 40):
             period_start = _date_day(year - 1, 12, 1)
-            entered = _date_day(year, 12, 10) + rng.randint(0, 10)
+            entered = _date_day(year, 12, 10) + self.ri(0, 10)
             if entered > self.end:
                 break
             if _date_day(year, 11, 30) < self.start:

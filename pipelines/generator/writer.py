@@ -69,21 +69,21 @@ SINGLE_PLAN = {
         "cases": Style(headers="vi"),
         "persons": Style(headers="vi_nfd", nfd=True, dates="dmy"),
         "case_events": Style(fmt="parquet", shuffle=True),
-        "detention_orders": Style(timestamps="offset", bools="cokhong"),
+        "detention_orders": Style(timestamps="offset"),
         "detention_movements": Style(fmt="parquet"),
-        "judgements": Style(fmt="xlsx", dates="dmy", bools="x"),
-        "execution_events": Style(bom=True, bools="10", dates="dmy", timestamps="dmy"),
+        "judgements": Style(fmt="xlsx", dates="dmy", bools="10"),
+        "execution_events": Style(bom=True, dates="dmy", timestamps="dmy"),
         "manual_scores": Style(headers="vi", nfd=True),
     },
-    1: {
-        "crime_reports": Style(headers="vi", dates="dmy", timestamps="dmy"),
-        "cases": Style(bom=True, shuffle=True, bools="x"),
+    1: {  # the follow-up carries the retractions: is_deleted shows its styles here
+        "crime_reports": Style(headers="vi", dates="dmy", timestamps="dmy", bools="x"),
+        "cases": Style(bom=True, shuffle=True),
         "persons": Style(nfd=True),
         "case_events": Style(headers="vi", bools="cokhong", timestamps="offset"),
-        "detention_orders": Style(dates="dmy", timestamps="dmy", bools="10"),
+        "detention_orders": Style(dates="dmy", timestamps="dmy"),
         "detention_movements": Style(fmt="parquet", headers="vi"),
         "judgements": Style(fmt="xlsx", headers="vi"),
-        "execution_events": Style(shuffle=True),
+        "execution_events": Style(shuffle=True, bools="10"),
         "manual_scores": Style(),
     },
 }
@@ -129,7 +129,10 @@ def render(df: pl.DataFrame, table: str, style: Style, rng: np.random.Generator
             e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$",
                               "${1}-${2}-${3}T${4}:${5}:00+07:00")
         elif c.type == "bool" and style.bools != "tf":
-            yes, no = BOOL_STYLES[style.bools]
+            # x/empty only where empty means false by contract (is_deleted); an optional flag
+            # keeps an explicit false, since an empty cell there reads as unknown
+            yes, no = BOOL_STYLES["tf" if style.bools == "x" and c.name != "is_deleted"
+                                  else style.bools]
             e = (pl.when(e == "true").then(pl.lit(yes)).when(e == "false").then(pl.lit(no))
                  .otherwise(e))
         if c.type == "text" and style.nfd:
