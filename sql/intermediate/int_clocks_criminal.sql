@@ -30,30 +30,22 @@
 -- column explanation: how the deadline was computed, in Vietnamese (diễn giải)
 -- column explanation_en: the same in English
 
-with recursive
-spans as (
+with spans as (
     select *, coalesce(closed_on, $as_of) as attributed_on
     from intermediate.int_clocks_criminal_spans
 ),
 
-steps as (
-    select *
-    from intermediate.int_clocks_criminal_steps
-),
-
 last_steps as (
-    select clock_id, crime_category, nominal as due_on_nominal, rule_id, legal_basis
-    from steps
-    qualify row_number() over (partition by clock_id order by step desc) = 1
-),
-
-chains as (
     select
         clock_id,
-        string_agg(text_en, '' order by step) as chain_en,
-        string_agg(text_vi, '' order by step) as chain_vi
-    from steps
-    group by clock_id
+        crime_category,
+        nominal as due_on_nominal,
+        rule_id,
+        legal_basis,
+        explanation_en as chain_en,
+        explanation_vi as chain_vi
+    from intermediate.int_clocks_criminal_steps
+    where is_last_step
 ),
 
 deadlines as (
@@ -84,36 +76,24 @@ recorded_units as (
         coalesce(h.unit_code, c.unit_code, r.unit_code) as unit_code,
         coalesce(c.prosecutor_id, r.prosecutor_id) as prosecutor_id
     from spans as s
-    asof left join intermediate.int_case_unit_history as h
-        on h.case_id = s.case_id and s.attributed_on >= h.valid_from
+    left join intermediate.int_case_unit_history as h
+        on h.case_id = s.case_id
+        and s.attributed_on >= h.valid_from
+        and (h.valid_to is null or s.attributed_on <= h.valid_to)
     left join cases as c on c.case_id = s.case_id
     left join reports as r on s.subject_type = 'report' and r.report_id = s.subject_id
 ),
 
--- every unit followed through its successors (re-organisation of 2025-07-01)
-unit_chain (origin_code, unit_code, valid_to, successor_code, depth) as (
-    select unit_code, unit_code, valid_to, successor_code, 0
-    from reference.units
-    union all
-    select c.origin_code, u.unit_code, u.valid_to, u.successor_code, c.depth + 1
-    from unit_chain as c
-    inner join reference.units as u on u.unit_code = c.successor_code
-    where c.depth < 10
-),
-
+-- the unit answering for the recorded one on the attribution day (re-organisation of 2025-07-01)
 attributed_units as (
     select
         r.clock_id,
         coalesce(u.unit_code, r.unit_code) as unit_code,
         r.prosecutor_id
     from recorded_units as r
-    left join unit_chain as u on u.origin_code = r.unit_code
-    qualify row_number() over (
-        partition by r.clock_id
-        order by
-            coalesce(u.valid_to >= r.attributed_on, true) desc,
-            case when coalesce(u.valid_to >= r.attributed_on, true) then u.depth else -u.depth end
-    ) = 1
+    left join intermediate.int_case_unit_successions as u
+        on u.origin_code = r.unit_code
+        and r.attributed_on between u.effective_from and u.effective_to
 ),
 
 calendar_years as (
@@ -142,11 +122,10 @@ assembled as (
         s.is_closed_by_suspension,
         d.rule_id,
         d.legal_basis,
-        x.chain_en,
-        x.chain_vi
+        d.chain_en,
+        d.chain_vi
     from spans as s
     inner join deadlines as d using (clock_id)
-    inner join chains as x using (clock_id)
     inner join attributed_units as a using (clock_id)
     left join calendar_years as y on y.year = year(d.due_on)
 ),

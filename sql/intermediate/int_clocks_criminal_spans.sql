@@ -14,6 +14,7 @@
 -- column start_event_type: event type that started the clock; empty when it starts from the subject's own row
 -- column started_on: clock start date (ngày bắt đầu tính thời hạn)
 -- column is_resumption: started by a resumption (phục hồi); a suspension dated that same day does not close it
+-- column is_started_on_receipt: the start is the receiving body's received_date (ngày nhận), not the event_date
 -- column closed_on: date of the closer (ngày kết thúc); empty while open
 -- column closed_by: closer's event_id, or the case_id for a report closed by institution
 -- column closer_type: event type of the closer (`case_instituted` for institution)
@@ -93,7 +94,7 @@ case_resumptions as (
 starts as (
     select 'report_resolution' as clock, 'report' as subject_type, report_id as subject_id,
         null as case_id, '0' as start_ref, null as start_event_type,
-        received_date as started_on, false as is_resumption
+        received_date as started_on, false as is_resumption, true as is_started_on_receipt
     from reports
     union all
     select 'report_resolution_resumed', 'report', subject_id, null, event_id, event_type,
@@ -101,45 +102,50 @@ starts as (
             when 'report_suspension_cancelled' then coalesce(received_date, event_date)
             else event_date
         end,
-        true
+        true,
+        event_type = 'report_suspension_cancelled' and received_date is not null
     from events
     where subject_type = 'report' and event_type in ('report_resumed', 'report_suspension_cancelled')
     union all
-    select 'investigation', 'case', case_id, case_id, '0', null, instituted_date, false
+    select 'investigation', 'case', case_id, case_id, '0', null, instituted_date, false, false
     from cases
     union all
-    select 'resumed_investigation', 'case', subject_id, subject_id, event_id, event_type, event_date, true
+    select 'resumed_investigation', 'case', subject_id, subject_id, event_id, event_type, event_date,
+        true, false
     from events
     where subject_type = 'case' and event_type = 'investigation_resumed'
     union all
     select 'supplementary_investigation_vks', 'case', subject_id, subject_id, event_id, event_type,
-        coalesce(received_date, event_date), false
+        coalesce(received_date, event_date), false, received_date is not null
     from events
     where subject_type = 'case' and event_type = 'returned_by_vks'
     union all
     select 'supplementary_investigation_court', 'case', subject_id, subject_id, event_id, event_type,
-        coalesce(received_date, event_date), false
+        coalesce(received_date, event_date), false, received_date is not null
     from events
     where subject_type = 'case' and event_type = 'returned_by_court' and coalesce(is_accepted, false)
     union all
-    select 'prosecution_decision', 'case', subject_id, subject_id, event_id, event_type, event_date, false
+    select 'prosecution_decision', 'case', subject_id, subject_id, event_id, event_type, event_date,
+        false, false
     from events
     where subject_type = 'case' and event_type = 'file_received_by_vks'
     union all
-    select 'trial_preparation', 'case', subject_id, subject_id, event_id, 'court_accepted', event_date, false
+    select 'trial_preparation', 'case', subject_id, subject_id, event_id, 'court_accepted', event_date,
+        false, false
     from court_accepts
     where accept_no = 1
     union all
     select 'trial_decision_after_return', 'case', a.subject_id, a.subject_id, a.event_id,
-        'court_accepted', a.event_date, false
+        'court_accepted', a.event_date, false, false
     from court_accepts as a
     inner join accepts_after_return using (event_id)
     union all
-    select 'hearing_opening', 'case', subject_id, subject_id, event_id, event_type, event_date, false
+    select 'hearing_opening', 'case', subject_id, subject_id, event_id, event_type, event_date,
+        false, false
     from events
     where subject_type = 'case' and event_type = 'trial_scheduled'
     union all
-    select clock, 'case', subject_id, subject_id, event_id, 'case_resumed', event_date, true
+    select clock, 'case', subject_id, subject_id, event_id, 'case_resumed', event_date, true, false
     from case_resumptions
 ),
 
@@ -240,6 +246,7 @@ final as (
         k.start_event_type,
         k.started_on,
         k.is_resumption,
+        k.is_started_on_receipt,
         c.closed_on,
         c.closed_by,
         c.closer_type,

@@ -1,31 +1,36 @@
 -- How each criminal-case deadline is built, one row per step: step 0 is the base limit from the
 -- clock's start, step k the k-th extension applied (contract outputs §1.3 rules 1, 2 and 5, §1.7).
 -- The whole clock is computed under the crime category in force on its last running day (closed_on,
--- or $as_of while open). Each extension replaces the nominal date with its stated_end_date, but no
--- later than the previous nominal date plus its cap (the rule's anchor `start` counts from the
--- clock's start instead) and the clock's cumulative maximum; without a stated date the cap is
--- added. An extension beyond the allowed number has no cap: only the cumulative maximum bounds it.
--- The cumulative maximum is the start stepped by the base limit, then by every allowed cap in order.
+-- or $as_of while open), with the rule version in force at its start. Each extension replaces the
+-- nominal date with its stated_end_date, but no later than its cap (the previous nominal date plus
+-- the rule's length; anchor `start`: the clock's start plus it) and the clock's cumulative maximum;
+-- without a stated date the cap is the new nominal date. An extension beyond the allowed number has
+-- no cap: only the cumulative maximum bounds it. The cumulative maximum is the start stepped by the
+-- base limit, then by every allowed cap in order (30/11/2023 → 29/02 → 29/05 → 29/07/2024).
 -- grain: clock_id, step
 -- column clock_id: the clock (mã thời hạn)
 -- column step: 0 for the base limit (thời hạn ban đầu), k for the k-th extension (gia hạn lần k)
+-- column is_last_step: the step that sets the clock's deadline
 -- column crime_category: category the clock is computed under (in force on its last running day)
 -- column event_id: the extension event; empty for step 0
+-- column event_type: the extension's event type; empty for step 0
 -- column event_date: date the extension was decided; empty for step 0
 -- column rule_id: deadline_rules row applied; for an extension beyond the allowed number, the last allowed row
 -- column legal_basis: legal basis of that row (căn cứ pháp lý)
--- column length, unit, anchor: the rule's limit; empty beyond the allowed number
+-- column length: the rule's length; empty beyond the allowed number
+-- column unit: the rule's unit of time (days, months, months30, working_days)
+-- column anchor: what the rule counts from: start (the clock's start) or previous (the previous nominal date)
 -- column previous_nominal: nominal date before this step; empty for step 0
--- column previous_due_on: previous_nominal moved to the next working day (the deadline this extension extends)
--- column cap_date: the step's own bound (previous nominal + cap, or start + cap for anchor start); empty beyond the allowed number
+-- column previous_due_on: previous_nominal moved off a day off: the deadline this extension extends
+-- column cap_date: the step's own bound; empty for step 0 and beyond the allowed number
 -- column cumulative_max: the clock's maximum date (thời hạn tối đa), the same on every step
--- column stated_end_date: end date written in the extension decision
--- column nominal: nominal deadline after this step (before the day-off roll)
+-- column stated_end_date: end date written in the extension decision (thời hạn đến ngày)
+-- column nominal: nominal deadline after this step, before the day-off roll (hạn danh nghĩa)
 -- column is_beyond_count: more extensions than the rules allow
 -- column is_beyond_cap: the stated end date is later than cap_date
 -- column is_beyond_cumulative: the stated end date is later than cumulative_max
--- column text_en: this step of the English explanation
--- column text_vi: this step of the Vietnamese explanation (diễn giải)
+-- column explanation_en: the English explanation up to this step
+-- column explanation_vi: the Vietnamese explanation up to this step (diễn giải)
 
 with recursive
 clocks as (
@@ -38,15 +43,22 @@ cases as (
     from staging.stg_landing__cases
 ),
 
-categories as (
-    select k.clock_id, coalesce(h.crime_category, c.crime_category) as crime_category
+-- the category in force on the clock's last running day (the case's at institution before any change)
+categories as materialized (
+    select
+        k.clock_id,
+        k.clock,
+        k.started_on,
+        coalesce(h.crime_category, c.crime_category) as crime_category
     from clocks as k
-    asof left join intermediate.int_case_category_history as h
-        on h.case_id = k.case_id and k.last_running_day >= h.valid_from
+    left join intermediate.int_case_category_history as h
+        on h.case_id = k.case_id
+        and k.last_running_day >= h.valid_from
+        and (h.valid_to is null or k.last_running_day <= h.valid_to)
     left join cases as c on c.case_id = k.case_id
 ),
 
-rules as (
+rule_rows as (
     select
         rule_id,
         clock,
@@ -56,56 +68,99 @@ rules as (
         unit,
         anchor,
         legal_basis,
-        cast(valid_from as date) as valid_from,
-        try_cast(valid_to as date) as valid_to
+        cast(valid_from as date) as valid_from
     from reference.deadline_rules
     where clock in (select distinct clock from clocks)
 ),
 
--- per clock and slot, the one rule row: its category (or '*'), the version valid at the start
-clock_rules as (
+category_keys as (
+    select code as category_key
+    from reference.codes
+    where list = 'crime_category'
+    union all
+    select '*'
+),
+
+-- one rule row per clock, category and slot: a category's own row, else the '*' row
+rules_by_category as (
+    select r.*, r.crime_category as category_key
+    from rule_rows as r
+    where r.crime_category <> '*'
+    union all
+    select r.*, k.category_key
+    from rule_rows as r
+    cross join category_keys as k
+    where r.crime_category = '*'
+        and not exists (
+            select 1 from rule_rows as s
+            where s.clock = r.clock and s.slot = r.slot and s.crime_category = k.category_key
+                and s.crime_category <> '*'
+        )
+),
+
+-- a rule version applies from its valid_from until the next version; the first also before it
+rule_versions as (
     select
-        k.clock_id,
+        *,
+        case
+            when row_number() over w = 1 then date '0001-01-01'
+            else valid_from
+        end as effective_from,
+        coalesce(lead(valid_from) over w - 1, date '9999-12-31') as effective_to
+    from rules_by_category
+    window w as (partition by clock, category_key, slot order by valid_from)
+),
+
+clock_keys as materialized (
+    select
+        clock_id,
+        clock,
+        started_on,
+        crime_category,
+        coalesce(crime_category, '*') as category_key
+    from categories
+),
+
+-- base limits and maxima depend only on the clock kind, the category and the start date: they
+-- are computed once per distinct key, not once per clock
+start_keys as (
+    select distinct clock, category_key, started_on
+    from clock_keys
+),
+
+key_rules as (
+    select
         k.clock,
+        k.category_key,
         k.started_on,
-        g.crime_category,
         r.slot,
         r.rule_id,
         r.length,
         r.unit,
         r.anchor,
         r.legal_basis
-    from clocks as k
-    inner join categories as g using (clock_id)
-    inner join rules as r
+    from start_keys as k
+    inner join rule_versions as r
         on r.clock = k.clock
-        and (r.crime_category = '*' or r.crime_category = g.crime_category)
-    qualify row_number() over (
-        partition by k.clock_id, r.slot
-        order by
-            r.crime_category = '*',
-            (r.valid_from <= k.started_on and coalesce(r.valid_to >= k.started_on, true)) desc,
-            r.valid_from > k.started_on,
-            case when r.valid_from <= k.started_on then r.valid_from end desc nulls last,
-            r.valid_from
-    ) = 1
+        and r.category_key = k.category_key
+        and k.started_on between r.effective_from and r.effective_to
 ),
 
 calendar as (
-    select date, working_day_seq, is_working_day
+    select date, working_day_seq, is_working_day, next_working_day
     from intermediate.int_calendar_days
 ),
 
 working_day_targets as (
-    select r.clock_id, t.date as nominal
-    from clock_rules as r
+    select r.clock, r.category_key, r.started_on, t.date as nominal
+    from key_rules as r
     inner join calendar as s on s.date = r.started_on
     inner join calendar as t
         on t.working_day_seq = s.working_day_seq + r.length and t.is_working_day
     where r.slot = 0 and r.unit = 'working_days'
 ),
 
-base as (
+key_base as (
     select
         r.*,
         case r.unit
@@ -114,152 +169,107 @@ base as (
             when 'months30' then r.started_on + 30 * r.length
             when 'working_days' then w.nominal
         end as nominal
-    from clock_rules as r
-    left join working_day_targets as w using (clock_id)
+    from key_rules as r
+    left join working_day_targets as w using (clock, category_key, started_on)
     where r.slot = 0
 ),
 
 -- the start stepped by the base limit, then by each allowed cap in order
-cumulative (clock_id, slot, max_date) as (
-    select clock_id, 0, nominal
-    from base
+cumulative (clock, category_key, started_on, slot, max_date) as (
+    select clock, category_key, started_on, 0, nominal
+    from key_base
     union all
-    select
-        c.clock_id,
-        r.slot,
-        case r.unit
-            when 'days' then (case r.anchor when 'start' then r.started_on else c.max_date end) + r.length
-            when 'months' then cast((case r.anchor when 'start' then r.started_on else c.max_date end) + to_months(r.length) as date)
-            when 'months30' then (case r.anchor when 'start' then r.started_on else c.max_date end) + 30 * r.length
-        end
+    select c.clock, c.category_key, c.started_on, r.slot, case r.unit
+        when 'days' then (case r.anchor when 'start' then r.started_on else c.max_date end) + r.length
+        when 'months' then cast(
+            (case r.anchor when 'start' then r.started_on else c.max_date end) + to_months(r.length)
+            as date)
+        when 'months30' then (case r.anchor when 'start' then r.started_on else c.max_date end)
+            + 30 * r.length
+    end
     from cumulative as c
-    inner join clock_rules as r on r.clock_id = c.clock_id and r.slot = c.slot + 1
+    inner join key_rules as r
+        on r.clock = c.clock
+        and r.category_key = c.category_key
+        and r.started_on = c.started_on
+        and r.slot = c.slot + 1
 ),
 
-maxima as (
-    select clock_id, arg_max(max_date, slot) as cumulative_max, max(slot) as allowed_extensions
+key_maxima as (
+    select
+        clock,
+        category_key,
+        started_on,
+        arg_max(max_date, slot) as cumulative_max,
+        max(slot) as max_slot
     from cumulative
-    group by clock_id
+    group by clock, category_key, started_on
+),
+
+base as (
+    select
+        c.clock_id,
+        c.started_on,
+        b.rule_id,
+        b.length,
+        b.unit,
+        b.anchor,
+        b.legal_basis,
+        b.nominal,
+        m.cumulative_max,
+        a.rule_id as last_allowed_rule_id,
+        a.legal_basis as last_allowed_legal_basis
+    from clock_keys as c
+    inner join key_base as b using (clock, category_key, started_on)
+    inner join key_maxima as m using (clock, category_key, started_on)
+    inner join key_rules as a
+        on a.clock = c.clock
+        and a.category_key = c.category_key
+        and a.started_on = c.started_on
+        and a.slot = m.max_slot
 ),
 
 extensions as (
-    select *
-    from intermediate.int_clocks_criminal_extensions
-),
-
-chain (clock_id, step, nominal) as (
-    select clock_id, 0, nominal
-    from base
-    union all
     select
-        c.clock_id,
-        e.extension_seq,
-        least(
-            e.stated_end_date,
-            case r.unit
-                when 'days' then (case r.anchor when 'start' then r.started_on else c.nominal end) + r.length
-                when 'months' then cast((case r.anchor when 'start' then r.started_on else c.nominal end) + to_months(r.length) as date)
-                when 'months30' then (case r.anchor when 'start' then r.started_on else c.nominal end) + 30 * r.length
-            end,
-            m.cumulative_max
-        )
-    from chain as c
-    inner join extensions as e on e.clock_id = c.clock_id and e.extension_seq = c.step + 1
-    inner join maxima as m on m.clock_id = c.clock_id
-    left join clock_rules as r on r.clock_id = c.clock_id and r.slot = e.rule_slot
-),
-
-extension_steps as (
-    select
-        c.clock_id,
-        c.step,
-        c.nominal,
-        p.nominal as previous_nominal,
-        e.event_id,
-        e.event_type,
-        e.event_date,
-        e.stated_end_date,
+        e.*,
         r.rule_id,
         r.legal_basis,
         r.length,
         r.unit,
         r.anchor,
-        case r.unit
-            when 'days' then (case r.anchor when 'start' then r.started_on else p.nominal end) + r.length
-            when 'months' then cast((case r.anchor when 'start' then r.started_on else p.nominal end) + to_months(r.length) as date)
-            when 'months30' then (case r.anchor when 'start' then r.started_on else p.nominal end) + 30 * r.length
-        end as cap_date,
         r.rule_id is null as is_beyond_count
-    from chain as c
-    inner join chain as p on p.clock_id = c.clock_id and p.step = c.step - 1
-    inner join extensions as e on e.clock_id = c.clock_id and e.extension_seq = c.step
-    left join clock_rules as r on r.clock_id = c.clock_id and r.slot = e.rule_slot
-    where c.step > 0
+    from intermediate.int_clocks_criminal_extensions as e
+    inner join clock_keys as c on c.clock_id = e.clock_id
+    left join key_rules as r
+        on r.clock = c.clock
+        and r.category_key = c.category_key
+        and r.started_on = c.started_on
+        and r.slot = e.rule_slot
 ),
 
-last_allowed_rules as (
-    select r.clock_id, r.rule_id, r.legal_basis
-    from clock_rules as r
-    inner join maxima as m on m.clock_id = r.clock_id and m.allowed_extensions = r.slot
-),
-
-steps as (
+labels as (
     select
-        clock_id, 0 as step, null::varchar as event_id, null::varchar as event_type, null::date as event_date,
-        rule_id, legal_basis, length, unit, anchor,
-        null::date as previous_nominal, null::date as cap_date, null::date as stated_end_date,
-        nominal, false as is_beyond_count
-    from base
-    union all
-    select
-        x.clock_id, x.step, x.event_id, x.event_type, x.event_date,
-        coalesce(x.rule_id, l.rule_id), coalesce(x.legal_basis, l.legal_basis),
-        x.length, x.unit, x.anchor,
-        x.previous_nominal, x.cap_date, x.stated_end_date,
-        x.nominal, x.is_beyond_count
-    from extension_steps as x
-    left join last_allowed_rules as l using (clock_id)
-),
-
-labelled as (
-    select
-        s.*,
+        k.clock_id,
         k.clock,
-        k.start_event_type,
         k.started_on,
         g.crime_category,
-        m.cumulative_max,
-        coalesce(s.stated_end_date > s.cap_date, false) as is_beyond_cap,
-        coalesce(s.stated_end_date > m.cumulative_max, false) as is_beyond_cumulative,
-        coalesce(
-            pc.next_working_day,
-            s.previous_nominal + case isodow(s.previous_nominal) when 6 then 2 when 7 then 1 else 0 end
-        ) as previous_due_on,
-        strftime(k.started_on, '%d/%m/%Y') as start_text,
-        strftime(s.stated_end_date, '%d/%m/%Y') as stated_text,
-        strftime(least(s.cap_date, m.cumulative_max), '%d/%m/%Y') as bound_text,
-        s.length || ' ' || case s.unit
-            when 'days' then case when s.length = 1 then 'day' else 'days' end
-            when 'months' then case when s.length = 1 then 'month' else 'months' end
-            when 'months30' then case when s.length = 1 then 'month of 30 days' else 'months of 30 days' end
-            when 'working_days' then case when s.length = 1 then 'working day' else 'working days' end
-        end as length_en,
-        s.length || ' ' || case s.unit
-            when 'days' then 'ngày'
-            when 'months' then 'tháng'
-            when 'months30' then 'tháng (30 ngày)'
-            when 'working_days' then 'ngày làm việc'
-        end as length_vi,
         case k.clock
             when 'report_resolution' then 'received'
-            when 'report_resolution_resumed' then case k.start_event_type
-                when 'report_suspension_cancelled' then 'suspension cancelled, received'
-                else 'resumed'
+            when 'report_resolution_resumed' then case
+                when k.start_event_type = 'report_resumed' then 'resumed'
+                when k.is_started_on_receipt then 'suspension cancelled, received'
+                else 'suspension cancelled'
             end
             when 'investigation' then 'instituted'
             when 'resumed_investigation' then 'investigation resumed'
-            when 'supplementary_investigation_vks' then 'file returned by the procuracy, received'
-            when 'supplementary_investigation_court' then 'file returned by the court, received'
+            when 'supplementary_investigation_vks' then case
+                when k.is_started_on_receipt then 'file returned by the procuracy, received'
+                else 'file returned by the procuracy'
+            end
+            when 'supplementary_investigation_court' then case
+                when k.is_started_on_receipt then 'file returned by the court, received'
+                else 'file returned by the court'
+            end
             when 'prosecution_decision' then case k.start_event_type
                 when 'case_resumed' then 'case resumed'
                 else 'file received by the procuracy'
@@ -273,14 +283,21 @@ labelled as (
         end as start_label_en,
         case k.clock
             when 'report_resolution' then 'tiếp nhận'
-            when 'report_resolution_resumed' then case k.start_event_type
-                when 'report_suspension_cancelled' then 'nhận quyết định hủy tạm đình chỉ'
-                else 'phục hồi'
+            when 'report_resolution_resumed' then case
+                when k.start_event_type = 'report_resumed' then 'phục hồi'
+                when k.is_started_on_receipt then 'nhận quyết định hủy tạm đình chỉ'
+                else 'Viện kiểm sát hủy quyết định tạm đình chỉ'
             end
             when 'investigation' then 'khởi tố'
             when 'resumed_investigation' then 'phục hồi điều tra'
-            when 'supplementary_investigation_vks' then 'nhận hồ sơ Viện kiểm sát trả'
-            when 'supplementary_investigation_court' then 'nhận hồ sơ Tòa án trả'
+            when 'supplementary_investigation_vks' then case
+                when k.is_started_on_receipt then 'nhận hồ sơ Viện kiểm sát trả'
+                else 'Viện kiểm sát trả hồ sơ'
+            end
+            when 'supplementary_investigation_court' then case
+                when k.is_started_on_receipt then 'nhận hồ sơ Tòa án trả'
+                else 'Tòa án trả hồ sơ'
+            end
             when 'prosecution_decision' then case k.start_event_type
                 when 'case_resumed' then 'phục hồi vụ án'
                 else 'Viện kiểm sát nhận hồ sơ'
@@ -291,76 +308,190 @@ labelled as (
             end
             when 'trial_decision_after_return' then 'Tòa án thụ lý lại sau khi trả hồ sơ'
             when 'hearing_opening' then 'quyết định đưa vụ án ra xét xử'
-        end as start_label_vi
-    from steps as s
-    inner join clocks as k using (clock_id)
+        end as start_label_vi,
+        case k.clock when 'report_resolution' then 'receipt' else 'the start' end as anchor_en,
+        case k.clock when 'report_resolution' then 'ngày tiếp nhận' else 'ngày bắt đầu' end as anchor_vi
+    from clocks as k
     inner join categories as g using (clock_id)
-    inner join maxima as m using (clock_id)
-    left join intermediate.int_calendar_days as pc on pc.date = s.previous_nominal
+),
+
+-- "3 months" / "3 tháng"
+lengths (unit, singular_en, plural_en, word_vi) as (
+    values
+        ('days', 'day', 'days', 'ngày'),
+        ('months', 'month', 'months', 'tháng'),
+        ('months30', 'month of 30 days', 'months of 30 days', 'tháng (30 ngày)'),
+        ('working_days', 'working day', 'working days', 'ngày làm việc')
+),
+
+base_steps as (
+    select
+        b.clock_id,
+        0 as step,
+        null::varchar as event_id,
+        null::varchar as event_type,
+        null::date as event_date,
+        b.rule_id,
+        b.legal_basis,
+        b.length,
+        b.unit,
+        b.anchor,
+        null::date as previous_nominal,
+        null::date as cap_date,
+        null::date as stated_end_date,
+        b.nominal,
+        false as is_beyond_count,
+        false as is_beyond_cap,
+        false as is_beyond_cumulative,
+        l.start_label_en || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
+            || case when b.length = 1 then n.singular_en else n.plural_en end as explanation_en,
+        l.start_label_vi || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
+            || n.word_vi as explanation_vi
+    from base as b
+    inner join labels as l using (clock_id)
+    left join lengths as n on n.unit = b.unit
+),
+
+-- everything an extension step needs that does not depend on the previous step
+extension_inputs as (
+    select
+        e.clock_id,
+        e.extension_seq as step,
+        e.event_id,
+        e.event_type,
+        e.event_date,
+        e.rule_id,
+        e.legal_basis,
+        e.length,
+        e.unit,
+        e.anchor,
+        e.stated_end_date,
+        e.is_beyond_count,
+        l.started_on,
+        m.cumulative_max,
+        e.length || ' ' || case when e.length = 1 then n.singular_en else n.plural_en end
+            || case when e.anchor = 'start' then ' from ' || l.anchor_en else '' end as length_en,
+        e.length || ' ' || n.word_vi
+            || case when e.anchor = 'start' then ' kể từ ' || l.anchor_vi else '' end as length_vi,
+        case e.event_type
+            when 'report_prolonged' then 'prolonged'
+            when 'report_extended' then 'procuracy extension'
+            else 'extension ' || e.extension_seq
+        end as label_en,
+        case e.event_type
+            when 'report_prolonged' then 'kéo dài'
+            when 'report_extended' then 'Viện kiểm sát gia hạn'
+            else 'gia hạn lần ' || e.extension_seq
+        end as label_vi
+    from extensions as e
+    inner join base as m using (clock_id)
+    inner join labels as l using (clock_id)
+    left join lengths as n on n.unit = e.unit
+),
+
+-- extension k applied to the nominal date of step k − 1, for the clocks that have extensions
+chain (
+    clock_id, step, event_id, event_type, event_date, rule_id, legal_basis, length, unit, anchor,
+    previous_nominal, cap_date, stated_end_date, nominal, is_beyond_count, is_beyond_cap,
+    is_beyond_cumulative, explanation_en, explanation_vi
+) as (
+    select *
+    from base_steps
+    where clock_id in (select clock_id from extension_inputs)
+    union all
+    select
+        clock_id, step, event_id, event_type, event_date, rule_id, legal_basis, length, unit,
+        anchor, previous_nominal, cap_date, stated_end_date,
+        least(stated_end_date, cap_date, cumulative_max),
+        is_beyond_count,
+        coalesce(stated_end_date > cap_date, false),
+        coalesce(stated_end_date > cumulative_max, false),
+        explanation_en || ' + ' || label_en || ' ('
+            || case
+                when stated_end_date > least(cap_date, cumulative_max)
+                    then 'to ' || strftime(stated_end_date, '%d/%m/%Y') || ', limited to '
+                        || strftime(least(cap_date, cumulative_max), '%d/%m/%Y')
+                when stated_end_date is not null then 'to ' || strftime(stated_end_date, '%d/%m/%Y')
+                when is_beyond_count then 'beyond the allowed number, up to the maximum'
+                else length_en
+            end
+            || ')',
+        explanation_vi || ' + ' || label_vi || ' ('
+            || case
+                when stated_end_date > least(cap_date, cumulative_max)
+                    then 'đến ' || strftime(stated_end_date, '%d/%m/%Y') || ', giới hạn '
+                        || strftime(least(cap_date, cumulative_max), '%d/%m/%Y')
+                when stated_end_date is not null then 'đến ' || strftime(stated_end_date, '%d/%m/%Y')
+                when is_beyond_count then 'vượt số lần cho phép, đến mức tối đa'
+                else length_vi
+            end
+            || ')'
+    from (
+        select
+            x.*,
+            c.nominal as previous_nominal,
+            case x.unit
+                when 'days' then (case x.anchor when 'start' then x.started_on else c.nominal end)
+                    + x.length
+                when 'months' then cast(
+                    (case x.anchor when 'start' then x.started_on else c.nominal end)
+                    + to_months(x.length) as date)
+                when 'months30' then (case x.anchor when 'start' then x.started_on else c.nominal end)
+                    + 30 * x.length
+            end as cap_date,
+            c.explanation_en,
+            c.explanation_vi
+        from chain as c
+        inner join extension_inputs as x on x.clock_id = c.clock_id and x.step = c.step + 1
+    )
+),
+
+steps as (
+    select * from base_steps
+    union all
+    select * from chain where step > 0
+),
+
+extension_counts as (
+    select clock_id, max(extension_seq) as extension_count
+    from extensions
+    group by clock_id
 ),
 
 final as (
     select
-        clock_id,
-        step,
-        crime_category,
-        event_id,
-        event_date,
-        rule_id,
-        legal_basis,
-        length,
-        unit,
-        anchor,
-        previous_nominal,
-        previous_due_on,
-        cap_date,
-        cumulative_max,
-        stated_end_date,
-        nominal,
-        is_beyond_count,
-        is_beyond_cap,
-        is_beyond_cumulative,
-        case
-            when step = 0 then start_label_en || ' ' || start_text || ' + ' || length_en
-            else ' + '
-                || case event_type
-                    when 'report_prolonged' then 'prolonged'
-                    when 'report_extended' then 'procuracy extension'
-                    else 'extension ' || step
-                end
-                || ' ('
-                || case
-                    when stated_end_date is not null and (is_beyond_cap or is_beyond_cumulative)
-                        then 'to ' || stated_text || ', limited to ' || bound_text
-                    when stated_end_date is not null then 'to ' || stated_text
-                    when is_beyond_count then 'beyond the allowed number, up to the maximum'
-                    when anchor = 'start' then length_en || ' from '
-                        || case clock when 'report_resolution' then 'receipt' else 'the start' end
-                    else length_en
-                end
-                || ')'
-        end as text_en,
-        case
-            when step = 0 then start_label_vi || ' ' || start_text || ' + ' || length_vi
-            else ' + '
-                || case event_type
-                    when 'report_prolonged' then 'kéo dài'
-                    when 'report_extended' then 'Viện kiểm sát gia hạn'
-                    else 'gia hạn lần ' || step
-                end
-                || ' ('
-                || case
-                    when stated_end_date is not null and (is_beyond_cap or is_beyond_cumulative)
-                        then 'đến ' || stated_text || ', giới hạn ' || bound_text
-                    when stated_end_date is not null then 'đến ' || stated_text
-                    when is_beyond_count then 'vượt số lần cho phép, đến mức tối đa'
-                    when anchor = 'start' then length_vi || ' kể từ '
-                        || case clock when 'report_resolution' then 'ngày tiếp nhận' else 'ngày bắt đầu' end
-                    else length_vi
-                end
-                || ')'
-        end as text_vi
-    from labelled
+        c.clock_id,
+        c.step,
+        c.step = coalesce(x.extension_count, 0) as is_last_step,
+        l.crime_category,
+        c.event_id,
+        c.event_type,
+        c.event_date,
+        coalesce(c.rule_id, m.last_allowed_rule_id) as rule_id,
+        coalesce(c.legal_basis, m.last_allowed_legal_basis) as legal_basis,
+        c.length,
+        c.unit,
+        c.anchor,
+        c.previous_nominal,
+        coalesce(
+            p.next_working_day,
+            c.previous_nominal
+            + case isodow(c.previous_nominal) when 6 then 2 when 7 then 1 else 0 end
+        ) as previous_due_on,
+        c.cap_date,
+        m.cumulative_max,
+        c.stated_end_date,
+        c.nominal,
+        c.is_beyond_count,
+        c.is_beyond_cap,
+        c.is_beyond_cumulative,
+        c.explanation_en,
+        c.explanation_vi
+    from steps as c
+    inner join labels as l using (clock_id)
+    inner join base as m using (clock_id)
+    left join extension_counts as x using (clock_id)
+    left join calendar as p on p.date = c.previous_nominal
 )
 
 select * from final

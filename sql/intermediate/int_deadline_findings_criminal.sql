@@ -16,8 +16,7 @@
 -- column detail: what was found, with the dates to check it by hand (chi tiết)
 -- column legal_basis: the rule broken (căn cứ pháp lý)
 
-with recursive
-clocks as (
+with clocks as (
     select clock_id, clock, subject_type, subject_id, case_id, unit_code
     from intermediate.int_clocks_criminal
 ),
@@ -127,23 +126,14 @@ numbered_returns as (
     where rule_clock is not null
 ),
 
--- the case's unit on the day of the return, then its successor after the unit's valid_to
-unit_chain (origin_code, unit_code, valid_to, successor_code, depth) as (
-    select unit_code, unit_code, valid_to, successor_code, 0
-    from reference.units
-    union all
-    select c.origin_code, u.unit_code, u.valid_to, u.successor_code, c.depth + 1
-    from unit_chain as c
-    inner join reference.units as u on u.unit_code = c.successor_code
-    where c.depth < 10
-),
-
 excess_returns as (
     select n.*, r.length as allowed, r.legal_basis, h.unit_code as recorded_unit
     from numbered_returns as n
     inner join rules as r using (rule_clock)
-    asof left join intermediate.int_case_unit_history as h
-        on h.case_id = n.case_id and n.event_date >= h.valid_from
+    left join intermediate.int_case_unit_history as h
+        on h.case_id = n.case_id
+        and n.event_date >= h.valid_from
+        and (h.valid_to is null or n.event_date <= h.valid_to)
     where n.return_no > r.length
 ),
 
@@ -168,13 +158,9 @@ too_many as (
     from excess_returns as x
     left join clocks as k
         on k.clock_id = x.started_clock || ':' || x.case_id || ':' || x.event_id
-    left join unit_chain as u on u.origin_code = x.recorded_unit
-    qualify row_number() over (
-        partition by x.event_id
-        order by
-            coalesce(u.valid_to >= x.event_date, true) desc,
-            case when coalesce(u.valid_to >= x.event_date, true) then u.depth else -u.depth end
-    ) = 1
+    left join intermediate.int_case_unit_successions as u
+        on u.origin_code = x.recorded_unit
+        and x.event_date between u.effective_from and u.effective_to
 ),
 
 findings as (
