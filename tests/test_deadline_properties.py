@@ -152,7 +152,8 @@ def test_a_clock_closed_on_its_due_date_is_on_time(warehouse, cases, late_by) ->
         g.event(f"VA{n}end", "investigation_concluded", f"VA{n}",
                 ddmmyyyy(due + dt.timedelta(days=late_by)), issuing_body="cqdt")
         due = first[f"report_resolution:NT{n}:0"]["due_on"]
-        g.event(f"NT{n}end", "report_resolved", f"NT{n}", ddmmyyyy(due + dt.timedelta(days=late_by)),
+        g.event(f"NT{n}end", "report_resolved", f"NT{n}",
+                ddmmyyyy(due + dt.timedelta(days=late_by)),
                 subject_type="report", outcome="not_instituted", issuing_body="cqdt")
     second = {c["clock_id"]: c for c in build(con, horizon)}
     for clock_id, before in first.items():
