@@ -37,7 +37,8 @@ STEWARD_DIR = "steward"
 CSV_SUFFIX = "-open-rejections.csv"
 NO_UNIT = "_no-unit"  # file stem for rejections whose unit cannot be read
 
-MAX_BATCHES = 30  # newest batches shown in full; the rest are counted
+MAX_BATCHES = 10  # newest batches shown file by file
+MAX_OLDER_BATCHES = 100  # then one line per batch; the rest are counted
 MAX_EXAMPLES = 3  # examples per quarantine rule
 MAX_ROWS_PER_UNIT = 200  # open rejections per unit shown in the page (the CSV has them all)
 MAX_FINDINGS_PER_RULE = 50
@@ -214,7 +215,8 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {
         "available": True,
         "batches": ordered[:MAX_BATCHES],
-        "older_batches": max(0, len(ordered) - MAX_BATCHES),
+        "older": ordered[MAX_BATCHES:MAX_BATCHES + MAX_OLDER_BATCHES],
+        "older_batches": max(0, len(ordered) - MAX_BATCHES - MAX_OLDER_BATCHES),
         "n_batches": len(ordered),
         "n_files": len(files),
         "refused": refused,
