@@ -96,11 +96,6 @@ attributed_units as (
         and r.attributed_on between u.effective_from and u.effective_to
 ),
 
-calendar_years as (
-    select distinct year(date) as year, swaps_reviewed
-    from intermediate.int_calendar_days
-),
-
 assembled as (
     select
         s.clock_id,
@@ -127,7 +122,7 @@ assembled as (
     from spans as s
     inner join deadlines as d using (clock_id)
     inner join attributed_units as a using (clock_id)
-    left join calendar_years as y on y.year = year(d.due_on)
+    left join intermediate.int_calendar_days as y on y.date = d.due_on
 ),
 
 with_status as (
