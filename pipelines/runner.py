@@ -33,7 +33,16 @@ def run_nightly(settings: CasewatchSettings, raise_on_error: bool = False) -> Ru
     defs = build_defs(settings)
     job = defs.resolve_job_def("nightly")
     with _instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=raise_on_error)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=raise_on_error,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+    # The steward report asset runs early (it must not sit downstream of marts whose blocking
+    # checks may fail); rewrite it now so it holds every check of this run, whatever the outcome.
+    from pipelines.quality.report import refresh_steward_report
+
+    refresh_steward_report(settings, result.run_id)
     failed_checks = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
