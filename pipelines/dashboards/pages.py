@@ -378,10 +378,11 @@ def _unit_quality(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     out = {}
     for unit in set(quarantined) | set(accepted):
         q, a = quarantined.get(unit, 0), accepted.get(unit, 0)
+        known = bool(parts) and unit is not None  # rows without a readable unit: no rate
         out[unit or ""] = {
             "quarantined": q,
-            "landed": q + a if parts else None,
-            "rate": _ratio(q, q + a) if parts else None,
+            "landed": q + a if known else None,
+            "rate": _ratio(q, q + a) if known else None,
         }
     return out
 
