@@ -65,8 +65,8 @@ REQUIRED_MARTS = (
 
 #  Caps on row-level tables, so a national-scale page stays a few MB.
 DRILL_ROWS = 200
-WORKLIST_ROWS_PER_UNIT = 300
-WORKLIST_ROWS = 5000
+WORKLIST_ROWS_PER_UNIT = 150
+WORKLIST_ROWS = 2500
 UNIT_ROWS = 300
 TREND_UNITS = 6
 QUALITY_WARN = 0.02  # a unit whose quarantine rate exceeds this carries a warning sign
@@ -1251,17 +1251,28 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
         u["capped"] = u["shown"] < sum(u["totals"].values())
         u["total"] = sum(u["totals"].values())
         unit_list.append(u)
+    per_unit: dict[str | None, dict[str, int]] = {}
+    for row in summary:
+        t = per_unit.setdefault(row["unit_code"], {"prosecutors": 0, "overdue": 0, "due_soon": 0})
+        t["prosecutors"] += 1
+        t["overdue"] += row["overdue"]
+        t["due_soon"] += row["due_soon"]
+    ranked = sorted(per_unit.items(), key=lambda kv: (-kv[1]["overdue"], kv[0] or ""))
     summary_table = Table(
-        headers=[bi("Đơn vị", "Unit"), bi("Kiểm sát viên", "Prosecutor"),
-                 bi("Quá hạn", "Overdue"), bi("Đến hạn ≤ 10 ngày", "Due ≤ 10 days")],
-        rows=[], numeric={2, 3},
+        headers=[bi("Đơn vị", "Unit"), bi("Quá hạn", "Overdue"),
+                 bi("Đến hạn ≤ 10 ngày", "Due ≤ 10 days"),
+                 bi("Số kiểm sát viên (kể cả chưa phân công)",
+                    "Prosecutors (incl. unassigned)"),
+                 bi("Tỷ lệ cách ly dữ liệu", "Quarantine rate")],
+        rows=[], total=len(ranked), numeric={1, 2, 3, 4},
     )
-    for s in summary:
+    for code, t in ranked[:UNIT_ROWS]:
         summary_table.rows.append([
-            ctx.unit_cell(s["unit_code"]),
-            s["prosecutor_id"] or Bi("Chưa phân công", "Unassigned"),
-            fmt_int(s["overdue"]), fmt_int(s["due_soon"]),
+            ctx.unit_cell(code), fmt_int(t["overdue"]), fmt_int(t["due_soon"]),
+            fmt_int(t["prosecutors"]), ctx.quality_cell(code),
         ])
+    shown = sum(u["shown"] for u in unit_list)
+    total_rows = sum(sum(t.values()) for t in totals.values())
     return {
         "page_title": Bi("Việc cần làm: quá hạn và đến hạn trong 10 ngày",
                          "Worklist: overdue and due within 10 days"),
@@ -1270,6 +1281,8 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
         "total_overdue": fmt_int(sum(t["overdue"] for t in totals.values())),
         "total_due_soon": fmt_int(sum(t["due_soon"] for t in totals.values())),
         "per_unit_cap": WORKLIST_ROWS_PER_UNIT,
+        "page_capped": shown < total_rows,
+        "page_cap_note": Table(headers=[], rows=[[]] * shown, total=total_rows).cap_note,
         "charts": [],
     }
 
