@@ -1076,14 +1076,17 @@ def _area_findings(ctx: Context, area: Area) -> Table:
     return table
 
 
-def _drill(ctx: Context, area: Area, where: str, order: str, params: list) -> Table:
+def _drill(ctx: Context, area: Area, where: str, order: str, params: list, *,
+           closed: bool) -> Table:
+    """Clock-level rows (ids only), most days late first, at most DRILL_ROWS. The status is
+    in the table's title; the explanation says how the deadline was computed."""
     id_cols = list(area.id_columns)
     base = f"from marts.deadlines where list_contains(?, clock) and {where}"
     total = _scalar(ctx.con, f"select count(*) {base}", [list(area.clocks), *params])
     rows = _rows(
         ctx.con,
-        f"select clock, {', '.join(id_cols)}, unit_code, prosecutor_id, started_on, due_on, "
-        f"closed_on, status, days_late, explanation, explanation_en "
+        f"select clock, {', '.join(id_cols)}, unit_code, prosecutor_id, due_on, closed_on, "
+        f"days_late, explanation, explanation_en "
         f"{base} order by {order}, clock_id limit {DRILL_ROWS}",
         [list(area.clocks), *params],
     )
@@ -1091,21 +1094,19 @@ def _drill(ctx: Context, area: Area, where: str, order: str, params: list) -> Ta
         "subject_id": bi("Đối tượng", "Subject"), "case_id": bi("Mã vụ án", "Case id"),
         "person_id": bi("Mã người", "Person id"), "judgement_id": bi("Mã bản án", "Judgement id"),
     }
-    table = Table(
-        headers=[bi("Thời hạn", "Clock")] + [id_headers[c] for c in id_cols]
-        + [bi("Đơn vị", "Unit"), bi("Kiểm sát viên", "Prosecutor"), bi("Bắt đầu", "Started"),
-           bi("Hạn", "Due"), bi("Kết thúc", "Closed"), bi("Tình trạng", "Status"),
-           bi("Số ngày trễ", "Days late"), bi("Cách tính", "Explanation")],
-        rows=[], total=total, numeric={len(id_cols) + 7},
-        empty=Bi("Không có.", "None."),
-    )
+    headers = ([bi("Thời hạn", "Clock")] + [id_headers[c] for c in id_cols]
+               + [bi("Đơn vị", "Unit"), bi("Kiểm sát viên", "Prosecutor"), bi("Hạn", "Due")]
+               + ([bi("Kết thúc", "Closed")] if closed else [])
+               + [bi("Số ngày trễ", "Days late"), bi("Cách tính", "Explanation")])
+    table = Table(headers=headers, rows=[], total=total, numeric={len(headers) - 2},
+                  empty=Bi("Không có.", "None."), css="drill")
     for r in rows:
         table.rows.append(
             [ctx.labels.clock(r["clock"])]
             + [r[c] or "" for c in id_cols]
-            + [r["unit_code"] or "", r["prosecutor_id"] or "", fmt_date(r["started_on"]),
-               fmt_date(r["due_on"]), fmt_date(r["closed_on"]), ctx.status_badge(r["status"]),
-               fmt_int(r["days_late"]),
+            + [r["unit_code"] or "", r["prosecutor_id"] or "", fmt_date(r["due_on"])]
+            + ([fmt_date(r["closed_on"])] if closed else [])
+            + [fmt_int(r["days_late"]),
                Bi(r["explanation"] or "", r["explanation_en"] or r["explanation"] or "")]
         )
     return table
@@ -1153,10 +1154,11 @@ def area_page(ctx: Context, area: Area) -> dict[str, Any]:
         ) if area.stages else None,
         "unit_table": _area_units(ctx, area),
         "finding_table": _area_findings(ctx, area),
-        "overdue_table": _drill(ctx, area, "status = 'overdue'", "days_late desc", []),
+        "overdue_table": _drill(ctx, area, "status = 'overdue'", "days_late desc", [],
+                                closed=False),
         "late_table": _drill(
             ctx, area, "status = 'late' and closed_on between ? and ?", "days_late desc",
-            [year_start, ctx.as_of],
+            [year_start, ctx.as_of], closed=True,
         ),
         "protest_table": _protest_windows(ctx) if area.key == "criminal" else None,
         "charts": [c for c in (status_chart, age_chart, *trend) if c is not None],
@@ -1227,7 +1229,7 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
                          bi("Đối tượng", "Subject"), bi("Mã vụ án", "Case id"),
                          bi("Hạn", "Due"), bi("Còn / trễ", "Left / late"),
                          bi("Cách tính", "Explanation")],
-                rows=[],
+                rows=[], css="drill",
             ),
         )
         if r["status"] == "overdue":
