@@ -22,8 +22,10 @@ import json
 import multiprocessing
 import shutil
 import sys
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -59,8 +61,13 @@ BATCH_MODES = ("daily", "single")
 PARALLEL_FROM = 40  # territories: below this, simulate in-process
 
 
+_STARTED = [time.monotonic()]
+
+
 def _progress(message: str) -> None:
-    print(f"[generate] {message}", file=sys.stderr, flush=True)
+    """Progress on stderr, with the seconds since the generation started."""
+    elapsed = time.monotonic() - _STARTED[0]
+    print(f"[generate {elapsed:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def _simulate_chunk(territories: list[Territory], seed: int, start: int, end: int
@@ -133,19 +140,21 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
     per day of data entry, exported at 01:00 the next morning) or single (one main batch and a
     small follow-up). `defect_rate`: each class of bad input at about that share of rows.
     """
-    from pipelines.resources import today_local
-
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
     if batches not in BATCH_MODES:
         raise ValueError(f"batches must be daily or single, not {batches!r}")
     if not 0 <= defect_rate < 0.2:
         raise ValueError("defect_rate must be in [0, 0.2)")
-    end = end or today_local()
+    if end is None:
+        from pipelines.resources import today_local  # imports Dagster: only when needed
+
+        end = today_local()
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     out = Path(out)
     _prepare(out)
+    _STARTED[0] = time.monotonic()
     single = batches == "single"
     start_day, end_day = to_day(start), to_day(end)
 
@@ -155,17 +164,20 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
     codes = _load_codes()
     frames, stats = deliver(frames, seed, single, end_day, codes)
     _progress("delivery planned: " + ", ".join(f"{k} {v:,}" for k, v in stats.items()))
-    text = {t: defects_mod.to_strings(df, t) for t, df in frames.items()}
-    text, planted = defects_mod.plant(text, defect_rate, seed, codes)
+    overlay = defects_mod.plant(frames, defect_rate, seed, codes)
+    planted = overlay.planted
     if planted:
         _progress(f"planted {len(planted):,} defective rows")
 
-    batch_ids, refused = _write_batches(out, text, planted, seed, single, end_day,
+    _progress("writing batches")
+    batch_ids, refused = _write_batches(out, frames, overlay, seed, single, end_day,
                                         defect_rate > 0, scale)
     _write_reference(out, world)
     _write_defects(out, planted, refused, seed, defect_rate)
+    _progress(f"done: {len(batch_ids)} batches in {out}")
 
-    rows = {t: text[t].height for t in TABLES}
+    rows = {t: frames[t].height + overlay.rows[t].height - len(overlay.replaced[t])
+            for t in TABLES}
     by_class = Counter(p.cls for p in planted)
     parts = [f"{t} {n:,}" for t, n in rows.items() if n]
     summary = (
@@ -188,13 +200,28 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
     return summary
 
 
-def _write_batches(out: Path, text: dict[str, pl.DataFrame], planted: list, seed: int,
+def _batch_slices(df: pl.DataFrame) -> dict[int, tuple[int, int]]:
+    """Offset and length of every batch key in a frame sorted by `_b`."""
+    counts = df.group_by("_b", maintain_order=True).len()
+    slices, offset = {}, 0
+    for key, n in counts.iter_rows():
+        slices[key] = (offset, n)
+        offset += n
+    return slices
+
+
+def _write_batches(out: Path, frames: dict[str, pl.DataFrame], overlay, seed: int,
                    single: bool, end: int, with_refused: bool, scale: str
                    ) -> tuple[list[str], str | None]:
+    """Write every batch folder; a file's rows are its slice of the (sorted) delivered table
+    with the planted defects applied."""
     rng = np.random.default_rng([seed, 5_003])
-    parts = {t: df.partition_by("_b", as_dict=True, maintain_order=True)
-             for t, df in text.items()}
-    keys = sorted({k[0] for p in parts.values() for k in p})
+    slices = {t: _batch_slices(df) for t, df in frames.items()}
+    extra = {t: {k[0]: part for k, part in overlay.rows[t].partition_by(
+        "_b", as_dict=True, maintain_order=True).items()} for t in TABLES}
+    replaced = {t: sorted(overlay.replaced[t]) for t in TABLES}
+    keys = sorted({k for s in slices.values() for k in s} | {k for e in extra.values()
+                                                              for k in e})
     refused_key = None
     if with_refused and keys:
         if single:
@@ -214,23 +241,28 @@ def _write_batches(out: Path, text: dict[str, pl.DataFrame], planted: list, seed
         files: dict[str, int] = {}
         styles = {}
         for table in TABLES:
-            frame = parts[table].get((key,))
-            if frame is None or frame.height == 0:
+            frame = _file_rows(frames[table], table, slices[table].get(key),
+                               extra[table].get(key), replaced[table])
+            if frame is None:
                 continue
             style = writer.style_for(table, key, single, rng)
+            if style.fmt == "xlsx" and frame.height > writer.XLSX_MAX_ROWS:
+                style = replace(style, fmt="csv")
             content, tags = writer.render(frame, table, style, rng)
+            del frame
             name = f"{table}.{style.fmt}"
             writer.write_file(content, folder / name, style, exported)
             files[name] = content.height
-            styles[name] = (content, style)
             base = 0 if style.fmt == "parquet" else 1
             for i, tag in enumerate(tags):
                 if tag is not None:
                     locations[tag] = (batch_id, name, i + base)
+            if key == refused_key:
+                styles[name] = (content, style)
         writer.write_manifest(folder, files, exported, source)
         batch_ids.append(batch_id)
         if key == refused_key:
-            # the first delivery of this batch, an hour earlier, was cut short in transfer
+            # the first delivery of this batch, three hours earlier, was cut short in transfer
             refused_id, refused_exported = _batch_id(key, single, end, 1)
             bad = out / refused_id
             bad.mkdir()
@@ -242,16 +274,34 @@ def _write_batches(out: Path, text: dict[str, pl.DataFrame], planted: list, seed
             victim = csvs[-1][1] if csvs else sorted(styles)[0]
             writer.truncate(bad / victim)
             batch_ids.append(refused_id)
-            planted.append(defects_mod.Planted(
+            overlay.planted.append(defects_mod.Planted(
                 tag=-1, cls=defects_mod.REFUSED_CLASS, table=victim.split(".")[0],
                 column=None, outcome="refused", record_id="",
                 note=f"{victim} truncated; the whole batch must be refused"))
             locations[-1] = (refused_id, victim, -1)
         if len(keys) > 50 and n % 100 == 0:
             _progress(f"wrote {n}/{len(keys)} batches")
-    for p in planted:
+    for p in overlay.planted:
         p.location = locations[p.tag]
     return sorted(batch_ids), refused_id
+
+
+def _file_rows(df: pl.DataFrame, table: str, bounds: tuple[int, int] | None,
+               extra: pl.DataFrame | None, replaced: list[int]) -> pl.DataFrame | None:
+    """One file's rows as canonical text: the delivered slice, minus the rows a planted
+    defect replaces, plus the planted rows."""
+    parts = []
+    if bounds is not None:
+        text = defects_mod.to_strings(df.slice(*bounds), table)
+        if replaced:
+            text = text.filter(~pl.col("_seq").is_in(replaced))
+        parts.append(text)
+    if extra is not None:
+        parts.append(extra)
+    if not parts:
+        return None
+    frame = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
+    return frame if frame.height else None
 
 
 def _write_reference(out: Path, world) -> None:

@@ -113,14 +113,19 @@ def _key_text(row: dict, table: str) -> str:
 
 
 class Planter:
+    """Plants defects without copying the tables: rows to change or add are kept as a sparse
+    overlay of canonical-text rows; the writer applies it file by file."""
+
     def __init__(self, frames: dict[str, pl.DataFrame], rate: float, seed: int,
                  codes: dict[str, list[str]]) -> None:
-        self.frames = frames
+        self.frames = frames  # typed, never modified
         self.rate = rate
         self.rng = np.random.default_rng([seed, 9_013])
         self.codes = codes
         self.planted: list[Planted] = []
         self.used: dict[str, set[int]] = {t: set() for t in frames}
+        self.overlay: dict[str, list[dict]] = {t: [] for t in frames}
+        self.replaced: dict[str, set[int]] = {t: set() for t in frames}  # by _seq
         self.eligible: dict[str, np.ndarray] = {}
         self.fake_counter = 0
         for table, df in frames.items():
@@ -138,23 +143,29 @@ class Planter:
         return tag
 
     def draw(self, table: str, n: int, accept=None) -> list[dict]:
-        """Up to `n` eligible, unused rows of `table` (as dicts with their index)."""
-        df = self.frames[table]
-        pool = [i for i in self.eligible[table] if int(i) not in self.used[table]]
-        if not pool:
+        """Up to `n` eligible, unused rows of `table`, in random order, as canonical-text
+        dicts (with their index in `_i`) that `accept` (if given) admits."""
+        if n <= 0:
             return []
-        order = self.rng.permutation(len(pool))
-        rows = []
-        for j in order:
-            i = int(pool[j])
-            row = df.row(i, named=True)
-            if accept is not None and not accept(row):
-                continue
-            row["_i"] = i
-            self.used[table].add(i)
-            rows.append(row)
-            if len(rows) == n:
-                break
+        df = self.frames[table]
+        pool = self.eligible[table]
+        if self.used[table]:
+            used = np.fromiter(self.used[table], dtype=np.int64, count=len(self.used[table]))
+            pool = pool[~np.isin(pool, used)]
+        order = pool[self.rng.permutation(len(pool))]
+        rows: list[dict] = []
+        chunk = max(64, 4 * n)
+        for begin in range(0, len(order), chunk):
+            idx = order[begin:begin + chunk]
+            text = to_strings(df[idx.tolist()], table)
+            for i, row in zip(idx.tolist(), text.iter_rows(named=True), strict=True):
+                if accept is not None and not accept(row):
+                    continue
+                row["_i"] = i
+                self.used[table].add(i)
+                rows.append(row)
+                if len(rows) == n:
+                    return rows
         return rows
 
     def allocate(self, n: int, weights: dict[str, int]) -> dict[str, int]:
@@ -166,25 +177,11 @@ class Planter:
         return {t: int(c) for t, c in zip(tables, counts, strict=True) if c}
 
     def apply(self, table: str, replaced: list[dict], added: list[dict]) -> None:
-        """Replace rows in place (same index) and append new rows."""
-        if not replaced and not added:
-            return
-        df = self.frames[table]
-        drop = [r["_i"] for r in replaced]
-        new = [{k: v for k, v in r.items() if k != "_i"} for r in replaced + added]
-        parts = [df.filter(~pl.int_range(pl.len()).is_in(drop)) if drop else df]
-        parts.append(pl.DataFrame(new, schema=df.schema))
-        self.frames[table] = pl.concat(parts, how="vertical")
-        # indices shifted: re-map eligibility and used rows onto the new frame
-        keep_mask = np.ones(df.height, dtype=bool)
-        keep_mask[drop] = False
-        new_index = np.cumsum(keep_mask) - 1
-        elig = self.eligible[table]
-        self.eligible[table] = new_index[elig[keep_mask[elig]]]
-        used = np.fromiter(self.used[table], dtype=np.int64, count=len(self.used[table]))
-        base = int(keep_mask.sum())
-        self.used[table] = {int(i) for i in new_index[used[keep_mask[used]]]}
-        self.used[table] |= set(range(base, base + len(new)))
+        """Rows that replace a delivered row (same `_seq`) and rows added to the delivery."""
+        for row in replaced:
+            self.replaced[table].add(row["_seq"])
+        self.overlay[table] += [{k: v for k, v in r.items() if k != "_i"}
+                                for r in replaced + added]
 
     def broken_version(self, table: str, row: dict) -> tuple[dict, bool]:
         """The row that will carry the defect: the row itself for leaf tables, a later copy
@@ -315,8 +312,7 @@ class Planter:
 
     def plant_release_before_intake(self, n: int) -> None:
         table = "detention_movements"
-        df = self.frames[table]
-        intakes = df.filter(pl.col("movement_type") == "intake")
+        intakes = self.frames[table].filter(pl.col("movement_type") == "intake")
         once = intakes.filter(pl.len().over("person_id") == 1)["person_id"]
         candidates = set(once.to_list())
         added = []
@@ -341,17 +337,34 @@ class Planter:
         self.apply(table, [], added)
 
 
+@dataclass
+class Overlay:
+    """Planted defects to apply at write time: per table, canonical-text rows (with `_b`,
+    `_ts`, `_seq`, `_kind`, `_tag`) and the `_seq` of delivered rows they replace."""
+
+    rows: dict[str, pl.DataFrame]
+    replaced: dict[str, set[int]]
+    planted: list[Planted]
+
+
+def text_schema(table: str) -> dict[str, pl.DataType]:
+    schema: dict[str, pl.DataType] = {c.name: pl.String for c in columns(table)}
+    schema.update({"_b": pl.Int32, "_ts": pl.Int64, "_seq": pl.Int64, "_kind": pl.String,
+                   "_tag": pl.Int64})
+    return schema
+
+
 def plant(frames: dict[str, pl.DataFrame], rate: float, seed: int,
-          codes: dict[str, list[str]]) -> tuple[dict[str, pl.DataFrame], list[Planted]]:
+          codes: dict[str, list[str]]) -> Overlay:
     """Plant every class at about `rate` × rows (at least one each when rate > 0)."""
-    if rate <= 0:
-        return frames, []
-    planter = Planter(dict(frames), rate, seed, codes)
-    total = sum(df.height for df in frames.values())
-    n = max(1, round(rate * total))
-    for cls in ("unparseable_value", "unknown_code", "date_order", "missing_required"):
-        planter.plant_row_class(cls, n)
-    planter.plant_duplicates(n)
-    planter.plant_orphans(n)
-    planter.plant_release_before_intake(n)
-    return planter.frames, planter.planted
+    planter = Planter(frames, rate, seed, codes)
+    if rate > 0:
+        total = sum(df.height for df in frames.values())
+        n = max(1, round(rate * total))
+        for cls in ("unparseable_value", "unknown_code", "date_order", "missing_required"):
+            planter.plant_row_class(cls, n)
+        planter.plant_duplicates(n)
+        planter.plant_orphans(n)
+        planter.plant_release_before_intake(n)
+    rows = {t: pl.DataFrame(planter.overlay[t], schema=text_schema(t)) for t in frames}
+    return Overlay(rows=rows, replaced=planter.replaced, planted=planter.planted)

@@ -387,7 +387,7 @@ class TerritorySim:
             self.charge_person(p, case_id, inst, case_entry, cat)
 
         if r() < 0.01:  # the procuracy asks to charge someone else (missed-crime signal)
-            day = inst + ri(10, 60)
+            day = inst + ri(10, 40)
             ev("vks_requested_institution", "case", case_id, case_id, day, "vks", case_entry)
             extra = {"p": self.new_person(day), "charged": day + ri(3, 15), "custody": False,
                      "detained": False, "entry": 0, "out": None,
@@ -439,6 +439,7 @@ class TerritorySim:
             return
 
         lo, hi = conclusion_window
+        lo = max(lo, last_charge + 10)  # everyone charged is questioned before the conclusion
         concluded = ri(lo, max(lo, hi))
         if not held and r() < 0.02:
             concluded = due + ri(1, 20)  # concluded late, without an extension

@@ -23,6 +23,7 @@ from xlsxwriter import Workbook
 from pipelines.contract import CONTRACT_VERSION, columns
 
 TABLE_FORMAT = {"judgements": "xlsx", "detention_movements": "parquet"}
+XLSX_MAX_ROWS = 50_000  # a spreadsheet export that big would be a CSV (Excel stops at 2**20)
 BOOL_STYLES = {
     "tf": ("true", "false"),
     "10": ("1", "0"),
@@ -91,7 +92,7 @@ SINGLE_PLAN = {
 
 def style_for(table: str, batch_key: int, single: bool, rng: np.random.Generator) -> Style:
     if single:
-        return SINGLE_PLAN[min(batch_key, 1)][table]
+        return SINGLE_PLAN[min(batch_key, 1)][table]  # the caller caps XLSX by size
     fmt = TABLE_FORMAT.get(table, "csv")
     u = rng.random(8)
     headers = "canonical" if u[0] >= 0.25 else ("vi_nfd" if u[1] < 0.3 else "vi")
