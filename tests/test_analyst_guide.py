@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipelines import paths, publish
-from pipelines.dashboards import pages as dash
+from pipelines.dashboards.i18n import fmt_int
 from pipelines.generator import generate
 from pipelines.resources import CasewatchSettings
 from pipelines.runner import run_nightly
@@ -126,7 +126,7 @@ def test_the_run_wrote_every_page_from_the_published_data(nightly, snapshot) -> 
     (overdue,) = snapshot.execute(
         "select count(*) from marts.deadline_watchlist where status = 'overdue'").fetchall()[0]
     worklist = (nightly["out"] / "worklist.html").read_text(encoding="utf-8")
-    assert f'id="total-overdue">{dash.fmt_int(overdue).__html__()}<' in worklist
+    assert f'id="total-overdue">{fmt_int(overdue).__html__()}<' in worklist
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

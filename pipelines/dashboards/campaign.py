@@ -1,0 +1,338 @@
+"""`index.html`: the "Đồng Khởi mới" campaign overview — pillars "Hai chân – Ba mũi" with each
+indicator against its target, trends by month and statistical year, units and province roll-ups
+in both unit views (as-was / as-is), the 2025 re-organisation, the "no wrongful convictions, no
+missed crimes" drill-downs and the exemplary-individual candidates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_num, fmt_pct
+from pipelines.dashboards.model import (
+    HIERARCHIES,
+    NEVER_SHOWN,
+    TREND_UNITS,
+    UNIT_ROWS,
+    Context,
+    Table,
+    column_names,
+    latest_period,
+    query,
+    query_value,
+    table_names,
+    top_units,
+    trend_charts,
+    year_label,
+)
+
+
+def _scorecard_tables(ctx: Context) -> dict[str, dict[str, Any]]:
+    con, labels = ctx.con, ctx.labels
+    stat_year = latest_period(ctx, "statistical_year")
+    out = {}
+    for h in HIERARCHIES:
+        units = top_units(ctx, h) or sorted(
+            {r["unit_code"] for r in query(
+                con, "select distinct unit_code from marts.campaign_scorecard where hierarchy = ?",
+                [h])}
+        )[:TREND_UNITS]
+        rows = query(
+            con,
+            """
+            select s.pillar, s.indicator_code, s.unit_code, s.value, s.target_value,
+                   s.target_is_confirmed, s.status, s.source,
+                   v.target_comparator, v.target_source,
+                   y.value as year_value, y.status as year_status
+            from marts.campaign_scorecard s
+            left join marts.indicator_values v
+              on v.indicator_code = s.indicator_code and v.stage = 'all'
+             and v.hierarchy = s.hierarchy and v.unit_code = s.unit_code
+             and v.period_kind = s.period_kind and v.period_start = s.period_start
+            left join marts.campaign_scorecard y
+              on y.indicator_code = s.indicator_code and y.pillar = s.pillar
+             and y.hierarchy = s.hierarchy and y.unit_code = s.unit_code
+             and y.period_kind = 'statistical_year' and y.period_start = ?
+            where s.hierarchy = ? and s.period_kind = 'campaign' and list_contains(?, s.unit_code)
+            order by s.pillar, s.indicator_code, s.unit_code
+            """,
+            [stat_year, h, units],
+        )
+        pillars: dict[str, Table] = {}
+        for r in rows:
+            table = pillars.setdefault(
+                r["pillar"],
+                Table(
+                    headers=[bi("Chỉ tiêu", "Indicator"), bi("Đơn vị", "Unit"),
+                             bi("Cả giai đoạn", "Whole campaign"), bi("Chỉ tiêu đặt ra", "Target"),
+                             bi("Kết quả", "Result"),
+                             year_label(ctx, stat_year),
+                             bi("Kết quả năm", "Year result"), bi("Nguồn", "Source")],
+                    rows=[],
+                    numeric={2, 3, 5},
+                ),
+            )
+            source = (Bi("Nhập thủ công", "Manual input") if r["source"] == "manual"
+                      else Bi("Dữ liệu vụ án", "Case data"))
+            table.rows.append([
+                labels.indicator(r["indicator_code"]),
+                ctx.unit_cell(r["unit_code"]),
+                ctx.value(r["indicator_code"], r["value"]),
+                ctx.target(r["indicator_code"], r["target_value"], r["target_comparator"],
+                           r["target_is_confirmed"]),
+                ctx.target_badge(r["status"]),
+                ctx.value(r["indicator_code"], r["year_value"]),
+                ctx.target_badge(r["year_status"]) if r["year_status"] else NA,
+                source,
+            ])
+        out[h] = {
+            "pillars": [(labels.pillar(p), pillars[p])
+                        for p in sorted(pillars, key=labels.pillar_sort)],
+            "units": units,
+        }
+    return out
+
+
+def _scorecard_indicators(ctx: Context) -> list[str]:
+    rows = query(
+        ctx.con,
+        "select indicator_code, min(pillar) as pillar from marts.campaign_scorecard "
+        "where source = 'case_data' group by 1",
+    )
+    rows.sort(key=lambda r: (ctx.labels.pillar_sort(r["pillar"]), r["indicator_code"]))
+    codes = [r["indicator_code"] for r in rows]
+    if not codes:
+        codes = [r["indicator_code"] for r in query(
+            ctx.con, "select distinct indicator_code from marts.indicator_values order by 1")]
+    return codes
+
+UNIT_TABLE_INDICATORS = 6
+
+
+def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
+    with_target = {
+        r["indicator_code"] for r in query(
+            ctx.con, "select distinct indicator_code from marts.indicator_values "
+                     "where target_value is not null")
+    }
+    codes = sorted(codes, key=lambda c: c not in with_target)[:UNIT_TABLE_INDICATORS]
+    period = "campaign"
+    start = latest_period(ctx, period)
+    if start is None:
+        period, start = "statistical_year", latest_period(ctx, "statistical_year")
+    rows = query(
+        ctx.con,
+        """
+        select unit_code, indicator_code, value, target_status
+        from marts.indicator_values
+        where stage = 'all' and hierarchy = ? and period_kind = ? and period_start = ?
+          and list_contains(?, indicator_code)
+        """,
+        [hierarchy, period, start, codes],
+    )
+    by_unit: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        by_unit.setdefault(r["unit_code"], {})[r["indicator_code"]] = r
+    labels = ctx.labels
+
+    def sort_key(u: str) -> tuple:
+        parent = labels.parent(u)
+        return (parent or u, parent is not None, u)
+
+    units = sorted(by_unit, key=sort_key)
+    table = Table(
+        headers=[bi("Đơn vị", "Unit")] + [labels.indicator(c) for c in codes]
+        + [bi("Tỷ lệ cách ly dữ liệu", "Quarantine rate")],
+        rows=[],
+        total=len(units),
+        numeric=set(range(1, len(codes) + 2)),
+        css="units-table",
+    )
+    table.row_attrs = []
+    for u in units[:UNIT_ROWS]:
+        cells: list[Any] = [ctx.unit_cell(u)]
+        for c in codes:
+            r = by_unit[u].get(c)
+            if r is None:
+                cells.append(NA)
+                continue
+            css, _ = labels.target_status(r["target_status"])
+            cells.append(Markup(f'<span class="t-{css}">')
+                         + Markup(ctx.value(c, r["value"]).__html__()) + Markup("</span>"))
+        cells.append(ctx.quality_cell(u))
+        table.rows.append(cells)
+        table.row_attrs.append(' class="rollup"' if not labels.parent(u) else "")
+    return table
+
+
+def _reorganisation(ctx: Context) -> Table:
+    units = ctx.labels.units
+    rows = sorted(
+        (u for u in units.values() if u.get("successor_code")),
+        key=lambda u: (u.get("parent_code") or "", u["unit_code"]),
+    )
+    table = Table(
+        headers=[bi("Đơn vị trước 01/07/2025", "Unit before 01/07/2025"),
+                 bi("Hiệu lực đến", "Valid until"), bi("Đơn vị kế thừa", "Successor"),
+                 bi("Căn cứ ánh xạ", "Mapping basis")],
+        rows=[],
+        total=len(rows),
+    )
+    for u in rows[:UNIT_ROWS]:
+        src = str(u.get("source") or "")
+        table.rows.append([
+            ctx.unit_cell(u["unit_code"]),
+            fmt_date(u.get("valid_to")),
+            ctx.unit_cell(u["successor_code"]),
+            Bi("Minh họa (chưa xác nhận)", "Illustrative (unconfirmed)")
+            if src.lower() == "illustrative" else src,
+        ])
+    return table
+
+
+COLUMN_LABELS = {
+    "person_id": Bi("Mã người", "Person id"),
+    "case_id": Bi("Mã vụ án", "Case id"),
+    "report_id": Bi("Mã nguồn tin", "Report id"),
+    "event_id": Bi("Mã sự kiện", "Event id"),
+    "unit_code": Bi("Đơn vị", "Unit"),
+    "prosecutor_id": Bi("Kiểm sát viên", "Prosecutor"),
+    "rule": Bi("Căn cứ", "Rule"),
+    "outcome": Bi("Lý do / kết quả", "Outcome"),
+    "charge_approved_on": Bi("VKS phê chuẩn khởi tố", "Charge approved"),
+    "dated_on": Bi("Ngày", "Dated"),
+    "signal": Bi("Dấu hiệu", "Signal"),
+    "event_date": Bi("Ngày quyết định", "Decision date"),
+    "period_name": Bi("Năm thống kê", "Statistical year"),
+    "rank_in_unit": Bi("Xếp hạng", "Rank"),
+    "closed_clocks": Bi("Việc đã giải quyết", "Clocks closed"),
+    "on_time_rate": Bi("Tỷ lệ đúng hạn", "On-time rate"),
+    "wrongful_prosecution_count": Bi("Án oan", "Wrongful prosecutions"),
+    "court_return_count": Bi("Án trả hồ sơ", "Court returns"),
+}
+
+
+def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = "true",
+              params: Sequence[Any] = (), order_by: str = "1", limit: int = 50) -> Table:
+    """A drill-down mart, ids and dates only: the listed columns that the mart has (never a
+    personal-data column, whatever a mart holds)."""
+    have = column_names(ctx.con, "marts", table)
+    cols = [c for c in columns if c in have and c not in NEVER_SHOWN]
+    extra = ["signal_vi"] if "signal" in cols and "signal_vi" in have else []
+    base = f"from marts.{table} where {where}"
+    total = query_value(ctx.con, f"select count(*) {base}", list(params))
+    rows = query(ctx.con, f"select {', '.join(cols + extra)} {base} order by {order_by} "
+                          f"limit {int(limit)}", list(params))
+    out = Table(headers=[COLUMN_LABELS.get(c, Bi(c, c)) for c in cols], rows=[], total=total,
+                numeric={i for i, c in enumerate(cols)
+                         if c.endswith(("_count", "_clocks", "_rate")) or c == "rank_in_unit"})
+    for r in rows:
+        cells: list[Any] = []
+        for c in cols:
+            v = r[c]
+            if c == "unit_code":
+                cells.append(ctx.unit_cell(v))
+            elif c == "signal" and "signal_vi" in r:
+                cells.append(Bi(r["signal_vi"] or v or "", v or ""))
+            elif c.endswith("_rate"):
+                cells.append(fmt_pct(v))
+            elif isinstance(v, dt.date):
+                cells.append(fmt_date(v))
+            elif isinstance(v, float):
+                cells.append(fmt_num(v, 0 if v.is_integer() else 2))
+            else:
+                cells.append("" if v is None else str(v))
+        out.rows.append(cells)
+    return out
+
+
+def _exemplary(ctx: Context) -> tuple[Table, Bi | None]:
+    have = set(column_names(ctx.con, "marts", "exemplary_candidates"))
+    year = None
+    where, params = "true", []
+    if {"period_start", "period_end"} <= have:
+        year = query_value(
+            ctx.con,
+            "select coalesce(max(period_start) filter (where period_end <= ?), "
+            "max(period_start)) from marts.exemplary_candidates",
+            [ctx.as_of],
+        )
+        where, params = "period_start = ?", [year]
+    if "is_candidate" in have:
+        where += " and is_candidate"
+    table = _id_table(
+        ctx, "exemplary_candidates",
+        ["unit_code", "period_name", "rank_in_unit", "prosecutor_id", "closed_clocks",
+         "on_time_rate", "wrongful_prosecution_count", "court_return_count"],
+        where=where, params=params,
+        order_by="unit_code, rank_in_unit" if "rank_in_unit" in have else "1", limit=60,
+    )
+    label = None
+    if year is not None:
+        name = query_value(ctx.con, "select any_value(period_name) from marts.exemplary_candidates "
+                                "where period_start = ?", [year]) if "period_name" in have else None
+        label = Bi(f"Năm thống kê {name or year}", f"Statistical year {name or year}")
+    return table, label
+
+
+def _coverage_notes(ctx: Context) -> list[tuple[str, Bi]]:
+    """Roll-ups that cover only part of their province, with what they cover (marts.units)."""
+    if "units" not in table_names(ctx.con, "marts"):
+        return []
+    have = set(column_names(ctx.con, "marts", "units"))
+    if not {"is_partial_rollup", "coverage_note_vi", "coverage_note_en"} <= have:
+        return []
+    rows = query(ctx.con, "select distinct unit_code, coverage_note_vi, coverage_note_en "
+                          "from marts.units where is_partial_rollup order by 1")
+    return [(r["unit_code"], Bi(r["coverage_note_vi"] or "", r["coverage_note_en"] or ""))
+            for r in rows]
+
+
+def index_page(ctx: Context) -> dict[str, Any]:
+    codes = _scorecard_indicators(ctx)
+    scorecards = _scorecard_tables(ctx)
+    trends = {h: trend_charts(ctx, codes, h, "trend",
+                               Bi("Diễn biến theo tháng và năm thống kê",
+                                  "By month and statistical year"))
+              for h in HIERARCHIES}
+    unit_tables = {h: _unit_table(ctx, h, codes) for h in HIERARCHIES}
+    wrongful = _id_table(
+        ctx, "wrongful_prosecutions",
+        ["person_id", "case_id", "unit_code", "prosecutor_id", "rule", "outcome",
+         "charge_approved_on", "dated_on"],
+        order_by="dated_on desc nulls last, person_id" if "dated_on" in column_names(
+            ctx.con, "marts", "wrongful_prosecutions") else "1",
+    )
+    missed = _id_table(
+        ctx, "missed_crime_signals",
+        ["event_id", "signal", "event_date", "case_id", "report_id", "unit_code"],
+        order_by="event_date desc nulls last, event_id" if "event_date" in column_names(
+            ctx.con, "marts", "missed_crime_signals") else "1",
+    )
+    exemplary, exemplary_year = _exemplary(ctx)
+    campaign_bounds = query(
+        ctx.con,
+        "select min(period_start) as s, max(period_end) as e from marts.indicator_values "
+        "where period_kind = 'campaign'",
+    )[0]
+    campaign = ctx.labels.campaign or {}
+    return {
+        "page_title": Bi(campaign.get("name_vi") or "Phong trào thi đua “Đồng Khởi mới”",
+                         campaign.get("name_en") or "The “Đồng Khởi mới” emulation campaign"),
+        "scorecards": scorecards,
+        "trends": trends,
+        "unit_tables": unit_tables,
+        "reorganisation": _reorganisation(ctx),
+        "wrongful": wrongful,
+        "missed": missed,
+        "exemplary": exemplary,
+        "exemplary_year": exemplary_year,
+        "coverage_notes": _coverage_notes(ctx),
+        "campaign_from": fmt_date(campaign_bounds["s"]),
+        "campaign_to": fmt_date(campaign_bounds["e"]),
+        "hierarchy_labels": {h: ctx.labels.code("hierarchy", h) for h in HIERARCHIES},
+        "charts": [c for h in HIERARCHIES for c in trends[h]],
+    }

@@ -1,0 +1,389 @@
+"""What every dashboard page is built from: the caps, the small objects the templates render
+(tables, badges, KPI tiles), queries on the marts, and the per-run `Context` (labels, as-of,
+rate indicators, data quality per unit) with the helpers the pages share.
+
+An empty mart gives a "no data" message; a missing mart is an error (`MissingMartError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from markupsafe import Markup
+
+from pipelines.contract import PII_COLUMNS, TABLES
+from pipelines.dashboards import charts
+from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
+from pipelines.dashboards.labels import Labels
+
+REQUIRED_MARTS = (
+    "deadlines",
+    "deadline_watchlist",
+    "deadline_findings",
+    "protest_windows",
+    "indicator_values",
+    "campaign_scorecard",
+    "exemplary_candidates",
+    "wrongful_prosecutions",
+    "missed_crime_signals",
+    "batch_ledger",
+    "quarantine",
+    "data_findings",
+    "validation_results",
+)
+
+#  Caps on row-level tables, so a national-scale page stays a few MB.
+DRILL_ROWS = 200
+WORKLIST_ROWS_PER_UNIT = 150
+WORKLIST_ROWS = 2500
+UNIT_ROWS = 300
+TREND_UNITS = 6
+QUALITY_WARN = 0.02  # a unit whose quarantine rate exceeds this carries a warning sign
+#  Columns never shown, whatever a mart holds: personal data and staff names.
+NEVER_SHOWN = PII_COLUMNS | {"display_name"}
+#  Landing tables whose rows carry their own unit_code (the per-unit quarantine rate).
+UNIT_TABLES = tuple(t for t, cols in TABLES.items() if any(c.name == "unit_code" for c in cols))
+
+class MissingMartError(RuntimeError):
+    """A mart the dashboards read does not exist (not merely empty)."""
+
+
+NO_DATA = Bi("Chưa có dữ liệu.", "No data yet.")
+
+
+# --------------------------------------------------------------------------------------------
+# Small building blocks the templates render
+
+
+@dataclass
+class Badge:
+    css: str
+    label: Bi
+
+    def __html__(self) -> str:
+        return f'<span class="badge s-{self.css}">{self.label.__html__()}</span>'
+
+
+@dataclass
+class Table:
+    headers: list[Bi]
+    rows: list[list[Any]]
+    total: int | None = None  # rows before the cap
+    numeric: set[int] = field(default_factory=set)  # right-aligned columns
+    empty: Bi = NO_DATA
+    css: str = ""
+    row_attrs: list[str] | None = None
+
+    @property
+    def capped(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
+
+    @property
+    def cap_note(self) -> Bi:
+        shown, total = fmt_int(len(self.rows)), fmt_int(self.total)
+        return Bi(
+            f"Hiển thị {shown.vi} trên tổng số {total.vi} dòng; xem đầy đủ trong ảnh chụp dữ "
+            "liệu (DuckDB/Parquet).",
+            f"Showing {shown.en} of {total.en} rows; the full list is in the published "
+            "snapshot (DuckDB/Parquet).",
+        )
+
+
+@dataclass
+class Kpi:
+    label: Bi
+    value: Bi
+    css: str = ""
+    note: Bi | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Data access
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def query_value(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def table_names(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ?",
+        [schema],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def column_names(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [schema, table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def check_marts(con: duckdb.DuckDBPyConnection, required: Iterable[str] = REQUIRED_MARTS) -> None:
+    present = table_names(con, "marts")
+    missing = [m for m in required if m not in present]
+    if missing:
+        raise MissingMartError(
+            "the dashboards read mart(s) that do not exist: "
+            + ", ".join(f"marts.{m}" for m in missing)
+            + " (was the nightly run complete?)"
+        )
+
+
+def missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def ratio(num: float | None, den: float | None) -> float | None:
+    if missing(num) or missing(den) or not den:
+        return None
+    return float(num) / float(den)
+
+
+class Context:
+    """What every page needs: the connection, labels, as-of, run id, rate indicators."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: dt.date) -> None:
+        self.con = con
+        self.run_id = run_id
+        self.as_of = as_of
+        self.labels = Labels(con)
+        self.rate_codes = {
+            r["indicator_code"]
+            for r in query(
+                con,
+                "select indicator_code from marts.indicator_values group by 1 "
+                "having bool_or(denominator is not null)",
+            )
+        }
+        self.unit_quality = unit_quality(con)
+
+    def is_rate(self, code: str) -> bool:
+        kind = self.labels.indicator_kinds.get(code)
+        return kind == "rate" if kind else (code in self.rate_codes or code.endswith("_rate"))
+
+    def value(self, code: str, value: Any) -> Bi:
+        if missing(value):
+            return NA
+        if self.is_rate(code):
+            return fmt_pct(value)
+        if self.labels.indicator_kinds.get(code) == "days" or code.endswith("_days"):
+            return fmt_num(value, 0) + Bi(" ngày", " days")
+        v = float(value)
+        return fmt_num(v, 0 if v.is_integer() else 1)
+
+    def target(self, code: str, value: Any, comparator: str | None = None,
+               confirmed: bool | None = None) -> Bi | Markup:
+        if missing(value):
+            return NA
+        sign = {
+            ">=": "≥", "ge": "≥", "gte": "≥", "<=": "≤", "le": "≤", "lte": "≤",
+            ">": ">", "gt": ">", "<": "<", "lt": "<", "=": "=", "==": "=", "eq": "=",
+        }.get(str(comparator or "").strip().lower(), "")
+        text = (sign + " " if sign else "") + self.value(code, value)
+        if confirmed is False:
+            return Markup(text.__html__()) + Markup(
+                '<sup class="unconfirmed" title="chưa xác nhận / unconfirmed">†</sup>'
+            )
+        return text
+
+    def quality_cell(self, unit_code: str | None) -> Bi | Markup:
+        q = self.unit_quality.get(unit_code or "")
+        if q is None or q["rate"] is None:
+            return NA
+        text = fmt_pct(q["rate"], 2)
+        if q["rate"] > QUALITY_WARN:
+            return Markup(f'<span class="warn" title="&gt; {QUALITY_WARN:.0%}">⚠ '
+                          f"{text.__html__()}</span>")
+        return text
+
+    def unit_cell(self, unit_code: str | None) -> Markup:
+        label = self.labels.unit(unit_code).__html__()
+        if self.labels.is_illustrative(unit_code):
+            label += ('<sup class="illustrative" title="ánh xạ minh họa / illustrative '
+                      'mapping">*</sup>')
+        return Markup(label)
+
+    def stage(self, code: str) -> Bi:
+        return self.labels.code("stage", code)
+
+    def status_badge(self, status: str | None) -> Badge:
+        return Badge(status or "none", self.labels.code("clock_status", status))
+
+    def target_badge(self, status: str | None) -> Badge:
+        css, label = self.labels.target_status(status)
+        return Badge(css, label)
+
+
+def unit_quality(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Per unit: rows quarantined / rows landed, over the landing tables whose rows carry a
+    unit_code. Rows landed = quarantined + accepted; accepted rows are counted (never shown)
+    in the warehouse's raw layer when it is there."""
+    quarantined = {
+        r["unit_code"]: r["n"]
+        for r in query(
+            con,
+            "select unit_code, count(distinct (batch_id, file_name, row_number)) as n "
+            "from marts.quarantine where list_contains(?, table_name) group by 1",
+            [list(UNIT_TABLES)],
+        )
+    }
+    accepted: dict[str, int] = {}
+    raw = table_names(con, "raw")
+    parts = [
+        f"select unit_code from raw.{t}" for t in UNIT_TABLES
+        if t in raw and "unit_code" in column_names(con, "raw", t)
+    ]
+    if parts:
+        accepted = {
+            r["unit_code"]: r["n"]
+            for r in query(
+                con,
+                f"select unit_code, count(*) as n from ({' union all '.join(parts)}) group by 1",
+            )
+        }
+    out = {}
+    for unit in set(quarantined) | set(accepted):
+        q, a = quarantined.get(unit, 0), accepted.get(unit, 0)
+        known = bool(parts) and unit is not None  # rows without a readable unit: no rate
+        out[unit or ""] = {
+            "quarantined": q,
+            "landed": q + a if known else None,
+            "rate": ratio(q, q + a) if known else None,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Shared by the pages: periods, roll-ups, trend charts, indicator tables
+
+HIERARCHIES = ("as_was", "as_is")
+
+
+def latest_period(ctx: Context, kind: str) -> dt.date | None:
+    """The start of the latest period of that kind ended by as-of (else the latest one)."""
+    return query_value(
+        ctx.con,
+        "select coalesce(max(period_start) filter (where period_end <= ?), max(period_start)) "
+        "from marts.indicator_values where period_kind = ?",
+        [ctx.as_of, kind],
+    )
+
+
+def year_label(ctx: Context, start: dt.date | None) -> Bi:
+    """'Năm thống kê 2025': a statistical year is named by the year it ends in."""
+    end = query_value(
+        ctx.con,
+        "select max(period_end) from marts.indicator_values "
+        "where period_kind = 'statistical_year' and period_start = ?",
+        [start],
+    )
+    year = end.year if end else ""
+    return Bi(f"Năm thống kê {year}", f"Statistical year {year}")
+
+
+def top_units(ctx: Context, hierarchy: str) -> list[str]:
+    """The roll-ups to show: top-level units present in the indicator values, the busiest
+    `TREND_UNITS` of them."""
+    top = ctx.labels.top_level()
+    rows = query(
+        ctx.con,
+        "select unit_code, sum(coalesce(denominator, numerator, 0)) as volume "
+        "from marts.indicator_values where hierarchy = ? and list_contains(?, unit_code) "
+        "group by 1 order by volume desc, unit_code limit ?",
+        [hierarchy, top, TREND_UNITS],
+    )
+    return sorted(r["unit_code"] for r in rows)
+
+def trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: str,
+                  title: Bi) -> list[charts.Chart]:
+    units = top_units(ctx, hierarchy)
+    if not codes or not units:
+        return []
+    frame = ctx.con.execute(
+        """
+        select indicator_code, unit_code as unit, period_kind, period_start, period_end,
+               value, target_value
+        from marts.indicator_values
+        where stage = 'all' and hierarchy = ? and list_contains(?, unit_code)
+          and list_contains(?, indicator_code)
+          and (period_kind = 'month' and period_start <= ?
+               or period_kind = 'statistical_year' and period_end <= ?)
+        order by indicator_code, unit_code, period_kind, period_start
+        """,
+        [hierarchy, units, list(codes), ctx.as_of, ctx.as_of],
+    ).df()
+    if frame.empty:
+        return []
+    frame["indicator_vi"] = [ctx.labels.indicator(c).vi for c in frame["indicator_code"]]
+    frame["indicator_en"] = [ctx.labels.indicator(c).en for c in frame["indicator_code"]]
+    frame = frame.astype({"value": "float64", "target_value": "float64"}).round(
+        {"value": 4, "target_value": 4})
+    out = []
+    is_rate = frame["indicator_code"].map(ctx.is_rate)
+    frame = frame.drop(columns=["indicator_code"])
+    for kind, part in (("rates", frame[is_rate]), ("counts", frame[~is_rate])):
+        if part.empty:
+            continue
+        out.append(charts.trend(f"{prefix}-{kind}-{hierarchy}", part,
+                                is_rate=kind == "rates", title=title))
+    return out
+
+def indicator_table(ctx: Context, codes: Sequence[str], stages: Sequence[str] = ("all",)) -> Table:
+    stat_year = latest_period(ctx, "statistical_year")
+    units = top_units(ctx, "as_is")
+    rows = query(
+        ctx.con,
+        """
+        select y.indicator_code, y.stage, y.unit_code, y.value, y.target_value,
+               y.target_comparator, y.target_is_confirmed, y.target_status,
+               c.value as campaign_value, c.target_status as campaign_status
+        from marts.indicator_values y
+        left join marts.indicator_values c
+          on c.indicator_code = y.indicator_code and c.stage = y.stage
+         and c.hierarchy = y.hierarchy and c.unit_code = y.unit_code
+         and c.period_kind = 'campaign'
+        where y.hierarchy = 'as_is' and y.period_kind = 'statistical_year' and y.period_start = ?
+          and list_contains(?, y.indicator_code) and list_contains(?, y.stage)
+          and list_contains(?, y.unit_code)
+        """,
+        [stat_year, list(codes), list(stages), units],
+    )
+    rows.sort(key=lambda r: (list(codes).index(r["indicator_code"]),
+                             list(stages).index(r["stage"]), r["unit_code"]))
+    table = Table(
+        headers=[bi("Chỉ tiêu", "Indicator"), bi("Giai đoạn", "Stage"), bi("Đơn vị", "Unit"),
+                 year_label(ctx, stat_year),
+                 bi("Chỉ tiêu đặt ra", "Target"), bi("Kết quả", "Result"),
+                 bi("Cả giai đoạn phong trào", "Whole campaign"), bi("Kết quả", "Result")],
+        rows=[], numeric={3, 4, 6},
+    )
+    for r in rows:
+        code = r["indicator_code"]
+        table.rows.append([
+            ctx.labels.indicator(code),
+            "" if r["stage"] == "all" else ctx.stage(r["stage"]),
+            ctx.unit_cell(r["unit_code"]),
+            ctx.value(code, r["value"]),
+            ctx.target(code, r["target_value"], r["target_comparator"], r["target_is_confirmed"]),
+            ctx.target_badge(r["target_status"]),
+            ctx.value(code, r["campaign_value"]),
+            ctx.target_badge(r["campaign_status"]) if r["campaign_status"] else NA,
+        ])
+    return table

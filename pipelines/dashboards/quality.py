@@ -1,0 +1,162 @@
+"""`quality.html`: data quality per unit and per landed table, the open quarantine and findings,
+the run's checks, and the link to the steward report: every number carries its caveat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipelines.dashboards import charts
+from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_pct
+from pipelines.dashboards.model import (
+    DRILL_ROWS,
+    QUALITY_WARN,
+    UNIT_ROWS,
+    UNIT_TABLES,
+    Context,
+    Table,
+    query,
+    query_value,
+    ratio,
+)
+
+
+def quality_page(ctx: Context) -> dict[str, Any]:
+    con, labels = ctx.con, ctx.labels
+    per_table = query(
+        con,
+        """
+        select table_name,
+               count(*) filter (where status = 'loaded') as files,
+               count(*) filter (where status = 'refused') as refused,
+               sum(rows_landed) filter (where status = 'loaded') as landed,
+               sum(rows_accepted) filter (where status = 'loaded') as accepted,
+               sum(rows_quarantined) filter (where status = 'loaded') as quarantined
+        from marts.batch_ledger group by 1 order by 1
+        """,
+    )
+    ledger = Table(
+        headers=[bi("Bảng", "Table"), bi("Tệp đã nạp", "Files loaded"),
+                 bi("Tệp bị từ chối", "Files refused"), bi("Dòng tiếp nhận", "Rows landed"),
+                 bi("Dòng hợp lệ", "Rows accepted"), bi("Dòng cách ly", "Rows quarantined"),
+                 bi("Tỷ lệ cách ly", "Quarantine rate")],
+        rows=[], numeric={1, 2, 3, 4, 5, 6},
+    )
+    for r in per_table:
+        ledger.rows.append([r["table_name"] or "", fmt_int(r["files"]), fmt_int(r["refused"]),
+                            fmt_int(r["landed"]), fmt_int(r["accepted"]),
+                            fmt_int(r["quarantined"]),
+                            fmt_pct(ratio(r["quarantined"], r["landed"]), 2)])
+    refused = query(
+        con,
+        "select batch_id, file_name, refusal_reason from marts.batch_ledger "
+        "where status = 'refused' order by batch_id, file_name",
+    )
+    refused_table = Table(
+        headers=[bi("Lô", "Batch"), bi("Tệp", "File"), bi("Lý do", "Reason")],
+        rows=[[r["batch_id"], r["file_name"], r["refusal_reason"] or ""]
+              for r in refused[:DRILL_ROWS]],
+        total=len(refused), empty=Bi("Không có lô bị từ chối.", "No refused batches."),
+    )
+    units = sorted(ctx.unit_quality.items(),
+                   key=lambda kv: (-(kv[1]["rate"] or 0), kv[0]))
+    unit_table = Table(
+        headers=[bi("Đơn vị", "Unit"), bi("Dòng tiếp nhận", "Rows landed"),
+                 bi("Dòng cách ly", "Rows quarantined"), bi("Tỷ lệ cách ly", "Quarantine rate")],
+        rows=[], total=len(units), numeric={1, 2, 3},
+    )
+    records = []
+    for code, q in units[:UNIT_ROWS]:
+        unit = code or None
+        unit_table.rows.append([ctx.unit_cell(unit),
+                                NA if q["landed"] is None else fmt_int(q["landed"]),
+                                fmt_int(q["quarantined"]), ctx.quality_cell(code)])
+        if q["rate"] is not None:
+            records.append({"label": code or "?", "rate": q["rate"]})
+    unit_chart = None
+    if records:
+        unit_chart = charts.rate_bar(
+            "quality-units", pd.DataFrame(records[:40]),
+            title=Bi("Tỷ lệ dòng bị cách ly theo đơn vị", "Share of rows quarantined by unit"),
+            x_title=Bi("Tỷ lệ cách ly", "Quarantine rate"),
+        )
+    rules = query(
+        con,
+        """
+        select rule, severity,
+               count(distinct (batch_id, file_name, row_number))
+                   filter (where status = 'open') as open_rows,
+               count(distinct (batch_id, file_name, row_number))
+                   filter (where status <> 'open') as resolved_rows
+        from marts.quarantine group by all order by open_rows desc, rule
+        """,
+    )
+    rule_table = Table(
+        headers=[bi("Quy tắc", "Rule"), bi("Mức độ", "Severity"), bi("Đang mở", "Open"),
+                 bi("Đã xử lý", "Resolved")],
+        rows=[[r["rule"], r["severity"] or "", fmt_int(r["open_rows"]),
+               fmt_int(r["resolved_rows"])] for r in rules[:DRILL_ROWS]],
+        total=len(rules), numeric={2, 3},
+        empty=Bi("Không có dòng bị cách ly.", "No quarantined rows."),
+    )
+    findings = query(
+        con,
+        "select rule, status, count(*) as n from marts.data_findings group by all "
+        "order by n desc, rule, status",
+    )
+    finding_table = Table(
+        headers=[bi("Phát hiện", "Finding"), bi("Tình trạng", "Status"), bi("Số lượng", "Count")],
+        rows=[[labels.code("finding_rule", r["rule"]), r["status"] or "", fmt_int(r["n"])]
+              for r in findings],
+        numeric={2}, empty=Bi("Không có phát hiện.", "No findings."),
+    )
+    run = ctx.run_id if query_value(
+        con, "select count(*) from marts.validation_results where run_id = ?", [ctx.run_id]
+    ) else query_value(
+        con,
+        "select run_id from marts.validation_results group by run_id "
+        "order by max(checked_at) desc limit 1",
+    )
+    checks = query(
+        con,
+        "select tool, severity, count(*) as n, count(*) filter (where not passed) as failed "
+        "from marts.validation_results where run_id = ? group by all order by 1, 2",
+        [run],
+    )
+    check_table = Table(
+        headers=[bi("Công cụ", "Tool"), bi("Mức độ", "Severity"), bi("Số kiểm tra", "Checks"),
+                 bi("Không đạt", "Failed")],
+        rows=[[r["tool"], r["severity"], fmt_int(r["n"]), fmt_int(r["failed"])] for r in checks],
+        numeric={2, 3}, empty=Bi("Chưa có kết quả kiểm tra.", "No check results yet."),
+    )
+    failing = query(
+        con,
+        "select asset, check_name, severity, failing_count, detail "
+        "from marts.validation_results where run_id = ? and not passed "
+        "order by severity, asset, check_name",
+        [run],
+    )
+    failing_table = Table(
+        headers=[bi("Bảng", "Asset"), bi("Kiểm tra", "Check"), bi("Mức độ", "Severity"),
+                 bi("Số dòng lỗi", "Failing rows"), bi("Chi tiết", "Detail")],
+        rows=[[r["asset"], r["check_name"], r["severity"], fmt_int(r["failing_count"]),
+               r["detail"] or ""] for r in failing[:DRILL_ROWS]],
+        total=len(failing), numeric={3},
+        empty=Bi("Mọi kiểm tra đều đạt.", "Every check passed."),
+    )
+    return {
+        "page_title": Bi("Chất lượng dữ liệu", "Data quality"),
+        "ledger_table": ledger,
+        "refused_table": refused_table,
+        "unit_table": unit_table,
+        "unit_tables_covered": ", ".join(UNIT_TABLES),
+        "rule_table": rule_table,
+        "finding_table": finding_table,
+        "check_table": check_table,
+        "failing_table": failing_table,
+        "check_run": run,
+        "quality_warn": fmt_pct(QUALITY_WARN, 0),
+        "charts": [unit_chart] if unit_chart else [],
+        "unit_chart": unit_chart,
+    }
