@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from test_ingest import assert_balanced
 
 from pipelines.generator import generate
@@ -18,7 +17,6 @@ FINDING_OF_CLASS = {"reference_never_arrives": "reference_pending",
                     "release_before_intake": "movement_order"}
 
 
-@pytest.mark.slow
 def test_generated_defects_are_caught_exactly(con, build, tmp_path):
     landing = tmp_path / "landing"
     generate(out=landing, seed=11, scale="district", start=dt.date(2024, 1, 1),
