@@ -39,29 +39,20 @@ clock_orders as (
         any_value(clock) as clock,
         any_value(person_id) as person_id,
         any_value(chain_case_id) as case_id,
-        any_value(chain_id) as chain_id,
-        any_value(clock_no) as clock_no,
         min(start_at) as started_at,
         min(start_date) as started_on,
-        max(case when order_no_in_clock = 1 then order_id end) as first_order_id,
         max(case when order_no_in_clock = 1 then stage end) as stage,
+        max(case when order_no_in_clock = 1 then unit_code end) as order_unit_code,
         max(case when is_last_in_clock then order_id end) as last_order_id,
         max(case when is_last_in_clock then extension_no end) as last_extension_no,
         max(case when is_last_in_clock then stated_end_date end) as due_on,
-        max(case when order_no_in_clock = 1 then unit_code end) as order_unit_code
+        -- the next order of the person and case after the clock's last one: the next link of
+        -- the chain, or the first order of a later, unchained chain
+        max(case when is_last_in_clock then next_order_id end) as next_first_order_id,
+        max(case when is_last_in_clock then next_start_date end) as next_started_on,
+        coalesce(bool_or(is_last_in_clock and next_is_chained), false) as has_next_link
     from orders
     group by clock_id
-),
-
--- the next clock of the same person and case: the next link when it is in the same chain
-sequenced as (
-    select
-        *,
-        lead(chain_id) over next_clock as next_chain_id,
-        lead(started_on) over next_clock as next_started_on,
-        lead(first_order_id) over next_clock as next_first_order_id
-    from clock_orders
-    window next_clock as (partition by person_id, case_id order by clock_no)
 ),
 
 closing_movements as (
@@ -88,7 +79,7 @@ with_movement as (
         s.*,
         cast(m.movement_at as date) as movement_on,
         m.movement_id
-    from sequenced as s
+    from clock_orders as s
     asof left join closing_movements as m
         on s.person_id = m.person_id and m.movement_at >= s.started_at
 ),
@@ -106,14 +97,12 @@ with_prison as (
 closed as (
     select
         *,
-        next_chain_id is not null and next_chain_id = chain_id as has_next_link,
         case
-            when next_chain_id is not null and next_chain_id = chain_id
-                then least(next_started_on, due_on)
+            when has_next_link then least(next_started_on, due_on)
             else least(
                 movement_on,
                 prison_on,
-                case when next_chain_id is not null then next_started_on - 1 end
+                case when next_first_order_id is not null then next_started_on - 1 end
             )
         end as closed_on
     from with_prison
@@ -146,37 +135,47 @@ with_category as (
         and (ch.valid_to is null or c.last_running_day <= ch.valid_to)
 ),
 
-rules as (
+rule_rows as (
     select
         rule_id,
         clock,
-        split_part(rule_id, ':', 2) as stage,
+        case when clock = 'custody' then '*' else split_part(rule_id, ':', 2) end as stage_key,
         crime_category,
         legal_basis,
-        valid_from,
-        try_cast(valid_to as date) as valid_to
+        valid_from
     from reference.deadline_rules
     where clock in ('custody', 'detention')
 ),
 
+-- each rule version applies from its valid_from to the next version's; the first version also
+-- before its valid_from, the last one until a newer version is added
+rules as (
+    select
+        *,
+        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
+            as effective_from,
+        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
+    from rule_rows
+    window versions as (partition by clock, stage_key, crime_category order by valid_from)
+),
+
+-- a rule for the category in force wins over the rule for every category ('*')
 with_rule as (
     select
         c.*,
-        r.rule_id,
-        r.legal_basis
+        coalesce(rc.rule_id, ra.rule_id) as rule_id,
+        coalesce(rc.legal_basis, ra.legal_basis) as legal_basis
     from with_category as c
-    left join rules as r
-        on r.clock = c.clock
-        and (c.clock = 'custody' or r.stage = c.stage)
-        and (r.crime_category = '*' or r.crime_category = c.crime_category)
-    qualify row_number() over (
-        partition by c.clock_id
-        order by
-            (r.crime_category = c.crime_category) desc nulls last,
-            (c.started_on >= r.valid_from and (r.valid_to is null or c.started_on <= r.valid_to)) desc nulls last,
-            r.valid_from nulls last,
-            r.rule_id
-    ) = 1
+    left join rules as rc
+        on rc.clock = c.clock
+        and rc.stage_key = case when c.clock = 'custody' then '*' else c.stage end
+        and rc.crime_category = c.crime_category
+        and c.started_on between rc.effective_from and rc.effective_to
+    left join rules as ra
+        on ra.clock = c.clock
+        and ra.stage_key = case when c.clock = 'custody' then '*' else c.stage end
+        and ra.crime_category = '*'
+        and c.started_on between ra.effective_from and ra.effective_to
 ),
 
 with_unit as (

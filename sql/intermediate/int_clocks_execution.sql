@@ -106,15 +106,8 @@ starts as (
         )
 ),
 
-rules as (
-    select
-        rule_id,
-        clock,
-        length,
-        unit,
-        legal_basis,
-        valid_from,
-        try_cast(valid_to as date) as valid_to
+rule_rows as (
+    select rule_id, clock, length, unit, legal_basis, valid_from
     from reference.deadline_rules
     where clock in (
         'issue_execution_decision', 'dispatch_execution_decision', 'report_to_serve',
@@ -122,7 +115,18 @@ rules as (
     )
 ),
 
--- the rule valid at the start; before a rule's valid_from the earliest version applies
+-- each rule version applies from its valid_from to the next version's; the first version also
+-- before its valid_from (the execution law of 2019 took effect on 01/01/2020)
+rules as (
+    select
+        *,
+        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
+            as effective_from,
+        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
+    from rule_rows
+    window versions as (partition by clock order by valid_from)
+),
+
 with_rule as (
     select
         s.*,
@@ -131,13 +135,9 @@ with_rule as (
         r.unit,
         r.legal_basis
     from starts as s
-    inner join rules as r on r.clock = s.clock
-    qualify row_number() over (
-        partition by s.clock, s.judgement_id, s.start_ref
-        order by
-            (s.started_on >= r.valid_from and (r.valid_to is null or s.started_on <= r.valid_to)) desc,
-            r.valid_from
-    ) = 1
+    inner join rules as r
+        on r.clock = s.clock
+        and s.started_on between r.effective_from and r.effective_to
 ),
 
 calendar as (
@@ -194,7 +194,7 @@ with_provisional as (
 ),
 
 -- one closer per clock kind, judgement and day: ties by the closers' order, then event_id
-closers as (
+closer_events as (
     select
         case event_type
             when 'execution_decision' then 'issue_execution_decision'
@@ -203,6 +203,7 @@ closers as (
             when 'escorted' then 'report_to_serve'
             when 'summoned' then 'summon_suspended_sentence'
         end as clock,
+        case event_type when 'escorted' then 2 else 1 end as closer_rank,
         judgement_id,
         event_date,
         event_id
@@ -210,10 +211,16 @@ closers as (
     where event_type in (
         'execution_decision', 'decision_received_by_vks', 'reported_to_serve', 'escorted', 'summoned'
     )
-    qualify row_number() over (
-        partition by clock, judgement_id, event_date
-        order by case event_type when 'escorted' then 2 else 1 end, event_id
-    ) = 1
+),
+
+closers as (
+    select
+        clock,
+        judgement_id,
+        event_date,
+        arg_min(event_id, struct_pack(closer_rank := closer_rank, event_id := event_id)) as event_id
+    from closer_events
+    group by clock, judgement_id, event_date
 ),
 
 closed as (

@@ -101,54 +101,33 @@ illegal_custody_runs as (
     where c.ended_on > cast(c.started_at + to_days(cast(r.cumulative_max_length as integer)) as date)
 ),
 
--- the clocks of each chain in order, with the days each custody clock credits to the
--- detention clock that follows it (Art. 118(4))
-chain_clocks as (
-    select
-        c.clock_id,
-        c.clock,
-        c.started_on,
-        c.due_on,
-        c.rule_id,
-        o.chain_id,
-        o.clock_no
-    from clocks as c
-    inner join orders as o on o.clock_id = c.clock_id and o.order_no_in_clock = 1
-),
-
-chain_sequence as (
-    select
-        *,
-        lead(started_on) over chain_order as next_started_on,
-        cast(sum(case when clock = 'detention' then 1 else 0 end) over (
-            partition by chain_id order by clock_no rows between unbounded preceding and current row
-        ) as bigint) as detention_no
-    from chain_clocks
-    window chain_order as (partition by chain_id order by clock_no)
-),
-
+-- the days of each custody clock, from its start to the day before the next link starts (at
+-- most its end date), count toward the detention clock that follows it in the chain (Art. 118(4))
 custody_credit as (
     select
-        chain_id,
-        detention_no + 1 as credited_to_detention_no,
-        sum(least(due_on, next_started_on - 1) - started_on + 1) as credit_days
-    from chain_sequence
-    where clock = 'custody' and next_started_on is not null
-    group by chain_id, detention_no + 1
+        n.clock_id as credited_to_clock_id,
+        sum(least(o.stated_end_date, o.next_start_date - 1) - c.started_on + 1) as credit_days
+    from orders as o
+    inner join clocks as c on c.clock_id = o.clock_id
+    inner join orders as n on n.order_id = o.next_order_id
+    where o.clock = 'custody'
+        and o.is_last_in_clock
+        and o.next_is_chained
+        and n.clock = 'detention'
+    group by n.clock_id
 ),
 
 detention_stages as (
     select
-        s.clock_id,
-        s.started_on,
-        s.due_on,
-        s.rule_id,
+        c.clock_id,
+        c.started_on,
+        c.due_on,
+        c.rule_id,
         coalesce(cc.credit_days, 0) as credit_days,
-        s.due_on - s.started_on + 1 as stage_days
-    from chain_sequence as s
-    left join custody_credit as cc
-        on cc.chain_id = s.chain_id and cc.credited_to_detention_no = s.detention_no
-    where s.clock = 'detention'
+        c.due_on - c.started_on + 1 as stage_days
+    from clocks as c
+    left join custody_credit as cc on cc.credited_to_clock_id = c.clock_id
+    where c.clock = 'detention'
 ),
 
 detention_limits as (

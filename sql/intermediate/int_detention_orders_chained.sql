@@ -14,6 +14,9 @@
 -- column clock_no: position of the order's clock among the person's clocks in the case (1, 2, …)
 -- column order_no_in_clock: 1 for the order that starts the clock, then 2, 3 … in (start_at, extension_no, order_id) order
 -- column is_last_in_clock: the order whose stated_end_date is the clock's deadline
+-- column next_order_id: the next order of the person in the case (empty for the last one by $as_of)
+-- column next_start_date: local start date of that next order
+-- column next_is_chained: that next order continues the chain (true), or starts a new one (false)
 -- column prev_order_id: the order before this one in the chain (empty for the first of a chain)
 -- column prev_stated_end_date: stated_end_date of the order before this one in the chain
 
@@ -96,7 +99,10 @@ numbered as (
         last_value(case when starts_clock then order_id end ignore nulls) over running
             as clock_first_order_id,
         max(case when starts_clock then order_no_in_case end) over running as clock_first_no,
-        coalesce(lead(starts_clock) over running, true) as is_last_in_clock
+        coalesce(lead(starts_clock) over running, true) as is_last_in_clock,
+        lead(order_id) over running as next_order_id,
+        lead(start_date) over running as next_start_date,
+        not lead(starts_chain) over running as next_is_chained
     from flagged
     window running as (
         partition by person_id, chain_case_id order by start_at, extension_no, order_id
@@ -127,6 +133,9 @@ final as (
         n.clock_no,
         n.order_no_in_case - n.clock_first_no + 1 as order_no_in_clock,
         n.is_last_in_clock,
+        n.next_order_id,
+        n.next_start_date,
+        n.next_is_chained,
         case when n.starts_chain then null else n.prev_order_id end as prev_order_id,
         case when n.starts_chain then null else n.prev_stated_end_date end as prev_stated_end_date
     from numbered as n

@@ -27,16 +27,26 @@ with judgements as (
         and pronounced_date <= $as_of
 ),
 
-windows as (
+window_rules as (
     select
         split_part(rule_id, ':', 2) as "window",
         rule_id,
         cast(length as integer) as length,
         legal_basis,
-        valid_from,
-        try_cast(valid_to as date) as valid_to
+        valid_from
     from reference.deadline_rules
     where clock = 'protest_window'
+),
+
+-- each rule version applies from its valid_from to the next version's; the first also before
+windows as (
+    select
+        *,
+        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
+            as effective_from,
+        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
+    from window_rules
+    window versions as (partition by "window" order by valid_from)
 ),
 
 judgement_windows as (
@@ -48,15 +58,8 @@ judgement_windows as (
         j.pronounced_date as opens_on,
         j.pronounced_date + w.length as closes_on
     from judgements as j
-    cross join windows as w
-    -- the rule version in force at pronouncement; before every valid_from, the earliest
-    qualify row_number() over (
-        partition by j.judgement_id, w."window"
-        order by
-            (j.pronounced_date >= w.valid_from
-                and (w.valid_to is null or j.pronounced_date <= w.valid_to)) desc,
-            w.valid_from
-    ) = 1
+    inner join windows as w
+        on j.pronounced_date between w.effective_from and w.effective_to
 ),
 
 protests as (
@@ -74,13 +77,15 @@ protests as (
         and event_date <= $as_of
 ),
 
-matched as (
+-- the protest reported: the first filed in time, else the first filed late
+first_protests as (
     select
-        w.*,
-        p.event_id as protest_event_id,
-        p.event_date as protested_on
+        w.judgement_id,
+        w."window",
+        p.event_id,
+        p.event_date
     from judgement_windows as w
-    left join protests as p
+    inner join protests as p
         on p.judgement_id = w.judgement_id
         and p."window" = w."window"
         and p.event_date >= w.opens_on
@@ -88,6 +93,16 @@ matched as (
         partition by w.judgement_id, w."window"
         order by (p.event_date > w.closes_on), p.event_date, p.event_id
     ) = 1
+),
+
+matched as (
+    select
+        w.*,
+        f.event_id as protest_event_id,
+        f.event_date as protested_on
+    from judgement_windows as w
+    left join first_protests as f
+        on f.judgement_id = w.judgement_id and f."window" = w."window"
 ),
 
 with_unit as (
