@@ -53,6 +53,12 @@ ORPHANS = {  # table: (referencing column, fake id prefix, own id prefix)
     "execution_events": ("judgement_id", "BA", "TH"),
     "detention_orders": ("case_id", "VA", "LTG"),
 }
+# Where a quarantined row would make other records look wrong (a pending reference, a movement
+# out of order, an extension number that no longer matches), the defect is a later, broken
+# version of the row and the valid one stays current.
+COPY_TABLES = (*PARENT_TABLES, "detention_movements")
+EXTENSION_EVENTS = ("report_prolonged", "report_extended", "investigation_extended",
+                    "prosecution_extended", "trial_prep_extended")
 FAKE_TERRITORY = 999  # no territory has this number: ids built with it are never delivered
 
 
@@ -184,9 +190,10 @@ class Planter:
                                 for r in replaced + added]
 
     def broken_version(self, table: str, row: dict) -> tuple[dict, bool]:
-        """The row that will carry the defect: the row itself for leaf tables, a later copy
-        for parent tables. Returns (row, is_copy)."""
-        if table not in PARENT_TABLES:
+        """The row that will carry the defect: a later copy where losing the row would raise
+        other findings (parents, movements, extensions), else the row itself. Returns (row,
+        is_copy)."""
+        if table not in COPY_TABLES and row.get("event_type") not in EXTENSION_EVENTS:
             return row, False
         copy = dict(row)
         copy["_ts"] = row["_ts"] + 60 * int(self.rng.integers(1, 240))

@@ -117,6 +117,7 @@ class TerritorySim:
         self.counters: dict[str, int] = {}
         self.pool: list[PersonState] = []  # earlier accused who may re-offend
         self.case_last = 0  # last activity day of the case being simulated
+        self.moved: dict[str, int] = {}  # entry day of each person's latest movement
         self._random = self.rng.random
 
     def ri(self, lo: int, hi: int) -> int:
@@ -188,7 +189,8 @@ class TerritorySim:
 
     def movement(self, person_id: str, facility: str, mtype: str, at_ts: int,
                  reason: str | None = None) -> None:
-        entry, ts = self.stamp(at_ts // DAY)
+        entry, ts = self.stamp(at_ts // DAY, self.moved.get(person_id, 0))
+        self.moved[person_id] = entry
         self.rec.add("detention_movements", (
             self.nid("BD", 8), person_id, facility, mtype, at_ts, reason), entry, ts)
 
@@ -237,19 +239,19 @@ class TerritorySim:
         elif u < 0.83:  # prolonged (complex): up to 2 months from receipt
             prolonged_end = add_months(recv, 2)
             ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
-               entry, stated_end=prolonged_end)
+               entry, stated_end=prolonged_end, ext_no=1)
             resolved = self.ri(recv + 21, prolonged_end)
             if r() < 0.04:
                 resolved = prolonged_end + self.ri(1, 15)
         elif u < 0.88:  # prolonged, then extended once by the procuracy
             prolonged_end = add_months(recv, 2)
             ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
-               entry, stated_end=prolonged_end)
+               entry, stated_end=prolonged_end, ext_no=1)
             extended_end = add_months(prolonged_end, 2)
             if r() < 0.04:
                 extended_end += self.ri(3, 15)  # beyond the 4-month maximum
             ev("report_extended", "report", rid, None, prolonged_end - self.ri(1, 10),
-               "vks", entry, stated_end=extended_end, ext_no=1)
+               "vks", entry, stated_end=extended_end, ext_no=2)
             resolved = self.ri(prolonged_end + 1, extended_end)
         elif u < 0.95:  # suspended when the limit expired
             if r() < 0.5:
@@ -257,7 +259,7 @@ class TerritorySim:
             else:
                 prolonged_end = add_months(recv, 2)
                 ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
-                   entry, stated_end=prolonged_end)
+                   entry, stated_end=prolonged_end, ext_no=1)
                 suspended = prolonged_end - self.ri(0, 3)
             ev("report_suspended", "report", rid, None, suspended, body, entry)
             v = r()
@@ -520,7 +522,8 @@ class TerritorySim:
             tdays, text = TRIAL_DAYS[cat], TRIAL_EXT[cat]
             due = (add_months(accepted, TRIAL_MONTHS[cat]) if TRIAL_MONTHS[cat]
                    else accepted + tdays)
-            limit_end = accepted + (15 if after_return else tdays) - 2
+            # a held accused is tried within the base limit (Art. 278(2)), with room to deliberate
+            limit_end = accepted + (15 if after_return else tdays) - 4
             u = r()
             returned_by = None
             if court_returns == 0 and u < 0.03:
@@ -530,7 +533,7 @@ class TerritorySim:
                 hearing = None
             else:
                 v = r()
-                if v < 0.10 and not after_return:
+                if v < 0.10 and not after_return and not held:
                     ev("trial_prep_extended", "case", case_id, case_id, due - ri(0, 5), "toa",
                        case_entry, stated_end=due + text, ext_no=1)
                     scheduled = due + ri(1, text - 5)
@@ -567,11 +570,14 @@ class TerritorySim:
             if not is_accepted:
                 # the procuracy keeps its position: the court goes on with the trial
                 scheduled = returned + ri(5, 10)
-                ev("trial_scheduled", "case", case_id, case_id, scheduled, "toa", case_entry)
                 hearing = scheduled + ri(3, 12)
+                if held and hearing > limit_end:
+                    hearing = max(returned + 2, limit_end)
+                    scheduled = min(scheduled, hearing - 1)
+                ev("trial_scheduled", "case", case_id, case_id, scheduled, "toa", case_entry)
                 ev("hearing_opened", "case", case_id, case_id, hearing, "toa", case_entry)
                 break
-            segments.append(("trial_preparation", accepted, returned, tdays, [text]))
+            segments.append(("trial_preparation", accepted, returned, tdays, []))
             concluded = received + (ri(10, 20) if held else
                                     ri(10, 29) if r() < 0.93 else ri(32, 45))
             ev("investigation_concluded", "case", case_id, case_id, concluded, "cqdt", case_entry)
@@ -586,8 +592,7 @@ class TerritorySim:
             after_return = True
         assert hearing is not None
         pronounced = hearing + (0 if r() < 0.8 else ri(1, 2))
-        segments.append(("trial_preparation", accepted, pronounced, TRIAL_DAYS[cat],
-                         [TRIAL_EXT[cat]]))
+        segments.append(("trial_preparation", accepted, pronounced, TRIAL_DAYS[cat], []))
         self.finish_case(case_id, inst, case_entry, persons, segments, cat,
                          pronounced=pronounced)
 
