@@ -320,8 +320,11 @@ def index_page(ctx: Context) -> dict[str, Any]:
     )[0]
     campaign = ctx.labels.campaign or {}
     return {
-        "page_title": Bi(campaign.get("name_vi") or "Phong trào thi đua “Đồng Khởi mới”",
-                         campaign.get("name_en") or "The “Đồng Khởi mới” emulation campaign"),
+        "page_title": Bi(
+            campaign.get("name_vi") or "Phong trào thi đua “Đồng Khởi mới”",
+            (campaign["name_en"] + " (“Đồng Khởi mới”)") if campaign.get("name_en")
+            else "The “Đồng Khởi mới” emulation campaign",
+        ),
         "scorecards": scorecards,
         "trends": trends,
         "unit_tables": unit_tables,
