@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipelines.dashboards import charts
+from pipelines.dashboards.db import query, query_value
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -21,8 +22,6 @@ from pipelines.dashboards.model import (
     Table,
     indicator_table,
     missing,
-    query,
-    query_value,
     ratio,
     trend_charts,
 )

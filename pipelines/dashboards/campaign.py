@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pipelines.dashboards.db import column_names, query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     HIERARCHIES,
@@ -19,11 +20,7 @@ from pipelines.dashboards.model import (
     UNIT_ROWS,
     Context,
     Table,
-    column_names,
     latest_period,
-    query,
-    query_value,
-    table_names,
     top_units,
     trend_charts,
     year_label,

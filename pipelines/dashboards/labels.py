@@ -6,28 +6,11 @@ import unicodedata
 
 import duckdb
 
+from pipelines.dashboards.db import column_names, has_table
 from pipelines.dashboards.i18n import Bi
 
 #  Scorecard statuses are Vietnamese words (outputs.md §3); their code in the target_status list.
 SCORECARD_STATUS = {"đạt": "met", "vượt": "exceeded", "không đạt": "missed"}
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    rows = con.execute(
-        "select 1 from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(rows)
-
-
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    rows = con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
-        "and schema_name = ? and table_name = ? order by column_index",
-        [schema, table],
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def nfc(text: str) -> str:
@@ -39,7 +22,7 @@ class Labels:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.codes: dict[tuple[str, str], Bi] = {}
-        if _has_table(con, "reference", "codes"):
+        if has_table(con, "reference", "codes"):
             for lst, code, vi, en in con.execute(
                 "select list, code, label_vi, label_en from reference.codes"
             ).fetchall():
@@ -47,9 +30,9 @@ class Labels:
         # Indicator, pillar and stage names come from their own reference tables.
         for lst, table in (("indicator", "indicators"), ("pillar", "campaign_pillars"),
                            ("stage", "indicator_stages")):
-            if not _has_table(con, "reference", table):
+            if not has_table(con, "reference", table):
                 continue
-            cols = _columns(con, "reference", table)
+            cols = column_names(con, "reference", table)
             key = next((c for c in (f"{lst}_code", lst) if c in cols), None)
             vi = next((c for c in ("label_vi", "name_vi", f"{lst}_name_vi") if c in cols), None)
             en = next((c for c in ("label_en", "name_en", f"{lst}_name_en") if c in cols), None)
@@ -59,7 +42,7 @@ class Labels:
                 ).fetchall():
                     self.codes.setdefault((lst, str(code)), Bi(nfc(v), e or v))
         self.indicator_kinds: dict[str, str] = {}
-        if _has_table(con, "reference", "indicators") and "kind" in _columns(
+        if has_table(con, "reference", "indicators") and "kind" in column_names(
             con, "reference", "indicators"
         ):
             self.indicator_kinds = dict(
@@ -68,8 +51,8 @@ class Labels:
             )
         self.pillar_order: dict[str, int] = {}
         self.pillar_groups: dict[str, Bi] = {}
-        if _has_table(con, "reference", "campaign_pillars"):
-            cols = _columns(con, "reference", "campaign_pillars")
+        if has_table(con, "reference", "campaign_pillars"):
+            cols = column_names(con, "reference", "campaign_pillars")
             if {"pillar", "sort_order"} <= set(cols):
                 self.pillar_order = dict(con.execute(
                     "select pillar, min(sort_order) from reference.campaign_pillars group by 1"
@@ -81,13 +64,13 @@ class Labels:
                 ).fetchall():
                     self.pillar_groups[p] = Bi(nfc(v), e)
         self.campaign: dict | None = None
-        if _has_table(con, "reference", "campaign"):
+        if has_table(con, "reference", "campaign"):
             cur = con.execute("select * from reference.campaign limit 1")
             names = [d[0] for d in cur.description]
             rows = cur.fetchall()
             self.campaign = dict(zip(names, rows[0], strict=True)) if rows else None
         self.units: dict[str, dict] = {}
-        if _has_table(con, "reference", "units"):
+        if has_table(con, "reference", "units"):
             cur = con.execute("select * from reference.units")
             names = [d[0] for d in cur.description]
             for row in cur.fetchall():

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from pipelines.contract import PII_COLUMNS, TABLES
 from pipelines.dashboards import charts
+from pipelines.dashboards.db import column_names, query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.labels import Labels
 
@@ -104,35 +105,6 @@ class Kpi:
 
 # --------------------------------------------------------------------------------------------
 # Data access
-
-
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def query_value(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
-
-
-def table_names(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ?",
-        [schema],
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def column_names(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    rows = con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
-        "and schema_name = ? and table_name = ? order by column_index",
-        [schema, table],
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def check_marts(con: duckdb.DuckDBPyConnection, required: Iterable[str] = REQUIRED_MARTS) -> None:

@@ -31,6 +31,7 @@ from markupsafe import Markup
 from pipelines.dashboards import charts
 from pipelines.dashboards.areas import AREAS, area_page
 from pipelines.dashboards.campaign import index_page
+from pipelines.dashboards.db import query, query_value
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -38,8 +39,6 @@ from pipelines.dashboards.model import (
     Context,
     MissingMartError,
     check_marts,
-    query,
-    query_value,
     ratio,
 )
 from pipelines.dashboards.quality import quality_page

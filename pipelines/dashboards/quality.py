@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.dashboards import charts
+from pipelines.dashboards.db import query, query_value
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -16,8 +17,6 @@ from pipelines.dashboards.model import (
     UNIT_TABLES,
     Context,
     Table,
-    query,
-    query_value,
     ratio,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.dashboards.db import column_names, query
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int
 from pipelines.dashboards.model import (
     UNIT_ROWS,
@@ -12,8 +13,6 @@ from pipelines.dashboards.model import (
     WORKLIST_ROWS_PER_UNIT,
     Context,
     Table,
-    column_names,
-    query,
 )
 
 
