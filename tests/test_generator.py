@@ -202,6 +202,24 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     assert any(c[n].read_bytes() != a[n].read_bytes() for n in a.keys() & c.keys())
 
 
+def test_files_written_in_chunks_hold_the_same_rows(tmp_path, monkeypatch):
+    import pipelines.generator as generator
+
+    kwargs = dict(seed=9, scale="district", start=dt.date(2023, 1, 1), end=dt.date(2025, 6, 30),
+                  defect_rate=0.01, batches="single")
+    generate(out=tmp_path / "whole", **kwargs)
+    monkeypatch.setattr(generator, "CHUNK_ROWS", 97)
+    generate(out=tmp_path / "chunks", **kwargs)
+    whole, chunks = _all_files(tmp_path / "whole"), _all_files(tmp_path / "chunks")
+    assert whole.keys() == chunks.keys()
+    assert max(read_raw(p).height for n, p in whole.items() if n.endswith("parquet")) > 97
+    for name, path in whole.items():
+        if path.suffix == ".parquet":
+            assert_frame_equal(read_raw(path), read_raw(chunks[name]))
+        elif path.name != "_manifest.json":
+            assert path.read_bytes() == chunks[name].read_bytes(), name
+
+
 def test_committed_sample_is_reproduced(tmp_path):
     committed = paths.DEFAULT_LANDING
     assert (committed / "_defects.json").exists(), "data/landing holds the generated sample"

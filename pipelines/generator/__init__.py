@@ -239,26 +239,28 @@ def _write_batches(out: Path, frames: dict[str, pl.DataFrame], overlay, seed: in
         folder = out / batch_id
         folder.mkdir()
         files: dict[str, int] = {}
-        styles = {}
         for table in TABLES:
-            frame = _file_rows(frames[table], table, slices[table].get(key),
-                               extra[table].get(key), replaced[table])
-            if frame is None:
+            bounds = slices[table].get(key)
+            planted_rows = extra[table].get(key)
+            if bounds is None and planted_rows is None:
                 continue
             style = writer.style_for(table, key, single, rng)
-            if style.fmt == "xlsx" and frame.height > writer.XLSX_MAX_ROWS:
+            size = (bounds[1] if bounds else 0) + (planted_rows.height if planted_rows is not None
+                                                  else 0)
+            if style.fmt == "xlsx" and size > writer.XLSX_MAX_ROWS:
                 style = replace(style, fmt="csv")
-            content, tags = writer.render(frame, table, style, rng)
-            del frame
             name = f"{table}.{style.fmt}"
-            writer.write_file(content, folder / name, style, exported)
-            files[name] = content.height
+            untyped = (writer.untyped_columns(planted_rows, table)
+                       if style.fmt == "parquet" else set())
+            fw = writer.FileWriter(folder / name, table, style, exported, rng, untyped)
+            for chunk in _file_chunks(frames[table], table, bounds, planted_rows,
+                                      replaced[table]):
+                fw.write(chunk)
+            files[name] = fw.close()
             base = 0 if style.fmt == "parquet" else 1
-            for i, tag in enumerate(tags):
+            for i, tag in enumerate(fw.tags):
                 if tag is not None:
                     locations[tag] = (batch_id, name, i + base)
-            if key == refused_key:
-                styles[name] = (content, style)
         writer.write_manifest(folder, files, exported, source)
         batch_ids.append(batch_id)
         if key == refused_key:
@@ -266,12 +268,12 @@ def _write_batches(out: Path, frames: dict[str, pl.DataFrame], overlay, seed: in
             refused_id, refused_exported = _batch_id(key, single, end, 1)
             bad = out / refused_id
             bad.mkdir()
-            for name, (content, style) in styles.items():
-                writer.write_file(content, bad / name, style, refused_exported)
+            for name in files:
+                shutil.copyfile(folder / name, bad / name)
             writer.write_manifest(bad, files, refused_exported, source)
             csvs = sorted((p.stat().st_size, p.name) for p in bad.iterdir()
                           if p.suffix == ".csv")
-            victim = csvs[-1][1] if csvs else sorted(styles)[0]
+            victim = csvs[-1][1] if csvs else sorted(files)[0]
             writer.truncate(bad / victim)
             batch_ids.append(refused_id)
             overlay.planted.append(defects_mod.Planted(
@@ -286,22 +288,33 @@ def _write_batches(out: Path, frames: dict[str, pl.DataFrame], overlay, seed: in
     return sorted(batch_ids), refused_id
 
 
-def _file_rows(df: pl.DataFrame, table: str, bounds: tuple[int, int] | None,
-               extra: pl.DataFrame | None, replaced: list[int]) -> pl.DataFrame | None:
-    """One file's rows as canonical text: the delivered slice, minus the rows a planted
-    defect replaces, plus the planted rows."""
-    parts = []
-    if bounds is not None:
-        text = defects_mod.to_strings(df.slice(*bounds), table)
+CHUNK_ROWS = 250_000
+
+
+def _file_chunks(df: pl.DataFrame, table: str, bounds: tuple[int, int] | None,
+                 planted: pl.DataFrame | None, replaced: list[int]):
+    """One file's rows as canonical text, in order (`_seq`), a chunk at a time: the delivered
+    slice, minus the rows a planted defect replaces, with the planted rows put in place."""
+    if bounds is None:
+        yield planted.sort("_seq")  # type: ignore[union-attr]
+        return
+    offset, length = bounds
+    seq = df["_seq"]
+    planted = planted.sort("_seq") if planted is not None else None
+    for begin in range(0, length, CHUNK_ROWS):
+        n = min(CHUNK_ROWS, length - begin)
+        text = defects_mod.to_strings(df.slice(offset + begin, n), table)
         if replaced:
             text = text.filter(~pl.col("_seq").is_in(replaced))
-        parts.append(text)
-    if extra is not None:
-        parts.append(extra)
-    if not parts:
-        return None
-    frame = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
-    return frame if frame.height else None
+        if planted is not None:
+            low = seq[offset + begin] if begin else -1
+            high = seq[offset + begin + n] if begin + n < length else None
+            mine = planted.filter(pl.col("_seq") >= low)
+            if high is not None:
+                mine = mine.filter(pl.col("_seq") < high)
+            if mine.height:
+                text = pl.concat([text, mine]).sort("_seq", maintain_order=True)
+        yield text
 
 
 def _write_reference(out: Path, world) -> None:

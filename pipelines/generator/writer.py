@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 from xlsxwriter import Workbook
 
 from pipelines.contract import CONTRACT_VERSION, columns
@@ -108,86 +109,122 @@ def style_for(table: str, batch_key: int, single: bool, rng: np.random.Generator
     )
 
 
-def render(df: pl.DataFrame, table: str, style: Style, rng: np.random.Generator
-           ) -> tuple[pl.DataFrame, list[int | None]]:
-    """The file's content (all text, or typed for Parquet) in row order, and the defect tag
-    of every row."""
-    df = df.sort(["_ts", "_seq"], maintain_order=True)
-    tags = df["_tag"].to_list()
-    cols = columns(table)
-    exprs = []
-    typed = style.fmt == "parquet"
-    for c in cols:
-        e = pl.col(c.name)
-        if typed:
-            pass
-        elif c.type == "date" and style.dates == "dmy":
-            e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2})$", "${3}/${2}/${1}")
-        elif c.type == "timestamp" and style.timestamps == "dmy":
-            e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$",
-                              "${3}/${2}/${1} ${4}:${5}")
-        elif c.type == "timestamp" and style.timestamps == "offset":
-            e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$",
-                              "${1}-${2}-${3}T${4}:${5}:00+07:00")
-        elif c.type == "bool" and style.bools != "tf":
-            # x/empty only where empty means false by contract (is_deleted); an optional flag
-            # keeps an explicit false, since an empty cell there reads as unknown
-            yes, no = BOOL_STYLES["tf" if style.bools == "x" and c.name != "is_deleted"
-                                  else style.bools]
-            e = (pl.when(e == "true").then(pl.lit(yes)).when(e == "false").then(pl.lit(no))
-                 .otherwise(e))
-        if c.type == "text" and style.nfd:
-            e = e.str.normalize("NFD")
-        exprs.append(e.alias(c.name))
-    out = df.select(exprs)
-    if typed:
-        out = _typed(out, table)
-    names = [c.name for c in cols]
-    if style.shuffle:
-        names = [names[i] for i in rng.permutation(len(names))]
-        out = out.select(names)
-    if style.headers != "canonical":
-        vi = {c.name: c.vi_header for c in cols}
-        form = "NFD" if style.headers == "vi_nfd" else "NFC"
-        out = out.rename({n: unicodedata.normalize(form, vi[n]) for n in names})
-    return out, tags
+class FileWriter:
+    """Writes one landing file from chunks of canonical-text rows (in file order), in the
+    file's style. CSV and Parquet are written chunk by chunk, so a national-size file never
+    sits whole in memory; XLSX (at most `XLSX_MAX_ROWS`) is written at the end."""
+
+    def __init__(self, path: Path, table: str, style: Style, exported: dt.datetime,
+                 rng: np.random.Generator, untyped: set[str] = frozenset()) -> None:
+        self.path, self.table, self.style, self.exported = path, table, style, exported
+        self.cols = columns(table)
+        names = [c.name for c in self.cols]
+        if style.shuffle:
+            names = [names[i] for i in rng.permutation(len(names))]
+        self.names = names
+        self.headers = names
+        if style.headers != "canonical":
+            vi = {c.name: c.vi_header for c in self.cols}
+            form = "NFD" if style.headers == "vi_nfd" else "NFC"
+            self.headers = [unicodedata.normalize(form, vi[n]) for n in names]
+        self.untyped = untyped  # Parquet columns that hold an unparseable value: kept as text
+        self.rows = 0
+        self.tags: list[int | None] = []
+        self._pending: list[pl.DataFrame] = []
+        self._csv = path.open("wb") if style.fmt == "csv" else None
+        self._parquet: pq.ParquetWriter | None = None
+
+    def write(self, chunk: pl.DataFrame) -> None:
+        if chunk.height == 0:
+            return
+        self.tags += chunk["_tag"].to_list()
+        out = self._styled(chunk).select(self.names)
+        out.columns = self.headers
+        if self.style.fmt == "csv":
+            assert self._csv is not None
+            out.with_columns(pl.all().replace("", None)).write_csv(
+                self._csv, include_header=self.rows == 0,
+                include_bom=self.style.bom and self.rows == 0)
+        elif self.style.fmt == "parquet":
+            table = out.to_arrow(compat_level=pl.CompatLevel.oldest())
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.path, table.schema, compression="zstd",
+                                                 write_statistics=False)
+            self._parquet.write_table(table)
+        else:
+            self._pending.append(out)
+        self.rows += out.height
+
+    def close(self) -> int:
+        if self._csv is not None:
+            self._csv.close()
+        if self._parquet is not None:
+            self._parquet.close()
+        if self.style.fmt == "xlsx":
+            df = pl.concat(self._pending) if len(self._pending) > 1 else self._pending[0]
+            wb = Workbook(str(self.path))
+            wb.set_properties({"created": self.exported.replace(tzinfo=None),
+                               "author": "casewatch"})
+            df.with_columns(pl.all().replace("", None)).write_excel(
+                wb, worksheet="Sheet1", autofilter=False, table_style=None)
+            wb.close()
+        return self.rows
+
+    def _styled(self, df: pl.DataFrame) -> pl.DataFrame:
+        style = self.style
+        exprs = []
+        for c in self.cols:
+            e = pl.col(c.name)
+            if style.fmt == "parquet":
+                e = _native(c.type, e) if c.name not in self.untyped else e
+            elif c.type == "date" and style.dates == "dmy":
+                e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2})$", "${3}/${2}/${1}")
+            elif c.type == "timestamp" and style.timestamps == "dmy":
+                e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$",
+                                  "${3}/${2}/${1} ${4}:${5}")
+            elif c.type == "timestamp" and style.timestamps == "offset":
+                e = e.str.replace(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$",
+                                  "${1}-${2}-${3}T${4}:${5}:00+07:00")
+            elif c.type == "bool" and style.bools != "tf":
+                # x/empty only where empty means false by contract (is_deleted); an optional
+                # flag keeps an explicit false, since an empty cell there reads as unknown
+                yes, no = BOOL_STYLES["tf" if style.bools == "x" and c.name != "is_deleted"
+                                      else style.bools]
+                e = (pl.when(e == "true").then(pl.lit(yes)).when(e == "false")
+                     .then(pl.lit(no)).otherwise(e))
+            if c.type == "text" and style.nfd:
+                e = e.str.normalize("NFD")
+            exprs.append(e.alias(c.name))
+        return df.select(exprs)
 
 
-def _typed(df: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Parquet columns with native types; a column holding an unparseable value stays text."""
-    out = []
+def _native(col_type: str, e: pl.Expr) -> pl.Expr:
+    """A Parquet column's native type, from canonical text."""
+    if col_type == "date":
+        return e.str.to_date("%Y-%m-%d", strict=True)
+    if col_type == "timestamp":
+        return e.str.to_datetime("%Y-%m-%d %H:%M", time_unit="us", strict=True)
+    if col_type == "int":
+        return e.cast(pl.Int64, strict=True)
+    if col_type == "number":
+        return e.cast(pl.Float64, strict=True)
+    if col_type == "bool":
+        return e == "true"
+    return e
+
+
+def untyped_columns(rows: pl.DataFrame | None, table: str) -> set[str]:
+    """Columns of `rows` (the planted rows of a file) holding a value that would not convert
+    to the column's native type: a Parquet file keeps those as text."""
+    if rows is None or rows.height == 0:
+        return set()
+    bad = set()
     for c in columns(table):
-        s = df[c.name]
         try:
-            if c.type == "date":
-                s = s.str.to_date("%Y-%m-%d", strict=True)
-            elif c.type == "timestamp":
-                s = s.str.to_datetime("%Y-%m-%d %H:%M", time_unit="us", strict=True)
-            elif c.type == "int":
-                s = s.cast(pl.Int64, strict=True)
-            elif c.type == "number":
-                s = s.cast(pl.Float64, strict=True)
-            elif c.type == "bool":
-                if s.drop_nulls().is_in(["true", "false"]).all():
-                    s = s == "true"
+            rows.select(_native(c.type, pl.col(c.name)))
         except pl.exceptions.PolarsError:
-            pass
-        out.append(s)
-    return pl.DataFrame(out)
-
-
-def write_file(df: pl.DataFrame, path: Path, style: Style, exported: dt.datetime) -> None:
-    if style.fmt == "csv":
-        text = df.with_columns(pl.all().replace("", None))
-        text.write_csv(path, include_bom=style.bom)
-    elif style.fmt == "xlsx":
-        wb = Workbook(str(path))
-        wb.set_properties({"created": exported.replace(tzinfo=None), "author": "casewatch"})
-        df.with_columns(pl.all().replace("", None)).write_excel(
-            wb, worksheet="Sheet1", autofilter=False, table_style=None)
-        wb.close()
-    else:
-        df.write_parquet(path, compression="zstd", statistics=False)
+            bad.add(c.name)
+    return bad
 
 
 def sha256(path: Path) -> str:
