@@ -11,7 +11,6 @@
 -- column chain_id: order_id of the first order of the chain
 -- column clock: custody or detention
 -- column clock_id: the clock the order belongs to, `<clock>:<person_id>:<first order_id>`
--- column clock_no: position of the order's clock among the person's clocks in the case (1, 2, …)
 -- column order_no_in_clock: 1 for the order that starts the clock, then 2, 3 … in (start_at, extension_no, order_id) order
 -- column is_last_in_clock: the order whose stated_end_date is the clock's deadline
 -- column next_order_id: the next order of the person in the case (empty for the last one by $as_of)
@@ -29,6 +28,9 @@ with orders as (
         start_at,
         cast(start_at as date) as start_date,
         stated_end_date,
+        unit_code,
+        stage,
+        requested_date,
         case when measure = 'custody' then 'custody' else 'detention:' || stage end as clock_kind
     from staging.stg_landing__detention_orders
     where not is_reference_pending
@@ -90,11 +92,11 @@ flagged as (
     from linked
 ),
 
--- one pass in the chain order: chain and clock numbers, their first orders, the last order
+-- one pass in the chain order: the first order of the chain and of the clock, the last order
+-- of the clock, and the next order
 numbered as (
     select
         *,
-        cast(sum(case when starts_clock then 1 else 0 end) over running as bigint) as clock_no,
         last_value(case when starts_chain then order_id end ignore nulls) over running as chain_id,
         last_value(case when starts_clock then order_id end ignore nulls) over running
             as clock_first_order_id,
@@ -116,21 +118,17 @@ final as (
         n.person_id,
         n.case_id,
         n.chain_case_id,
-        o.unit_code,
-        o.facility_code,
-        o.measure,
-        o.stage,
+        n.unit_code,
+        n.stage,
         n.extension_no,
         n.start_at,
         n.start_date,
         n.stated_end_date,
-        o.vks_approved_at,
-        o.requested_date,
+        n.requested_date,
         split_part(n.clock_kind, ':', 1) as clock,
         n.chain_id,
         split_part(n.clock_kind, ':', 1) || ':' || n.person_id || ':' || n.clock_first_order_id
             as clock_id,
-        n.clock_no,
         n.order_no_in_case - n.clock_first_no + 1 as order_no_in_clock,
         n.is_last_in_clock,
         n.next_order_id,
@@ -139,7 +137,6 @@ final as (
         case when n.starts_chain then null else n.prev_order_id end as prev_order_id,
         case when n.starts_chain then null else n.prev_stated_end_date end as prev_stated_end_date
     from numbered as n
-    inner join staging.stg_landing__detention_orders as o on o.order_id = n.order_id
 )
 
 select * from final
