@@ -1,4 +1,4 @@
-"""Every check evaluation (pandera, SQL, Great Expectations) is recorded in `marts.validation_results`.
+"""Every check evaluation (pandera, SQL, Great Expectations) goes to `marts.validation_results`.
 
 The table is kept by the checks themselves, not rebuilt by a SQL model, so it holds history:
 the last `KEEP_RUNS` runs.
@@ -27,6 +27,31 @@ create table if not exists marts.validation_results (
 """
 
 
+COMMENTS = {
+    None: "Every check evaluation per run (kết quả kiểm tra): pandera at ingestion, SQL "
+    "invariants, Great Expectations contracts; history bounded to the last 90 runs",
+    "run_id": "Dagster run that evaluated the check (lần chạy)",
+    "checked_at": "when the check was evaluated (thời điểm kiểm tra)",
+    "asset": "table checked, schema.table (bảng được kiểm tra)",
+    "check_name": "check or expectation name (tên phép kiểm tra)",
+    "tool": "pandera / sql / great_expectations (công cụ)",
+    "severity": "error blocks publication, warn informs (mức độ)",
+    "passed": "true when the check held (đạt)",
+    "failing_count": "rows or values that broke it (số dòng vi phạm)",
+    "detail": "what the check states (mô tả)",
+}
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute(DDL)
+    for column, text in COMMENTS.items():
+        text = text.replace("'", "''")
+        target = "table marts.validation_results" if column is None else (
+            f"column marts.validation_results.{column}")
+        con.execute(f"comment on {target} is '{text}'")
+
+
 def record_check(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -39,8 +64,7 @@ def record_check(
     failing_count: int,
     detail: str = "",
 ) -> None:
-    con.execute("create schema if not exists marts")
-    con.execute(DDL)
+    _ensure_table(con)
     con.execute(
         "delete from marts.validation_results where run_id = ? and asset = ? and check_name = ?",
         [run_id, asset, check_name],

@@ -5,6 +5,13 @@
 -- one batch_id (a refused transfer repaired, or other content re-sent) shows its load — or, when
 -- never loaded, its latest refusal — with the number of deliveries and the latest refusal reason.
 -- grain: batch_id, file_name
+-- column batch_id: landing batch (lô dữ liệu): the folder name under the landing root
+-- column file_name: file of the batch (tệp), e.g. cases.csv
+-- column rows_blank: fully empty rows skipped (dòng trống), outside the balance
+-- column sha256: SHA-256 checksum of the file as delivered (mã kiểm tra)
+-- column source_system: source system named in the batch manifest (hệ thống nguồn)
+-- column file_format: csv / xlsx / parquet (định dạng tệp)
+-- column loaded_at: when the file was loaded or refused (thời điểm nạp)
 -- column table_name: contract table of the file (null when the file is no contract table)
 -- column status: loaded / refused
 -- column refusal_code: stable code of the refusal (docs/ingestion.md)

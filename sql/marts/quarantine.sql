@@ -5,6 +5,13 @@
 -- row's updated_at was unreadable). Until then it is open, and its previous valid version (if any)
 -- stays current in staging.
 -- grain: batch_id, file_name, row_number, column_name, rule
+-- column batch_id: landing batch that delivered the row (lô dữ liệu)
+-- column file_name: file of the batch (tệp)
+-- column table_name: contract table of the file (bảng)
+-- column column_name: column that broke the rule (cột)
+-- column severity: error (every quarantine rule keeps the row out of raw; mức độ)
+-- column message_vi: the rule in Vietnamese, naming the column (thông báo lỗi)
+-- column message_en: the rule in English, naming the column
 -- column row_number: 1-based data row (header excluded) in CSV and XLSX, 0-based row index in Parquet
 -- column record_id: the record's key when readable ('|'-joined for persons: person_id|case_id)
 -- column unit_code: the row's unit_code when readable
