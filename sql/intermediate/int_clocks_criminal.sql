@@ -30,36 +30,7 @@
 -- column explanation: how the deadline was computed, in Vietnamese (diễn giải)
 -- column explanation_en: the same in English
 
-with spans as (
-    select *, coalesce(closed_on, $as_of) as attributed_on
-    from intermediate.int_clocks_criminal_spans
-),
-
-last_steps as (
-    select
-        clock_id,
-        crime_category,
-        nominal as due_on_nominal,
-        rule_id,
-        legal_basis,
-        explanation_en as chain_en,
-        explanation_vi as chain_vi
-    from intermediate.int_clocks_criminal_steps
-    where is_last_step
-),
-
-deadlines as (
-    select
-        l.*,
-        coalesce(
-            c.next_working_day,
-            l.due_on_nominal + case isodow(l.due_on_nominal) when 6 then 2 when 7 then 1 else 0 end
-        ) as due_on
-    from last_steps as l
-    left join intermediate.int_calendar_days as c on c.date = l.due_on_nominal
-),
-
-reports as (
+with reports as (
     select report_id, unit_code, prosecutor_id
     from staging.stg_landing__crime_reports
 ),
@@ -69,13 +40,16 @@ cases as (
     from staging.stg_landing__cases
 ),
 
-recorded_units as (
+-- the case's unit after its latest transfer up to closed_on (or $as_of while open); a report's unit
+spans as (
     select
-        s.clock_id,
-        s.attributed_on,
-        coalesce(h.unit_code, c.unit_code, r.unit_code) as unit_code,
+        s.*,
+        coalesce(h.unit_code, c.unit_code, r.unit_code) as recorded_unit_code,
         coalesce(c.prosecutor_id, r.prosecutor_id) as prosecutor_id
-    from spans as s
+    from (
+        select *, coalesce(closed_on, $as_of) as attributed_on
+        from intermediate.int_clocks_criminal_spans
+    ) as s
     left join intermediate.int_case_unit_history as h
         on h.case_id = s.case_id
         and s.attributed_on >= h.valid_from
@@ -84,16 +58,31 @@ recorded_units as (
     left join reports as r on s.subject_type = 'report' and r.report_id = s.subject_id
 ),
 
--- the unit answering for the recorded one on the attribution day (re-organisation of 2025-07-01)
-attributed_units as (
-    select
-        r.clock_id,
-        coalesce(u.unit_code, r.unit_code) as unit_code,
-        r.prosecutor_id
-    from recorded_units as r
+-- then the unit answering for it on that day (re-organisation of 2025-07-01)
+attributed as (
+    select s.*, coalesce(u.unit_code, s.recorded_unit_code) as unit_code
+    from spans as s
     left join intermediate.int_case_unit_successions as u
-        on u.origin_code = r.unit_code
-        and r.attributed_on between u.effective_from and u.effective_to
+        on u.origin_code = s.recorded_unit_code
+        and s.attributed_on between u.effective_from and u.effective_to
+),
+
+deadlines as (
+    select
+        l.clock_id,
+        l.crime_category,
+        l.nominal as due_on_nominal,
+        coalesce(
+            c.next_working_day,
+            l.nominal + case isodow(l.nominal) when 6 then 2 when 7 then 1 else 0 end
+        ) as due_on,
+        l.rule_id,
+        l.legal_basis,
+        l.explanation_en as chain_en,
+        l.explanation_vi as chain_vi
+    from intermediate.int_clocks_criminal_steps as l
+    left join intermediate.int_calendar_days as c on c.date = l.nominal
+    where l.is_last_step
 ),
 
 assembled as (
@@ -105,8 +94,8 @@ assembled as (
         s.case_id,
         null::varchar as person_id,
         null::varchar as judgement_id,
-        a.unit_code,
-        a.prosecutor_id,
+        s.unit_code,
+        s.prosecutor_id,
         d.crime_category,
         s.started_on,
         d.due_on_nominal,
@@ -119,9 +108,8 @@ assembled as (
         d.legal_basis,
         d.chain_en,
         d.chain_vi
-    from spans as s
+    from attributed as s
     inner join deadlines as d using (clock_id)
-    inner join attributed_units as a using (clock_id)
     left join intermediate.int_calendar_days as y on y.date = d.due_on
 ),
 

@@ -8,6 +8,7 @@
 -- column event_id: the extension event (quyết định gia hạn)
 -- column clock_id: the clock it extends
 -- column extension_seq: k, its order among the extensions applied to the clock
+-- column extension_count: how many extensions the clock has in all
 -- column rule_slot: the deadline_rules extension_no whose cap applies; beyond the allowed number there is no such row
 -- column extension_no: the extension number written in the decision (informative; a mismatch is a fact_conflict data finding)
 -- column stated_end_date: end date written in the decision (thời hạn đến ngày), empty when not stated
@@ -79,6 +80,7 @@ numbered as (
     select
         *,
         row_number() over (partition by clock_id order by event_date, event_id) as extension_seq,
+        count(*) over (partition by clock_id) as extension_count,
         count(*) filter (where event_type = 'report_extended') over (
             partition by clock_id order by event_date, event_id
             rows between unbounded preceding and current row
@@ -94,6 +96,7 @@ final as (
         event_type,
         event_date,
         extension_seq,
+        extension_count,
         case event_type
             when 'report_prolonged' then 1
             when 'report_extended' then 1 + procuracy_extension_seq

@@ -34,7 +34,14 @@
 
 with recursive
 clocks as (
-    select *, coalesce(closed_on, $as_of) as last_running_day
+    select
+        clock_id,
+        clock,
+        case_id,
+        started_on,
+        start_event_type,
+        is_started_on_receipt,
+        coalesce(closed_on, $as_of) as last_running_day
     from intermediate.int_clocks_criminal_spans
 ),
 
@@ -43,13 +50,17 @@ cases as (
     from staging.stg_landing__cases
 ),
 
--- the category in force on the clock's last running day (the case's at institution before any change)
-categories as materialized (
+-- the category in force on the clock's last running day (the case's at institution before any
+-- change); report clocks have none and take the rules written for every category ('*')
+clock_keys as materialized (
     select
         k.clock_id,
         k.clock,
         k.started_on,
-        coalesce(h.crime_category, c.crime_category) as crime_category
+        k.start_event_type,
+        k.is_started_on_receipt,
+        coalesce(h.crime_category, c.crime_category) as crime_category,
+        coalesce(h.crime_category, c.crime_category, '*') as category_key
     from clocks as k
     left join intermediate.int_case_category_history as h
         on h.case_id = k.case_id
@@ -81,7 +92,7 @@ category_keys as (
     select '*'
 ),
 
--- one rule row per clock, category and slot: a category's own row, else the '*' row
+-- one rule row per clock, category and slot: the category's own row, else the '*' row
 rules_by_category as (
     select r.*, r.crime_category as category_key
     from rule_rows as r
@@ -109,16 +120,6 @@ rule_versions as (
         coalesce(lead(valid_from) over w - 1, date '9999-12-31') as effective_to
     from rules_by_category
     window w as (partition by clock, category_key, slot order by valid_from)
-),
-
-clock_keys as materialized (
-    select
-        clock_id,
-        clock,
-        started_on,
-        crime_category,
-        coalesce(crime_category, '*') as category_key
-    from categories
 ),
 
 -- base limits and maxima depend only on the clock kind, the category and the start date: they
@@ -206,10 +207,11 @@ key_maxima as (
     group by clock, category_key, started_on
 ),
 
-base as (
+key_steps as (
     select
-        c.clock_id,
-        c.started_on,
+        b.clock,
+        b.category_key,
+        b.started_on,
         b.rule_id,
         b.length,
         b.unit,
@@ -219,25 +221,35 @@ base as (
         m.cumulative_max,
         a.rule_id as last_allowed_rule_id,
         a.legal_basis as last_allowed_legal_basis
-    from clock_keys as c
-    inner join key_base as b using (clock, category_key, started_on)
+    from key_base as b
     inner join key_maxima as m using (clock, category_key, started_on)
     inner join key_rules as a
-        on a.clock = c.clock
-        and a.category_key = c.category_key
-        and a.started_on = c.started_on
+        on a.clock = b.clock
+        and a.category_key = b.category_key
+        and a.started_on = b.started_on
         and a.slot = m.max_slot
 ),
 
-extensions as (
+-- each applied extension with the rule of its slot (none beyond the allowed number)
+extensions as materialized (
     select
-        e.*,
+        e.clock_id,
+        e.extension_seq,
+        e.event_id,
+        e.event_type,
+        e.event_date,
+        e.stated_end_date,
         r.rule_id,
         r.legal_basis,
         r.length,
         r.unit,
         r.anchor,
-        r.rule_id is null as is_beyond_count
+        r.rule_id is null as is_beyond_count,
+        e.extension_count,
+        c.clock,
+        c.started_on,
+        c.category_key,
+        c.crime_category
     from intermediate.int_clocks_criminal_extensions as e
     inner join clock_keys as c on c.clock_id = e.clock_id
     left join key_rules as r
@@ -245,74 +257,6 @@ extensions as (
         and r.category_key = c.category_key
         and r.started_on = c.started_on
         and r.slot = e.rule_slot
-),
-
-labels as (
-    select
-        k.clock_id,
-        k.clock,
-        k.started_on,
-        g.crime_category,
-        case k.clock
-            when 'report_resolution' then 'received'
-            when 'report_resolution_resumed' then case
-                when k.start_event_type = 'report_resumed' then 'resumed'
-                when k.is_started_on_receipt then 'suspension cancelled, received'
-                else 'suspension cancelled'
-            end
-            when 'investigation' then 'instituted'
-            when 'resumed_investigation' then 'investigation resumed'
-            when 'supplementary_investigation_vks' then case
-                when k.is_started_on_receipt then 'file returned by the procuracy, received'
-                else 'file returned by the procuracy'
-            end
-            when 'supplementary_investigation_court' then case
-                when k.is_started_on_receipt then 'file returned by the court, received'
-                else 'file returned by the court'
-            end
-            when 'prosecution_decision' then case k.start_event_type
-                when 'case_resumed' then 'case resumed'
-                else 'file received by the procuracy'
-            end
-            when 'trial_preparation' then case k.start_event_type
-                when 'case_resumed' then 'case resumed'
-                else 'accepted by the court'
-            end
-            when 'trial_decision_after_return' then 'accepted again by the court after a return'
-            when 'hearing_opening' then 'trial scheduled'
-        end as start_label_en,
-        case k.clock
-            when 'report_resolution' then 'tiếp nhận'
-            when 'report_resolution_resumed' then case
-                when k.start_event_type = 'report_resumed' then 'phục hồi'
-                when k.is_started_on_receipt then 'nhận quyết định hủy tạm đình chỉ'
-                else 'Viện kiểm sát hủy quyết định tạm đình chỉ'
-            end
-            when 'investigation' then 'khởi tố'
-            when 'resumed_investigation' then 'phục hồi điều tra'
-            when 'supplementary_investigation_vks' then case
-                when k.is_started_on_receipt then 'nhận hồ sơ Viện kiểm sát trả'
-                else 'Viện kiểm sát trả hồ sơ'
-            end
-            when 'supplementary_investigation_court' then case
-                when k.is_started_on_receipt then 'nhận hồ sơ Tòa án trả'
-                else 'Tòa án trả hồ sơ'
-            end
-            when 'prosecution_decision' then case k.start_event_type
-                when 'case_resumed' then 'phục hồi vụ án'
-                else 'Viện kiểm sát nhận hồ sơ'
-            end
-            when 'trial_preparation' then case k.start_event_type
-                when 'case_resumed' then 'phục hồi vụ án'
-                else 'Tòa án thụ lý'
-            end
-            when 'trial_decision_after_return' then 'Tòa án thụ lý lại sau khi trả hồ sơ'
-            when 'hearing_opening' then 'quyết định đưa vụ án ra xét xử'
-        end as start_label_vi,
-        case k.clock when 'report_resolution' then 'receipt' else 'the start' end as anchor_en,
-        case k.clock when 'report_resolution' then 'ngày tiếp nhận' else 'ngày bắt đầu' end as anchor_vi
-    from clocks as k
-    inner join categories as g using (clock_id)
 ),
 
 -- "3 months" / "3 tháng"
@@ -324,10 +268,88 @@ lengths (unit, singular_en, plural_en, word_vi) as (
         ('working_days', 'working day', 'working days', 'ngày làm việc')
 ),
 
-base_steps as (
+labelled as (
+    select
+        c.clock_id,
+        c.clock,
+        c.started_on,
+        c.crime_category,
+        k.rule_id,
+        k.length,
+        k.unit,
+        k.anchor,
+        k.legal_basis,
+        k.nominal,
+        k.cumulative_max,
+        k.last_allowed_rule_id,
+        k.last_allowed_legal_basis,
+        c.clock_id not in (select clock_id from extensions) as has_no_extension,
+        case c.clock
+            when 'report_resolution' then 'received'
+            when 'report_resolution_resumed' then case
+                when c.start_event_type = 'report_resumed' then 'resumed'
+                when c.is_started_on_receipt then 'suspension cancelled, received'
+                else 'suspension cancelled'
+            end
+            when 'investigation' then 'instituted'
+            when 'resumed_investigation' then 'investigation resumed'
+            when 'supplementary_investigation_vks' then case
+                when c.is_started_on_receipt then 'file returned by the procuracy, received'
+                else 'file returned by the procuracy'
+            end
+            when 'supplementary_investigation_court' then case
+                when c.is_started_on_receipt then 'file returned by the court, received'
+                else 'file returned by the court'
+            end
+            when 'prosecution_decision' then case c.start_event_type
+                when 'case_resumed' then 'case resumed'
+                else 'file received by the procuracy'
+            end
+            when 'trial_preparation' then case c.start_event_type
+                when 'case_resumed' then 'case resumed'
+                else 'accepted by the court'
+            end
+            when 'trial_decision_after_return' then 'accepted again by the court after a return'
+            when 'hearing_opening' then 'trial scheduled'
+        end as start_label_en,
+        case c.clock
+            when 'report_resolution' then 'tiếp nhận'
+            when 'report_resolution_resumed' then case
+                when c.start_event_type = 'report_resumed' then 'phục hồi'
+                when c.is_started_on_receipt then 'nhận quyết định hủy tạm đình chỉ'
+                else 'Viện kiểm sát hủy quyết định tạm đình chỉ'
+            end
+            when 'investigation' then 'khởi tố'
+            when 'resumed_investigation' then 'phục hồi điều tra'
+            when 'supplementary_investigation_vks' then case
+                when c.is_started_on_receipt then 'nhận hồ sơ Viện kiểm sát trả'
+                else 'Viện kiểm sát trả hồ sơ'
+            end
+            when 'supplementary_investigation_court' then case
+                when c.is_started_on_receipt then 'nhận hồ sơ Tòa án trả'
+                else 'Tòa án trả hồ sơ'
+            end
+            when 'prosecution_decision' then case c.start_event_type
+                when 'case_resumed' then 'phục hồi vụ án'
+                else 'Viện kiểm sát nhận hồ sơ'
+            end
+            when 'trial_preparation' then case c.start_event_type
+                when 'case_resumed' then 'phục hồi vụ án'
+                else 'Tòa án thụ lý'
+            end
+            when 'trial_decision_after_return' then 'Tòa án thụ lý lại sau khi trả hồ sơ'
+            when 'hearing_opening' then 'quyết định đưa vụ án ra xét xử'
+        end as start_label_vi
+    from clock_keys as c
+    inner join key_steps as k using (clock, category_key, started_on)
+),
+
+base_steps as materialized (
     select
         b.clock_id,
         0 as step,
+        b.has_no_extension as is_last_step,
+        b.crime_category,
         null::varchar as event_id,
         null::varchar as event_type,
         null::date as event_date,
@@ -338,17 +360,17 @@ base_steps as (
         b.anchor,
         null::date as previous_nominal,
         null::date as cap_date,
+        b.cumulative_max,
         null::date as stated_end_date,
         b.nominal,
         false as is_beyond_count,
         false as is_beyond_cap,
         false as is_beyond_cumulative,
-        l.start_label_en || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
+        b.start_label_en || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
             || case when b.length = 1 then n.singular_en else n.plural_en end as explanation_en,
-        l.start_label_vi || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
+        b.start_label_vi || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
             || n.word_vi as explanation_vi
-    from base as b
-    inner join labels as l using (clock_id)
+    from labelled as b
     left join lengths as n on n.unit = b.unit
 ),
 
@@ -357,22 +379,31 @@ extension_inputs as (
     select
         e.clock_id,
         e.extension_seq as step,
+        e.extension_seq = e.extension_count as is_last_step,
+        e.crime_category,
         e.event_id,
         e.event_type,
         e.event_date,
-        e.rule_id,
-        e.legal_basis,
+        coalesce(e.rule_id, k.last_allowed_rule_id) as rule_id,
+        coalesce(e.legal_basis, k.last_allowed_legal_basis) as legal_basis,
         e.length,
         e.unit,
         e.anchor,
+        e.started_on,
+        k.cumulative_max,
         e.stated_end_date,
         e.is_beyond_count,
-        l.started_on,
-        m.cumulative_max,
         e.length || ' ' || case when e.length = 1 then n.singular_en else n.plural_en end
-            || case when e.anchor = 'start' then ' from ' || l.anchor_en else '' end as length_en,
+            || case when e.anchor = 'start'
+                then ' from ' || case e.clock when 'report_resolution' then 'receipt' else 'the start' end
+                else ''
+            end as length_en,
         e.length || ' ' || n.word_vi
-            || case when e.anchor = 'start' then ' kể từ ' || l.anchor_vi else '' end as length_vi,
+            || case when e.anchor = 'start'
+                then ' kể từ '
+                    || case e.clock when 'report_resolution' then 'ngày tiếp nhận' else 'ngày bắt đầu' end
+                else ''
+            end as length_vi,
         case e.event_type
             when 'report_prolonged' then 'prolonged'
             when 'report_extended' then 'procuracy extension'
@@ -384,24 +415,25 @@ extension_inputs as (
             else 'gia hạn lần ' || e.extension_seq
         end as label_vi
     from extensions as e
-    inner join base as m using (clock_id)
-    inner join labels as l using (clock_id)
+    inner join key_steps as k using (clock, category_key, started_on)
     left join lengths as n on n.unit = e.unit
 ),
 
 -- extension k applied to the nominal date of step k − 1, for the clocks that have extensions
 chain (
-    clock_id, step, event_id, event_type, event_date, rule_id, legal_basis, length, unit, anchor,
-    previous_nominal, cap_date, stated_end_date, nominal, is_beyond_count, is_beyond_cap,
-    is_beyond_cumulative, explanation_en, explanation_vi
+    clock_id, step, is_last_step, crime_category, event_id, event_type, event_date, rule_id,
+    legal_basis, length, unit, anchor, previous_nominal, cap_date, cumulative_max,
+    stated_end_date, nominal, is_beyond_count, is_beyond_cap, is_beyond_cumulative,
+    explanation_en, explanation_vi
 ) as (
     select *
     from base_steps
-    where clock_id in (select clock_id from extension_inputs)
+    where not is_last_step
     union all
     select
-        clock_id, step, event_id, event_type, event_date, rule_id, legal_basis, length, unit,
-        anchor, previous_nominal, cap_date, stated_end_date,
+        clock_id, step, is_last_step, crime_category, event_id, event_type, event_date, rule_id,
+        legal_basis, length, unit, anchor, previous_nominal, cap_date, cumulative_max,
+        stated_end_date,
         least(stated_end_date, cap_date, cumulative_max),
         is_beyond_count,
         coalesce(stated_end_date > cap_date, false),
@@ -452,46 +484,37 @@ steps as (
     select * from chain where step > 0
 ),
 
-extension_counts as (
-    select clock_id, max(extension_seq) as extension_count
-    from extensions
-    group by clock_id
-),
-
 final as (
     select
-        c.clock_id,
-        c.step,
-        c.step = coalesce(x.extension_count, 0) as is_last_step,
-        l.crime_category,
-        c.event_id,
-        c.event_type,
-        c.event_date,
-        coalesce(c.rule_id, m.last_allowed_rule_id) as rule_id,
-        coalesce(c.legal_basis, m.last_allowed_legal_basis) as legal_basis,
-        c.length,
-        c.unit,
-        c.anchor,
-        c.previous_nominal,
+        s.clock_id,
+        s.step,
+        s.is_last_step,
+        s.crime_category,
+        s.event_id,
+        s.event_type,
+        s.event_date,
+        s.rule_id,
+        s.legal_basis,
+        s.length,
+        s.unit,
+        s.anchor,
+        s.previous_nominal,
         coalesce(
             p.next_working_day,
-            c.previous_nominal
-            + case isodow(c.previous_nominal) when 6 then 2 when 7 then 1 else 0 end
+            s.previous_nominal
+            + case isodow(s.previous_nominal) when 6 then 2 when 7 then 1 else 0 end
         ) as previous_due_on,
-        c.cap_date,
-        m.cumulative_max,
-        c.stated_end_date,
-        c.nominal,
-        c.is_beyond_count,
-        c.is_beyond_cap,
-        c.is_beyond_cumulative,
-        c.explanation_en,
-        c.explanation_vi
-    from steps as c
-    inner join labels as l using (clock_id)
-    inner join base as m using (clock_id)
-    left join extension_counts as x using (clock_id)
-    left join calendar as p on p.date = c.previous_nominal
+        s.cap_date,
+        s.cumulative_max,
+        s.stated_end_date,
+        s.nominal,
+        s.is_beyond_count,
+        s.is_beyond_cap,
+        s.is_beyond_cumulative,
+        s.explanation_en,
+        s.explanation_vi
+    from steps as s
+    left join calendar as p on p.date = s.previous_nominal
 )
 
 select * from final
