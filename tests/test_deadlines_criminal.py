@@ -641,6 +641,10 @@ def test_supplementary_investigations(given, deadlines) -> None:
           status="on_time")
     check(clocks["supplementary_investigation_court:SI:SIt"], started_on="30/09/2022",
           due_on_nominal="30/10/2022", due_on="31/10/2022", status="overdue", days_late=15)
+    assert clocks["supplementary_investigation_court:SI:SIt"]["explanation_en"] == (
+        "file returned by the court 30/09/2022 + 1 month = 30/10/2022, a day off → 31/10/2022")
+    assert clocks["supplementary_investigation_vks:SI:SIr"]["explanation"] == (
+        "nhận hồ sơ Viện kiểm sát trả 22/06/2022 + 2 tháng = 22/08/2022")
     assert not [k for k in clocks if k.endswith(":SIn") or k.endswith(":SIe")]
 
 
