@@ -24,48 +24,68 @@ overdue_spells as (
       and coalesce(closed_on, cast($as_of as date)) > due_on
 ),
 
-overdue_items as (
+wrongful as (
+    select 'wrongful_prosecution_count' as indicator_code, person_id, attribution_key, dated_on
+    from marts.wrongful_prosecutions
+),
+
+-- a person with a single spell (or a single wrongful prosecution) needs no deduplication
+single_persons as (
+    select indicator_code, person_id
+    from (select indicator_code, person_id from overdue_spells
+          union all
+          select indicator_code, person_id from wrongful)
+    group by all
+    having count(*) = 1
+),
+
+items as (
     select o.indicator_code, o.person_id, o.attribution_key, p.period_kind, p.period_start,
            least(o.past_to, p.measured_through) as counted_on
     from overdue_spells as o
     join periods as p
         on o.past_from <= p.measured_through and o.past_to >= p.period_start
-),
-
-wrongful_items as (
-    select 'wrongful_prosecution_count' as indicator_code, w.person_id, w.attribution_key,
-           p.period_kind, p.period_start, w.dated_on as counted_on
-    from marts.wrongful_prosecutions as w
+    union all
+    select w.indicator_code, w.person_id, w.attribution_key, p.period_kind, p.period_start, w.dated_on
+    from wrongful as w
     join periods as p on w.dated_on between p.period_start and p.measured_through
 ),
 
-items as (
-    select * from overdue_items
-    union all
-    select * from wrongful_items
-),
-
 attributed as (
-    select i.indicator_code, i.person_id, s.hierarchy, s.unit_code, i.period_kind, i.period_start
+    select i.indicator_code, i.person_id, s.hierarchy, r.rollup_code as unit_code, i.period_kind, i.period_start,
+           sp.person_id is not null as is_single
     from items as i
     join intermediate.int_unit_segments as s
         on s.attribution_key = i.attribution_key
        and i.counted_on between s.from_date and s.to_date
+    join intermediate.int_unit_rollups as r on r.hierarchy = s.hierarchy and r.unit_code = s.unit_code
+    left join single_persons as sp on sp.indicator_code = i.indicator_code and sp.person_id = i.person_id
+),
+
+counted as (
+    select indicator_code, hierarchy, unit_code, period_kind, period_start, count(*) as n
+    from attributed
+    where is_single
+    group by all
+    union all
+    select indicator_code, hierarchy, unit_code, period_kind, period_start, count(distinct person_id)
+    from attributed
+    where not is_single
+    group by all
 ),
 
 final as (
     select
-        a.indicator_code,
+        indicator_code,
         'all' as stage,
-        a.hierarchy,
-        r.rollup_code as unit_code,
-        a.period_kind,
-        a.period_start,
-        cast(count(distinct a.person_id) as double) as numerator,
+        hierarchy,
+        unit_code,
+        period_kind,
+        period_start,
+        cast(sum(n) as double) as numerator,
         cast(null as double) as denominator,
         cast(null as double) as value
-    from attributed as a
-    join intermediate.int_unit_rollups as r on r.hierarchy = a.hierarchy and r.unit_code = a.unit_code
+    from counted
     group by all
 )
 

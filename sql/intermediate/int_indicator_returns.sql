@@ -76,25 +76,48 @@ attributed as (
        and i.event_date between s.from_date and s.to_date
 ),
 
--- distinct cases per month first, then per period and roll-up unit
+-- Distinct cases per month, unit and roll-up unit. A case seen in one month only adds 1 to
+-- every period containing that month; a case seen in several months is deduplicated per period.
 monthly as (
-    select distinct indicator_code, side, case_id, hierarchy, unit_code, month_start from attributed
+    select distinct a.indicator_code, a.side, a.case_id, a.hierarchy, r.rollup_code as unit_code, a.month_start
+    from attributed as a
+    join intermediate.int_unit_rollups as r on r.hierarchy = a.hierarchy and r.unit_code = a.unit_code
+),
+
+spread as (
+    select *, count(*) over (partition by indicator_code, side, case_id, hierarchy, unit_code) as months_seen
+    from monthly
+),
+
+single_month as (
+    select s.indicator_code, s.side, s.hierarchy, s.unit_code, pm.period_kind, pm.period_start, count(*) as n
+    from spread as s
+    join intermediate.int_period_months as pm on pm.month_start = s.month_start
+    where s.months_seen = 1
+    group by all
+),
+
+several_months as (
+    select s.indicator_code, s.side, s.hierarchy, s.unit_code, pm.period_kind, pm.period_start,
+           count(distinct s.case_id) as n
+    from spread as s
+    join intermediate.int_period_months as pm on pm.month_start = s.month_start
+    where s.months_seen > 1
+    group by all
 ),
 
 final as (
     select
-        m.indicator_code,
+        indicator_code,
         'all' as stage,
-        m.hierarchy,
-        r.rollup_code as unit_code,
-        pm.period_kind,
-        pm.period_start,
-        cast(count(distinct m.case_id) filter (where m.side = 'numerator') as double) as numerator,
-        cast(count(distinct m.case_id) filter (where m.side = 'denominator') as double) as denominator,
+        hierarchy,
+        unit_code,
+        period_kind,
+        period_start,
+        cast(coalesce(sum(n) filter (where side = 'numerator'), 0) as double) as numerator,
+        cast(coalesce(sum(n) filter (where side = 'denominator'), 0) as double) as denominator,
         cast(null as double) as value
-    from monthly as m
-    join intermediate.int_period_months as pm on pm.month_start = m.month_start
-    join intermediate.int_unit_rollups as r on r.hierarchy = m.hierarchy and r.unit_code = m.unit_code
+    from (select * from single_month union all select * from several_months)
     group by all
 )
 

@@ -81,28 +81,14 @@ rolled as (
     group by all
 ),
 
--- Age histograms rolled up, then the nearest-rank 90th percentile per stock date.
-ages as (
-    select a.stage, a.hierarchy, r.rollup_code as unit_code, a.stock_date, a.age_days,
-           sum(a.open_count) as n
-    from intermediate.int_stage_stock_ages as a
-    join rollups as r on r.hierarchy = a.hierarchy and r.unit_code = a.unit_code
-    where a.stock_date in (select measured_through from periods)
-    group by all
-),
-
-ages_cumulated as (
-    select *,
-           sum(n) over (partition by stage, hierarchy, unit_code, stock_date order by age_days) as cum_n,
-           sum(n) over (partition by stage, hierarchy, unit_code, stock_date) as total_n
-    from ages
-),
-
+-- Nearest-rank 90th percentile of the age of open items (quantile_disc), per unit and roll-up.
 p90 as (
-    select stage, hierarchy, unit_code, stock_date,
-           min(age_days) filter (where cum_n >= ceil(0.9 * total_n)) as p90_age,
-           max(total_n) as total_n
-    from ages_cumulated
+    select o.stage, o.hierarchy, r.rollup_code as unit_code, o.stock_date,
+           quantile_disc(o.age_days, 0.9) as p90_age,
+           count(*) as total_n
+    from intermediate.int_stage_open_items as o
+    join rollups as r on r.hierarchy = o.hierarchy and r.unit_code = o.unit_code
+    where o.stock_date in (select measured_through from periods)
     group by all
 ),
 

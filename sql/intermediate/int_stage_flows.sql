@@ -25,29 +25,28 @@ with clocks as (
     where stage is not null
 ),
 
-segments as (
-    select attribution_key, hierarchy, from_date, to_date, raw_unit_code, unit_code
-    from intermediate.int_unit_segments
-),
-
 received as (
     select c.stage, s.hierarchy, s.unit_code, c.started_on as flow_date,
-           'received' as flow, 1 as n
+           1 as received, 0 as resolved, 0 as resolved_suspended, 0 as resolved_transferred,
+           0 as resolved_on_time, 0 as transferred_in, 0 as transferred_out,
+           0 as reorganised_in, 0 as reorganised_out
     from clocks as c
-    join segments as s on s.attribution_key = c.attribution_key
-                      and c.started_on between s.from_date and s.to_date
+    join intermediate.int_unit_segments as s
+        on s.attribution_key = c.attribution_key
+       and c.started_on between s.from_date and s.to_date
 ),
 
 resolved as (
     select c.stage, s.hierarchy, s.unit_code, c.closed_on as flow_date,
-           unnest(['resolved']
-                  || case when c.is_closed_by_suspension then ['resolved_suspended'] else [] end
-                  || case when c.is_closed_by_transfer then ['resolved_transferred'] else [] end
-                  || case when c.is_on_time then ['resolved_on_time'] else [] end) as flow,
-           1 as n
+           0, 1,
+           cast(c.is_closed_by_suspension as integer),
+           cast(c.is_closed_by_transfer as integer),
+           cast(c.is_on_time as integer),
+           0, 0, 0, 0
     from clocks as c
-    join segments as s on s.attribution_key = c.attribution_key
-                      and c.closed_on between s.from_date and s.to_date
+    join intermediate.int_unit_segments as s
+        on s.attribution_key = c.attribution_key
+       and c.closed_on between s.from_date and s.to_date
     where c.closed_on is not null
 ),
 
@@ -67,6 +66,7 @@ case_moves as (
     join intermediate.int_unit_mappings as t
         on t.unit_code = x.to_unit_code and t.hierarchy = f.hierarchy
        and x.transferred_on between t.from_date and t.to_date
+    where f.mapped_code <> t.mapped_code
 ),
 
 -- Re-organisation boundaries: a unit code attributed to one unit up to day t-1 and to another from day t.
@@ -82,7 +82,7 @@ boundaries as (
 reorganisation_moves as (
     select c.stage, 'as_was' as hierarchy, b.from_unit, b.to_unit, b.reorganised_on as flow_date
     from boundaries as b
-    join segments as s
+    join intermediate.int_unit_segments as s
         on s.hierarchy = 'as_was' and s.raw_unit_code = b.raw_unit_code
        and b.reorganised_on - 1 between s.from_date and s.to_date
     join clocks as c
@@ -92,15 +92,13 @@ reorganisation_moves as (
 ),
 
 moves as (
-    select stage, hierarchy, from_unit as unit_code, flow_date, 'transferred_out' as flow, 1 as n
-    from case_moves where from_unit <> to_unit
+    select stage, hierarchy, from_unit as unit_code, flow_date, 0, 0, 0, 0, 0, 0, 1, 0, 0 from case_moves
     union all
-    select stage, hierarchy, to_unit, flow_date, 'transferred_in', 1
-    from case_moves where from_unit <> to_unit
+    select stage, hierarchy, to_unit, flow_date, 0, 0, 0, 0, 0, 1, 0, 0, 0 from case_moves
     union all
-    select stage, hierarchy, from_unit, flow_date, 'reorganised_out', 1 from reorganisation_moves
+    select stage, hierarchy, from_unit, flow_date, 0, 0, 0, 0, 0, 0, 0, 0, 1 from reorganisation_moves
     union all
-    select stage, hierarchy, to_unit, flow_date, 'reorganised_in', 1 from reorganisation_moves
+    select stage, hierarchy, to_unit, flow_date, 0, 0, 0, 0, 0, 0, 0, 1, 0 from reorganisation_moves
 ),
 
 all_flows as (
@@ -115,15 +113,15 @@ final as (
         hierarchy,
         unit_code,
         cast(date_trunc('month', flow_date) as date) as month_start,
-        count(*) filter (where flow = 'received') as received,
-        count(*) filter (where flow = 'resolved') as resolved,
-        count(*) filter (where flow = 'resolved_suspended') as resolved_suspended,
-        count(*) filter (where flow = 'resolved_transferred') as resolved_transferred,
-        count(*) filter (where flow = 'resolved_on_time') as resolved_on_time,
-        count(*) filter (where flow = 'transferred_in') as transferred_in,
-        count(*) filter (where flow = 'transferred_out') as transferred_out,
-        count(*) filter (where flow = 'reorganised_in') as reorganised_in,
-        count(*) filter (where flow = 'reorganised_out') as reorganised_out
+        sum(received) as received,
+        sum(resolved) as resolved,
+        sum(resolved_suspended) as resolved_suspended,
+        sum(resolved_transferred) as resolved_transferred,
+        sum(resolved_on_time) as resolved_on_time,
+        sum(transferred_in) as transferred_in,
+        sum(transferred_out) as transferred_out,
+        sum(reorganised_in) as reorganised_in,
+        sum(reorganised_out) as reorganised_out
     from all_flows
     group by all
 )

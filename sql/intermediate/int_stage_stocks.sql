@@ -1,5 +1,5 @@
--- Open and overdue work of each stage per unit at each stock date (tồn, quá hạn), the sum of
--- int_stage_stock_ages over ages. One side of the stock-flow balance.
+-- Open and overdue work of each stage per unit at each stock date (tồn, quá hạn), counted from
+-- the clock states of int_stage_open_items. One side of the stock-flow balance.
 -- grain: stage, hierarchy, unit_code, stock_date
 -- column stock_date: the stock is taken at the end of this day
 -- column open_count: open clocks of the stage (chưa giải quyết)
@@ -7,9 +7,9 @@
 
 with final as (
     select stage, hierarchy, unit_code, stock_date,
-           sum(open_count) as open_count,
-           sum(overdue_count) as overdue_count
-    from intermediate.int_stage_stock_ages
+           count(*) as open_count,
+           count(*) filter (where is_overdue) as overdue_count
+    from intermediate.int_stage_open_items
     group by all
 )
 

@@ -54,13 +54,44 @@ indicator_stages as (
     from indicators
 ),
 
--- the definition version in force in each period (latest valid_from overlapping it)
+targets as (
+    select
+        indicator_code,
+        coalesce(nullif(trim(cast(stage as varchar)), ''), '*') as stage,
+        trim(comparator) as comparator,
+        try_cast(value as double) as target_value,
+        try_cast(exceed_margin as double) as exceed_margin,
+        source_document,
+        coalesce(try_cast(is_confirmed as boolean), false) as is_confirmed,
+        coalesce(try_cast(valid_from as date), date '0001-01-01') as valid_from,
+        coalesce(try_cast(valid_to as date), date '9999-12-31') as valid_to
+    from reference.targets
+),
+
+-- per indicator, stage and period: the definition version in force (latest valid_from
+-- overlapping the period) and the target in force (latest valid_from overlapping the period; a
+-- stage-specific target before a '*' one). A small table: the period grid joins it by equality.
 catalogue as (
     select i.indicator_code, i.stage, i.kind, i.direction, i.version, p.period_kind, p.period_start
     from indicator_stages as i
     join periods as p on i.valid_from <= p.period_end and i.valid_to >= p.period_start
     qualify row_number() over (
         partition by i.indicator_code, i.stage, p.period_kind, p.period_start order by i.valid_from desc
+    ) = 1
+),
+
+catalogue_targets as (
+    select c.*, t.target_value, t.comparator as target_comparator, t.exceed_margin as target_exceed_margin,
+           t.source_document as target_source, t.is_confirmed as target_is_confirmed
+    from catalogue as c
+    join periods as p on p.period_kind = c.period_kind and p.period_start = c.period_start
+    left join targets as t
+        on t.indicator_code = c.indicator_code
+       and (t.stage = '*' or t.stage = c.stage)
+       and t.valid_from <= p.period_end and t.valid_to >= p.period_start
+    qualify row_number() over (
+        partition by c.indicator_code, c.stage, c.period_kind, c.period_start
+        order by t.valid_from desc nulls last, case when t.stage = '*' then 1 else 0 end
     ) = 1
 ),
 
@@ -101,96 +132,50 @@ computed as (
     from intermediate.int_indicator_persons
 ),
 
-keys as (
-    select c.indicator_code, c.stage, g.hierarchy, g.unit_code, g.period_kind, g.period_start
+grid as (
+    select g.hierarchy, g.unit_code, c.*
     from intermediate.int_unit_grid as g
-    join catalogue as c on c.period_kind = g.period_kind and c.period_start = g.period_start
-    union
-    -- units outside the grid (codes not in reference.units, records dated outside a unit's
-    -- validity) when they have something to show; a unit handing over its open work on the day
-    -- after its valid_to has only zeros in that period
-    select x.indicator_code, x.stage, x.hierarchy, x.unit_code, x.period_kind, x.period_start
-    from computed as x
-    join catalogue as c
-        on c.indicator_code = x.indicator_code and c.stage = x.stage
-       and c.period_kind = x.period_kind and c.period_start = x.period_start
-    where coalesce(x.numerator, 0) <> 0 or coalesce(x.denominator, 0) <> 0 or x.value is not null
+    join catalogue_targets as c on c.period_kind = g.period_kind and c.period_start = g.period_start
 ),
 
-targets as (
+-- Every grid row, with its computed figures when there are any; and the computed rows of units
+-- outside the grid (codes not in reference.units, records dated outside a unit's validity) when
+-- they have something to show: a unit handing over its open work on the day after its valid_to
+-- has only zeros in that period.
+matched as (
     select
-        indicator_code,
-        coalesce(nullif(trim(cast(stage as varchar)), ''), '*') as stage,
-        trim(comparator) as comparator,
-        try_cast(value as double) as target_value,
-        try_cast(exceed_margin as double) as exceed_margin,
-        source_document,
-        coalesce(try_cast(is_confirmed as boolean), false) as is_confirmed,
-        coalesce(try_cast(valid_from as date), date '0001-01-01') as valid_from,
-        coalesce(try_cast(valid_to as date), date '9999-12-31') as valid_to
-    from reference.targets
-),
-
-status_labels as (
-    select code, label_vi from reference.codes where list = 'target_status'
+        coalesce(g.indicator_code, x.indicator_code) as indicator_code,
+        coalesce(g.stage, x.stage) as stage,
+        coalesce(g.hierarchy, x.hierarchy) as hierarchy,
+        coalesce(g.unit_code, x.unit_code) as unit_code,
+        coalesce(g.period_kind, x.period_kind) as period_kind,
+        coalesce(g.period_start, x.period_start) as period_start,
+        g.indicator_code is not null as in_grid,
+        x.numerator, x.denominator, x.value
+    from grid as g
+    full outer join computed as x
+        on x.indicator_code = g.indicator_code and x.stage = g.stage and x.hierarchy = g.hierarchy
+       and x.unit_code = g.unit_code and x.period_kind = g.period_kind and x.period_start = g.period_start
+    where g.indicator_code is not null
+       or coalesce(x.numerator, 0) <> 0 or coalesce(x.denominator, 0) <> 0 or x.value is not null
 ),
 
 valued as (
     select
-        k.indicator_code,
-        k.stage,
-        k.hierarchy,
-        k.unit_code,
-        k.period_kind,
-        k.period_start,
-        c.kind,
-        c.direction,
-        c.version as definition_version,
-        case
-            when c.kind = 'count' then coalesce(x.numerator, 0)
-            when c.kind = 'rate' then coalesce(x.numerator, 0)
-            else x.numerator
-        end as numerator,
-        case
-            when c.kind = 'count' then cast(null as double)
-            when c.kind = 'rate' then coalesce(x.denominator, 0)
-            else x.denominator
-        end as denominator,
-        case
-            when c.kind = 'count' then coalesce(x.numerator, 0)
-            when c.kind = 'rate' then case when x.denominator > 0 then x.numerator / x.denominator end
-            else x.value
-        end as value
-    from keys as k
-    join catalogue as c
-        on c.indicator_code = k.indicator_code and c.stage = k.stage
-       and c.period_kind = k.period_kind and c.period_start = k.period_start
-    left join computed as x
-        on x.indicator_code = k.indicator_code and x.stage = k.stage and x.hierarchy = k.hierarchy
-       and x.unit_code = k.unit_code and x.period_kind = k.period_kind and x.period_start = k.period_start
-),
-
-with_targets as (
-    select
-        v.*,
-        p.period_end,
-        p.measured_through,
-        p.is_complete,
-        t.target_value,
-        t.comparator as target_comparator,
-        t.exceed_margin as target_exceed_margin,
-        t.source_document as target_source,
-        t.is_confirmed as target_is_confirmed
-    from valued as v
-    join periods as p on p.period_kind = v.period_kind and p.period_start = v.period_start
-    left join targets as t
-        on t.indicator_code = v.indicator_code
-       and (t.stage = '*' or t.stage = v.stage)
-       and t.valid_from <= p.period_end and t.valid_to >= p.period_start
-    qualify row_number() over (
-        partition by v.indicator_code, v.stage, v.hierarchy, v.unit_code, v.period_kind, v.period_start
-        order by t.valid_from desc nulls last, case when t.stage = '*' then 1 else 0 end
-    ) = 1
+        m.indicator_code, m.stage, m.hierarchy, m.unit_code, m.period_kind, m.period_start,
+        c.kind, c.direction, c.version as definition_version,
+        c.target_value, c.target_comparator, c.target_exceed_margin, c.target_source, c.target_is_confirmed,
+        case when c.kind in ('count', 'rate') then coalesce(m.numerator, 0) else m.numerator end as numerator,
+        case when c.kind = 'count' then cast(null as double)
+             when c.kind = 'rate' then coalesce(m.denominator, 0)
+             else m.denominator end as denominator,
+        case when c.kind = 'count' then coalesce(m.numerator, 0)
+             when c.kind = 'rate' then case when m.denominator > 0 then m.numerator / m.denominator end
+             else m.value end as value
+    from matched as m
+    join catalogue_targets as c
+        on c.indicator_code = m.indicator_code and c.stage = m.stage
+       and c.period_kind = m.period_kind and c.period_start = m.period_start
 ),
 
 statused as (
@@ -212,7 +197,24 @@ statused as (
                 else 'missed' end
             else 'no_target'
         end as target_status
-    from with_targets
+    from valued
+),
+
+unit_flags as (
+    select
+        u.hierarchy,
+        u.unit_code,
+        u.is_illustrative,
+        u.is_partial_rollup,
+        u.coverage_note_en,
+        exists (select 1 from rollups as r
+                where r.hierarchy = u.hierarchy and r.rollup_code = u.unit_code and r.unit_code <> u.unit_code)
+            as is_rollup
+    from marts.units as u
+),
+
+status_labels as (
+    select code, label_vi from reference.codes where list = 'target_status'
 ),
 
 final as (
@@ -221,12 +223,12 @@ final as (
         s.stage,
         s.hierarchy,
         s.unit_code,
-        coalesce(r.has_children, false) as is_rollup,
+        coalesce(f.is_rollup, false) as is_rollup,
         s.period_kind,
         s.period_start,
-        s.period_end,
-        s.measured_through,
-        s.is_complete,
+        p.period_end,
+        p.measured_through,
+        p.is_complete,
         s.kind,
         s.direction,
         s.numerator,
@@ -240,16 +242,13 @@ final as (
         s.target_status,
         l.label_vi as target_status_vi,
         s.definition_version,
-        coalesce(u.is_illustrative, false) as is_illustrative,
-        coalesce(u.is_partial_rollup, false) as is_partial_rollup,
-        u.coverage_note_en,
+        coalesce(f.is_illustrative, false) as is_illustrative,
+        coalesce(f.is_partial_rollup, false) as is_partial_rollup,
+        f.coverage_note_en,
         cast($as_of as date) as as_of
     from statused as s
-    left join marts.units as u on u.hierarchy = s.hierarchy and u.unit_code = s.unit_code
-    left join (
-        select hierarchy, rollup_code as unit_code, true as has_children
-        from rollups where rollup_code <> unit_code group by all
-    ) as r on r.hierarchy = s.hierarchy and r.unit_code = s.unit_code
+    join periods as p on p.period_kind = s.period_kind and p.period_start = s.period_start
+    left join unit_flags as f on f.hierarchy = s.hierarchy and f.unit_code = s.unit_code
     left join status_labels as l on l.code = s.target_status
 )
 
