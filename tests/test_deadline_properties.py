@@ -135,7 +135,7 @@ def test_due_on_never_before_nominal_nor_on_a_day_off(warehouse, cases, as_of_af
             assert clock["is_provisional"], clock
 
 
-@settings(SETTINGS, max_examples=25)
+@settings(SETTINGS, max_examples=20)
 @given(cases=st.lists(case, min_size=1, max_size=4), late_by=st.sampled_from([0, 1]))
 def test_a_clock_closed_on_its_due_date_is_on_time(warehouse, cases, late_by) -> None:
     con = warehouse
