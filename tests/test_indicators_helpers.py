@@ -18,7 +18,13 @@ from typing import Any
 
 import duckdb
 
-from pipelines.sql_runner import build_model, default_params, discover_models, run_models, topological_order
+from pipelines.sql_runner import (
+    build_model,
+    default_params,
+    discover_models,
+    run_models,
+    topological_order,
+)
 
 INDICATOR_PREFIXES = ("int_period", "int_unit_", "int_indicator_", "int_stage_")
 INDICATOR_MARTS = (
@@ -64,63 +70,158 @@ class Raw:
         marks = ", ".join("?" for _ in row)
         self.con.execute(f"insert into raw.{table} ({cols}) values ({marks})", list(row.values()))
 
-    def report(self, report_id: str, received: str, unit: str = "BTR-CT", prosecutor: str = "KSV01") -> None:
-        self.insert("crime_reports", {
-            "report_id": report_id, "unit_code": unit, "prosecutor_id": prosecutor,
-            "source_type": "denunciation", "received_date": d(received), "handling_body": "cqdt",
-        })
+    def report(
+        self, report_id: str, received: str, unit: str = "BTR-CT", prosecutor: str = "KSV01"
+    ) -> None:
+        self.insert(
+            "crime_reports",
+            {
+                "report_id": report_id,
+                "unit_code": unit,
+                "prosecutor_id": prosecutor,
+                "source_type": "denunciation",
+                "received_date": d(received),
+                "handling_body": "cqdt",
+            },
+        )
 
-    def case(self, case_id: str, instituted: str, unit: str = "BTR-CT", category: str = "serious",
-             prosecutor: str = "KSV01", report_id: str | None = None) -> None:
-        self.insert("cases", {
-            "case_id": case_id, "unit_code": unit, "prosecutor_id": prosecutor, "report_id": report_id,
-            "instituted_date": d(instituted), "penal_code_article": 173, "crime_category": category,
-        })
+    def case(
+        self,
+        case_id: str,
+        instituted: str,
+        unit: str = "BTR-CT",
+        category: str = "serious",
+        prosecutor: str = "KSV01",
+        report_id: str | None = None,
+    ) -> None:
+        self.insert(
+            "cases",
+            {
+                "case_id": case_id,
+                "unit_code": unit,
+                "prosecutor_id": prosecutor,
+                "report_id": report_id,
+                "instituted_date": d(instituted),
+                "penal_code_article": 173,
+                "crime_category": category,
+            },
+        )
 
     def person(self, person_id: str, case_id: str, charged: str | None = None) -> None:
-        self.insert("persons", {"person_id": person_id, "case_id": case_id, "charged_date": d(charged)})
+        self.insert(
+            "persons", {"person_id": person_id, "case_id": case_id, "charged_date": d(charged)}
+        )
 
-    def event(self, event_id: str, event_type: str, subject_id: str, on: str,
-              subject_type: str = "case", **extra: Any) -> None:
+    def event(
+        self,
+        event_id: str,
+        event_type: str,
+        subject_id: str,
+        on: str,
+        subject_type: str = "case",
+        **extra: Any,
+    ) -> None:
         extra = _dates(extra, ("received_date", "stated_end_date", "requested_date"))
-        self.insert("case_events", {
-            "event_id": event_id, "event_type": event_type, "subject_type": subject_type,
-            "subject_id": subject_id, "event_date": d(on),
-            "case_id": extra.pop("case_id", subject_id if subject_type == "case" else None),
-            "issuing_body": extra.pop("issuing_body", "vks"), **extra,
-        })
+        self.insert(
+            "case_events",
+            {
+                "event_id": event_id,
+                "event_type": event_type,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "event_date": d(on),
+                "case_id": extra.pop("case_id", subject_id if subject_type == "case" else None),
+                "issuing_body": extra.pop("issuing_body", "vks"),
+                **extra,
+            },
+        )
 
-    def judgement(self, judgement_id: str, case_id: str, person_id: str, pronounced: str,
-                  verdict: str = "convicted", instance: str = "first", unit: str = "BTR-CT",
-                  **extra: Any) -> None:
+    def judgement(
+        self,
+        judgement_id: str,
+        case_id: str,
+        person_id: str,
+        pronounced: str,
+        verdict: str = "convicted",
+        instance: str = "first",
+        unit: str = "BTR-CT",
+        **extra: Any,
+    ) -> None:
         extra = _dates(extra, ("effective_date",))
-        self.insert("judgements", {
-            "judgement_id": judgement_id, "case_id": case_id, "person_id": person_id, "unit_code": unit,
-            "instance": instance, "pronounced_date": d(pronounced), "verdict": verdict, **extra,
-        })
+        self.insert(
+            "judgements",
+            {
+                "judgement_id": judgement_id,
+                "case_id": case_id,
+                "person_id": person_id,
+                "unit_code": unit,
+                "instance": instance,
+                "pronounced_date": d(pronounced),
+                "verdict": verdict,
+                **extra,
+            },
+        )
 
-    def order(self, order_id: str, person_id: str, case_id: str | None, start_at: dt.datetime,
-              stated_end: str, measure: str = "detention", stage: str = "investigation",
-              extension_no: int = 0, unit: str = "BTR-CT", **extra: Any) -> None:
+    def order(
+        self,
+        order_id: str,
+        person_id: str,
+        case_id: str | None,
+        start_at: dt.datetime,
+        stated_end: str,
+        measure: str = "detention",
+        stage: str = "investigation",
+        extension_no: int = 0,
+        unit: str = "BTR-CT",
+        **extra: Any,
+    ) -> None:
         extra = _dates(extra, ("requested_date",))
-        self.insert("detention_orders", {
-            "order_id": order_id, "person_id": person_id, "case_id": case_id, "unit_code": unit,
-            "facility_code": "NTG-01", "measure": measure, "stage": stage, "extension_no": extension_no,
-            "start_at": start_at, "stated_end_date": d(stated_end), **extra,
-        })
+        self.insert(
+            "detention_orders",
+            {
+                "order_id": order_id,
+                "person_id": person_id,
+                "case_id": case_id,
+                "unit_code": unit,
+                "facility_code": "NTG-01",
+                "measure": measure,
+                "stage": stage,
+                "extension_no": extension_no,
+                "start_at": start_at,
+                "stated_end_date": d(stated_end),
+                **extra,
+            },
+        )
 
-    def manual_score(self, score_id: str, unit: str, indicator_code: str, period_kind: str,
-                     period_start: str, value: float, note: str | None = None) -> None:
-        self.insert("manual_scores", {
-            "score_id": score_id, "unit_code": unit, "indicator_code": indicator_code,
-            "period_kind": period_kind, "period_start": d(period_start), "value": value, "note": note,
-        })
+    def manual_score(
+        self,
+        score_id: str,
+        unit: str,
+        indicator_code: str,
+        period_kind: str,
+        period_start: str,
+        value: float,
+        note: str | None = None,
+    ) -> None:
+        self.insert(
+            "manual_scores",
+            {
+                "score_id": score_id,
+                "unit_code": unit,
+                "indicator_code": indicator_code,
+                "period_kind": period_kind,
+                "period_start": d(period_start),
+                "value": value,
+                "note": note,
+            },
+        )
 
 
 DEADLINE_COLUMNS = """
     clock_id varchar, clock varchar, subject_type varchar, subject_id varchar, case_id varchar,
     person_id varchar, judgement_id varchar, unit_code varchar, prosecutor_id varchar,
-    crime_category varchar, started_on date, due_on_nominal date, due_on date, is_provisional boolean,
+    crime_category varchar, started_on date, due_on_nominal date, due_on date,
+        is_provisional boolean,
     closed_on date, closed_by varchar, status varchar, days_late integer, days_remaining integer,
     is_due_soon boolean, rule_id varchar, legal_basis varchar, explanation varchar,
     explanation_en varchar, as_of date
@@ -130,10 +231,14 @@ FINDING_COLUMNS = """
     subject_id varchar, case_id varchar, unit_code varchar, detail varchar, legal_basis varchar
 """
 SUBJECT_TYPES = {
-    "report_resolution": "report", "report_resolution_resumed": "report",
-    "custody": "person", "detention": "person",
-    "issue_execution_decision": "judgement", "dispatch_execution_decision": "judgement",
-    "report_to_serve": "judgement", "summon_suspended_sentence": "judgement",
+    "report_resolution": "report",
+    "report_resolution_resumed": "report",
+    "custody": "person",
+    "detention": "person",
+    "issue_execution_decision": "judgement",
+    "dispatch_execution_decision": "judgement",
+    "report_to_serve": "judgement",
+    "summon_suspended_sentence": "judgement",
 }
 
 
@@ -146,10 +251,22 @@ class Clocks:
         con.execute(f"create or replace table marts.deadlines ({DEADLINE_COLUMNS})")
         con.execute(f"create or replace table marts.deadline_findings ({FINDING_COLUMNS})")
 
-    def clock(self, clock: str, subject_id: str, started: str, due: str, closed: str | None = None,
-              closed_by: str | None = None, start_ref: str = "0", unit: str = "BTR-CT",
-              case_id: str | None = None, person_id: str | None = None, judgement_id: str | None = None,
-              prosecutor: str | None = "KSV01", status: str | None = None) -> str:
+    def clock(
+        self,
+        clock: str,
+        subject_id: str,
+        started: str,
+        due: str,
+        closed: str | None = None,
+        closed_by: str | None = None,
+        start_ref: str = "0",
+        unit: str = "BTR-CT",
+        case_id: str | None = None,
+        person_id: str | None = None,
+        judgement_id: str | None = None,
+        prosecutor: str | None = "KSV01",
+        status: str | None = None,
+    ) -> str:
         subject_type = SUBJECT_TYPES.get(clock, "case")
         if subject_type == "case" and case_id is None:
             case_id = subject_id
@@ -163,33 +280,73 @@ class Clocks:
             else:
                 status = "overdue" if self.as_of > due_on else "open"
         self.con.execute(
-            "insert into marts.deadlines (clock_id, clock, subject_type, subject_id, case_id, person_id, "
-            "judgement_id, unit_code, prosecutor_id, started_on, due_on_nominal, due_on, closed_on, "
+            "insert into marts.deadlines (clock_id, clock, subject_type, subject_id, case_id, "
+            "person_id, "
+            "judgement_id, unit_code, prosecutor_id, started_on, due_on_nominal, due_on, "
+            "closed_on, "
             "closed_by, status, as_of) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [clock_id, clock, subject_type, subject_id, case_id, person_id, judgement_id, unit,
-             prosecutor, d(started), due_on, due_on, closed_on, closed_by, status, self.as_of],
+            [
+                clock_id,
+                clock,
+                subject_type,
+                subject_id,
+                case_id,
+                person_id,
+                judgement_id,
+                unit,
+                prosecutor,
+                d(started),
+                due_on,
+                due_on,
+                closed_on,
+                closed_by,
+                status,
+                self.as_of,
+            ],
         )
         return clock_id
 
-    def finding(self, finding_id: str, rule: str, clock_id: str | None, unit: str = "BTR-CT",
-                severity: str = "error", subject_type: str = "person", subject_id: str = "P1",
-                case_id: str | None = None) -> None:
+    def finding(
+        self,
+        finding_id: str,
+        rule: str,
+        clock_id: str | None,
+        unit: str = "BTR-CT",
+        severity: str = "error",
+        subject_type: str = "person",
+        subject_id: str = "P1",
+        case_id: str | None = None,
+    ) -> None:
         self.con.execute(
             "insert into marts.deadline_findings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [finding_id, rule, severity, clock_id, subject_type, subject_id, case_id, unit, "given", "given"],
+            [
+                finding_id,
+                rule,
+                severity,
+                clock_id,
+                subject_type,
+                subject_id,
+                case_id,
+                unit,
+                "given",
+                "given",
+            ],
         )
 
 
 def _indicator_models():
     models = discover_models()
     return [
-        m for m in topological_order(models)
+        m
+        for m in topological_order(models)
         if (m.schema == "intermediate" and m.name.startswith(INDICATOR_PREFIXES))
         or (m.schema == "marts" and m.name in INDICATOR_MARTS)
     ]
 
 
-def build_indicators(con: duckdb.DuckDBPyConnection, as_of: str, only: list[str] | None = None) -> None:
+def build_indicators(
+    con: duckdb.DuckDBPyConnection, as_of: str, only: list[str] | None = None
+) -> None:
     """Build staging from raw.*, then the indicator models on the given marts.deadlines.
 
     `only` (table names) limits the indicator models built; their upstream indicator models are
@@ -216,14 +373,26 @@ def build_indicators(con: duckdb.DuckDBPyConnection, as_of: str, only: list[str]
         build_model(con, model, values)
 
 
-def build_chain(con: duckdb.DuckDBPyConnection, as_of: str, only: list[str] | None = None) -> dict[str, int]:
+def build_chain(
+    con: duckdb.DuckDBPyConnection, as_of: str, only: list[str] | None = None
+) -> dict[str, int]:
     """The real chain from raw rows: staging, the deadline engine, then the indicator models."""
-    return run_models(con, default_params(d(as_of)),
-                      only=only or ["marts.campaign_scorecard", "marts.exemplary_candidates"])
+    return run_models(
+        con,
+        default_params(d(as_of)),
+        only=only or ["marts.campaign_scorecard", "marts.exemplary_candidates"],
+    )
 
 
-def value_row(con: duckdb.DuckDBPyConnection, indicator: str, unit: str, period_kind: str, period_start: str,
-              hierarchy: str = "as_was", stage: str = "all") -> dict[str, Any]:
+def value_row(
+    con: duckdb.DuckDBPyConnection,
+    indicator: str,
+    unit: str,
+    period_kind: str,
+    period_start: str,
+    hierarchy: str = "as_was",
+    stage: str = "all",
+) -> dict[str, Any]:
     """The marts.indicator_values row of one indicator, unit and period, as a dict."""
     cur = con.execute(
         "select * from marts.indicator_values where indicator_code = ? and unit_code = ? "
@@ -232,7 +401,9 @@ def value_row(con: duckdb.DuckDBPyConnection, indicator: str, unit: str, period_
     )
     names = [c[0] for c in cur.description]
     rows = cur.fetchall()
-    assert len(rows) == 1, f"expected one row for {indicator} {unit} {period_kind} {period_start}, got {len(rows)}"
+    assert len(rows) == 1, (
+        f"expected one row for {indicator} {unit} {period_kind} {period_start}, got {len(rows)}"
+    )
     return dict(zip(names, rows[0], strict=True))
 
 
