@@ -14,6 +14,7 @@ refers to, so delivery out of order only happens where the delivery layer plants
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from bisect import bisect_right
@@ -21,7 +22,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-from pipelines.generator.dates import DAY, add_months, add_workdays, next_workday, weekday
+from pipelines.generator.dates import (
+    DAY,
+    add_months,
+    add_workdays,
+    next_workday,
+    to_day,
+    weekday,
+)
 from pipelines.generator.world import Territory, fictitious_name, scramble
 
 LESS, SERIOUS, VERY, ESPECIALLY = "less_serious", "serious", "very_serious", "especially_serious"
@@ -1082,10 +1090,6 @@ MANUAL_NOTES = (
 
 
 def _date_day(year: int, month: int, day: int) -> int:
-    import datetime as dt
-
-    from pipelines.generator.dates import to_day
-
     return to_day(dt.date(year, month, day))
 
 
