@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 import pytest
@@ -140,6 +141,7 @@ def test_w1_investigation_serious_one_extension(given, deadlines, con) -> None:
         "khởi tố 01/03/2022 + 3 tháng + gia hạn lần 1 (3 tháng) = 01/09/2022, "
         "ngày nghỉ → 05/09/2022"
     )
+    assert unicodedata.is_normalized("NFC", w1["explanation"])
     # requested on 20/05, before 22/05 (= 01/06/2022 − 10 days): not late
     assert findings(con) == []
 
@@ -844,6 +846,19 @@ def test_unit_succession_after_the_2025_reorganisation(given, deadlines) -> None
     check(clocks["investigation:UV:0"], unit_code="VLG-R3")
     clocks = deadlines("30/06/2025")
     check(clocks["trial_preparation:US:USa"], unit_code="BTR-CL")
+
+
+def test_report_units_follow_succession_too(given, deadlines) -> None:
+    given.report("NR1", "01/06/2025", unit="BTR-TP", prosecutor="KSV09")
+    given.report("NR2", "01/06/2025", unit="BTR-TP")
+    given.event("NR2r", "report_resolved", "NR2", "20/06/2025", subject_type="report",
+                outcome="not_instituted", issuing_body="cqdt")
+    clocks = deadlines("10/07/2025")
+    # open (overdue) on 10/07/2025: the successor of BTR-TP; resolved on 20/06/2025: BTR-TP
+    # 20 days → Sat 21/06/2025 → Mon 23/06/2025
+    check(clocks["report_resolution:NR1:0"], due_on_nominal="21/06/2025", due_on="23/06/2025",
+          status="overdue", days_late=17, unit_code="VLG-R1", prosecutor_id="KSV09")
+    check(clocks["report_resolution:NR2:0"], status="on_time", unit_code="BTR-TP")
 
 
 # --- findings -------------------------------------------------------------------------------------
