@@ -2,8 +2,9 @@
 -- quarters, calendar years, statistical years (01/12 of the previous year – 30/11, named by the
 -- year they end in), statistical half-years (01/12–31/05 and 01/06–30/11) and the whole campaign
 -- (reference.campaign). Only periods that start on or before $as_of and end on or after the first
--- dated record are listed. period_end is the period's real end, also for the running period;
--- measured_through = least(period_end, $as_of) is the date "at period end" figures are taken on.
+-- dated record (not before the reference calendar starts) are listed. period_end is the period's
+-- real end, also for the running period; measured_through = least(period_end, $as_of) is the
+-- date "at period end" figures are taken on.
 -- grain: period_kind, period_start
 -- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / campaign (loại kỳ)
 -- column period_start: first day of the period (từ ngày)
@@ -18,13 +19,18 @@
 with bounds as (
     select
         cast($as_of as date) as as_of,
-        least(
-            cast($as_of as date),
-            coalesce((select min(started_on) from marts.deadlines), cast($as_of as date)),
-            coalesce(
-                (select min(event_date) from staging.stg_landing__case_events where not is_reference_pending),
-                cast($as_of as date)
-            )
+        -- never before the reference calendar: no deadline can be computed earlier
+        greatest(
+            least(
+                cast($as_of as date),
+                coalesce((select min(started_on) from marts.deadlines), cast($as_of as date)),
+                coalesce(
+                    (select min(event_date) from staging.stg_landing__case_events
+                     where not is_reference_pending),
+                    cast($as_of as date)
+                )
+            ),
+            (select min(date) from reference.calendar)
         ) as first_date
 ),
 
