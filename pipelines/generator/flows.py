@@ -1072,15 +1072,21 @@ class TerritorySim:
             if _date_day(year, 11, 30) < self.start:
                 continue
             unit = t.unit_at(_date_day(year, 11, 30))
-            for code, lo in MANUAL_INDICATORS:
-                value = round(rng.uniform(lo, 1.0), 2)
+            for code, lo, hi in MANUAL_INDICATORS:
+                value = round(rng.uniform(lo, hi), 0 if code.endswith("_count") else 1)
                 note = rng.choice(MANUAL_NOTES)
                 entry, ts = self.stamp(entered)
                 self.rec.add("manual_scores", (self.nid("MS", 5), unit, code, "statistical_year",
                                                period_start, value, note), entry, ts)
 
 
-MANUAL_INDICATORS = (("manual_party_building", 0.8), ("manual_staff_education", 0.75))
+# The manual indicators of the campaign catalogue (data/reference/indicators.csv, source manual)
+# with the range of values a unit's leadership enters: scores on a 100-point emulation scale, a count.
+MANUAL_INDICATORS = (
+    ("party_cell_rating_score", 80.0, 100.0),
+    ("staff_education_score", 75.0, 100.0),
+    ("direct_inspection_count", 2.0, 12.0),
+)
 MANUAL_NOTES = (
     "Theo biên bản họp chi bộ cuối năm",
     "Báo cáo tổng kết công tác năm của đơn vị",
