@@ -53,7 +53,8 @@ based as (
             case when d.subject_type = 'judgement' then j.unit_code end,
             case when d.clock in ('custody', 'detention') then o.unit_code end,
             d.unit_code
-        ) as base_unit_code
+        ) as base_unit_code,
+        d.subject_type = 'case' and k.case_id is not null as has_case_row
     from deadlines as d
     left join cases as k on k.case_id = d.case_id and d.subject_type = 'case'
     left join reports as r on r.report_id = d.subject_id and d.subject_type = 'report'
@@ -73,7 +74,7 @@ final as (
         d.judgement_id,
         d.base_unit_code as unit_code,
         d.prosecutor_id,
-        case when d.subject_type = 'case' and d.case_id is not null then 'case:' || d.case_id
+        case when d.has_case_row then 'case:' || d.case_id
              else 'unit:' || d.base_unit_code end as attribution_key,
         d.started_on,
         d.due_on,
