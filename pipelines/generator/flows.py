@@ -913,7 +913,9 @@ class TerritorySim:
                 return
             effective = pronounced + 31
             if r() < 0.85:  # the court records the effective date later
+                first_ts = ts
                 entry, ts = self.stamp(effective, first_entry)
+                ts = max(ts, first_ts + 60)  # a later version, never the same updated_at
                 row[6] = effective
                 self.rec.add("judgements", tuple(row), entry, ts)
             self.execute(jid, pid, effective, sentence, months, probation, held, post_end,
