@@ -8,6 +8,9 @@
 -- grain: judgement_id, "window"
 -- column judgement_id: the first-instance judgement (bản án sơ thẩm)
 -- column window: same_level (Viện kiểm sát cùng cấp) or superior (Viện kiểm sát cấp trên trực tiếp)
+-- column case_id: the case (vụ án)
+-- column person_id: the person the judgement is about (bị cáo)
+-- column pronounced_date: day the judgement was pronounced (ngày tuyên án)
 -- column unit_code: the judgement's supervising unit, mapped to its successor after its valid_to (at closes_on, or as_of while open)
 -- column opens_on: pronounced_date (ngày tuyên án); counting starts the next day
 -- column closes_on: last day to protest: pronounced_date + 15 or 30 days, never rolled
