@@ -1017,3 +1017,35 @@ def test_checks_catch_broken_rows(given, deadlines, con) -> None:
     assert check_failures(con, checks["due_not_before_nominal"], params)[0] == 1
     assert check_failures(con, checks["rolled_never_due_on_day_off"], params)[0] == 1
     assert check_failures(con, checks["status_consistent_with_dates"], params)[0] == 1
+
+
+# --- rules as data --------------------------------------------------------------------------------
+
+
+def test_rule_versions_apply_by_the_clock_start(given, deadlines, con) -> None:
+    """A new version of a rule row applies to clocks starting from its valid_from; the rules
+    are read from reference.deadline_rules, not from the SQL (here: hypothetical versions)."""
+    con.execute("""
+        insert into reference.deadline_rules (rule_id, clock, crime_category, extension_no, length,
+            unit, anchor, legal_basis, valid_from, is_confirmed)
+        values ('investigation:serious:0:v2', 'investigation', 'serious', 0, 5, 'months', 'start',
+                'hypothetical amendment', date '2025-07-01', false),
+               ('hearing_opening:v2', 'hearing_opening', '*', 0, 10, 'working_days', 'start',
+                'hypothetical amendment', date '2025-07-01', false)
+    """)
+    given.case("RV1", "30/06/2025", "serious")
+    given.case("RV2", "01/07/2025", "serious")
+    given.event("RVs", "trial_scheduled", "RV2", "25/08/2025", issuing_body="toa")
+    given.event("RVt", "trial_scheduled", "RV1", "30/06/2025", issuing_body="toa")
+    clocks = deadlines("01/09/2025")
+    check(clocks["investigation:RV1:0"], due_on_nominal="30/09/2025",
+          rule_id="investigation:serious:0")
+    check(clocks["investigation:RV2:0"], due_on_nominal="01/12/2025",
+          rule_id="investigation:serious:0:v2", legal_basis="hypothetical amendment")
+    # 10 working days after Mon 25/08/2025, skipping the National Day break (Sat 30/08 – Tue
+    # 02/09/2025) and the weekend: 26, 27, 28, 29/08, 03, 04, 05, 08, 09, 10/09 → 10/09/2025
+    check(clocks["hearing_opening:RV2:RVs"], due_on_nominal="10/09/2025", due_on="10/09/2025")
+    assert clocks["hearing_opening:RV2:RVs"]["explanation_en"] == (
+        "trial scheduled 25/08/2025 + 10 working days = 10/09/2025")
+    check(clocks["hearing_opening:RV1:RVt"], due_on_nominal="15/07/2025",
+          rule_id="hearing_opening:base")
