@@ -166,3 +166,35 @@ def test_chain_custody_and_wrongful_prosecution(chain):
         "'wrongful_prosecution_count'"
     ).fetchall()
     assert scorecard == [("không đạt", "case_data")]
+
+
+def test_chain_findings_feed_illegal_orders_and_late_extension_requests(con):
+    raw = Raw(con)
+    raw.case("C1", "01/03/2022", unit="BTR-CT", category="serious")
+    raw.person("P1", "C1", charged="02/03/2022")
+    # investigation due 01/06/2022: the extension had to be requested by 22/05; requested 25/05
+    raw.event(
+        "X1",
+        "investigation_extended",
+        "C1",
+        "27/05/2022",
+        requested_date="25/05/2022",
+        stated_end_date="01/09/2022",
+        extension_no=1,
+    )
+    # a custody order of nine days: longer than the 3 days an order may run
+    raw.order("O1", "P1", "C1", dt.datetime(2022, 3, 1, 8, 0), "10/03/2022", measure="custody")
+    raw.event("R1", "investigation_concluded", "C1", "20/08/2022", issuing_body="cqdt")
+    build_chain(con, "30/09/2022")
+    rules = {
+        r[0]: r[1]
+        for r in con.execute("select rule, finding_id from marts.deadline_findings").fetchall()
+    }
+    assert {"illegal_order", "extension_request_late"} <= set(rules)
+    row = value_row(con, "extension_request_late_rate", "BTR-CT", "month", "01/05/2022")
+    assert nd(row)[:4] == (1, 1, 1, "missed")
+    assert nd(value_row(con, "illegal_order_count", "BTR-CT", "month", "01/03/2022"))[:3] == (
+        1,
+        None,
+        1,
+    )
