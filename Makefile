@@ -5,6 +5,9 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
 SAMPLE := data/landing
+# The bundled sample ends on 31/12/2025; `make run` computes status as of that day so the
+# worklist shows what was due then. `casewatch run` alone defaults to today.
+SAMPLE_AS_OF := 2025-12-31
 
 .PHONY: setup run test ui bench sample lint
 
@@ -18,7 +21,7 @@ sample: setup
 	@test -n "$$(ls -A $(SAMPLE) 2>/dev/null | grep -v '^_')" || $(UV) run casewatch generate --out $(SAMPLE) --sample
 
 run: sample
-	$(UV) run casewatch run
+	$(UV) run casewatch run --as-of $(SAMPLE_AS_OF)
 
 test: setup
 	$(UV) run pytest
