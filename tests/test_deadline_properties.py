@@ -24,7 +24,9 @@ from pipelines.reference.load import load_reference
 from pipelines.sql_runner import check_failures, default_params, discover_checks, run_models
 
 CATEGORIES = ["less_serious", "serious", "very_serious", "especially_serious"]
-SETTINGS = settings(max_examples=40, deadline=None,
+# derandomize: CI explores the same examples on every run (a failure is reproducible); explore
+# further by hand with a larger max_examples and derandomize=False.
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
