@@ -6,50 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from pipelines.contract import columns
+from given import CLOCK_COLUMNS, insert
 
 MODELS = ["intermediate.int_clocks_custody", "intermediate.int_deadline_findings_custody"]
-CLOCK_COLUMNS = [
-    "clock_id",
-    "clock",
-    "subject_type",
-    "subject_id",
-    "case_id",
-    "person_id",
-    "judgement_id",
-    "unit_code",
-    "prosecutor_id",
-    "crime_category",
-    "started_on",
-    "due_on_nominal",
-    "due_on",
-    "is_provisional",
-    "closed_on",
-    "closed_by",
-    "status",
-    "days_late",
-    "days_remaining",
-    "rule_id",
-    "legal_basis",
-    "explanation",
-    "explanation_en",
-]
 D = dt.date.fromisoformat
-
-
-def insert(con, table: str, *rows: dict, batch: str = "b1") -> None:
-    """Insert contract rows into raw.<table> as one landed batch."""
-    names = [c.name for c in columns(table)]
-    for n, row in enumerate(rows, start=1):
-        unknown = set(row) - set(names)
-        assert not unknown, f"not in the contract: {unknown}"
-        values = {"updated_at": "2020-01-01 00:00:00", "is_deleted": False, **row}
-        cols = [*values, "_batch_id", "_row_number"]
-        con.execute(
-            f"insert into raw.{table} ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-            [*values.values(), batch, n],
-        )
 
 
 def case(con, case_id="C1", category="serious", unit="BTR-TP", persons=("P1",)) -> None:

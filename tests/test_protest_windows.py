@@ -6,26 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from given import insert
 
-from pipelines.contract import columns
 from pipelines.sql_runner import check_failures, default_params, discover_checks
 
 MODELS = ["marts.protest_windows"]
 D = dt.date.fromisoformat
-
-
-def insert(con, table: str, *rows: dict, batch: str = "b1") -> None:
-    """Insert contract rows into raw.<table> as one landed batch."""
-    names = [c.name for c in columns(table)]
-    for n, row in enumerate(rows, start=1):
-        unknown = set(row) - set(names)
-        assert not unknown, f"not in the contract: {unknown}"
-        values = {"updated_at": "2020-01-01 00:00:00", "is_deleted": False, **row}
-        cols = [*values, "_batch_id", "_row_number"]
-        con.execute(
-            f"insert into raw.{table} ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-            [*values.values(), batch, n],
-        )
 
 
 @pytest.fixture
