@@ -17,6 +17,13 @@ from pipelines.reference.load import load_reference
 from pipelines.sql_runner import default_params, run_models
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_dagster(monkeypatch) -> None:
+    """Runs in tests use ephemeral Dagster instances, never the project's `.dagster_home`
+    (`make test` exports DAGSTER_HOME for the UI; run history must not leak between tests)."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
 @pytest.fixture
 def con() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory warehouse: reference tables loaded, raw tables created and empty."""
