@@ -37,6 +37,13 @@ EVENT_TABLES = ["case_events", "detention_orders", "detention_movements", "execu
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM: reset at exec, unlike ru_maxrss)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
