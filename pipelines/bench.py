@@ -30,10 +30,22 @@ from pipelines import paths
 
 BENCH_DIR = paths.ROOT / "data" / "bench"
 AS_OF = dt.date(2025, 12, 31)
-CLOCK_MARTS = ["marts.deadlines", "marts.deadline_watchlist", "marts.deadline_findings",
-               "marts.protest_windows"]
-EVENT_TABLES = ["case_events", "detention_orders", "detention_movements", "execution_events",
-                "judgements", "crime_reports", "cases", "persons"]
+CLOCK_MARTS = [
+    "marts.deadlines",
+    "marts.deadline_watchlist",
+    "marts.deadline_findings",
+    "marts.protest_windows",
+]
+EVENT_TABLES = [
+    "case_events",
+    "detention_orders",
+    "detention_movements",
+    "execution_events",
+    "judgements",
+    "crime_reports",
+    "cases",
+    "persons",
+]
 
 
 def _peak_mb() -> float:
@@ -82,19 +94,27 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
     elif name == "indicators":
         upstream = _upstream(models, CLOCK_MARTS)
         wanted = _upstream(models, ["marts.indicator_values", "marts.campaign_scorecard"])
-        order = [m for m in sql_runner.topological_order(models)
-                 if m.key in wanted and m.key not in upstream]
+        order = [
+            m
+            for m in sql_runner.topological_order(models)
+            if m.key in wanted and m.key not in upstream
+        ]
         for m in order:
             sql_runner.build_model(con, m, values)
         detail["indicator_values"] = con.execute(
-            "select count(*) from marts.indicator_values").fetchall()[0][0]
+            "select count(*) from marts.indicator_values"
+        ).fetchall()[0][0]
         detail["models"] = len(order)
     else:
         raise SystemExit(f"unknown phase {name}")
     seconds = time.perf_counter() - start
     con.close()
-    return {"phase": name, "seconds": round(seconds, 3), "peak_rss_mb": round(_peak_mb(), 1),
-            **detail}
+    return {
+        "phase": name,
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(_peak_mb(), 1),
+        **detail,
+    }
 
 
 def _upstream(models, tables: list[str]) -> set[tuple[str, str]]:
@@ -111,9 +131,20 @@ def _upstream(models, tables: list[str]) -> set[tuple[str, str]]:
 
 def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "pipelines.bench", "--phase", name, "--warehouse", str(warehouse),
-         "--landing", str(landing)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pipelines.bench",
+            "--phase",
+            name,
+            "--warehouse",
+            str(warehouse),
+            "--landing",
+            str(landing),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -141,9 +172,17 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.landing, ignore_errors=True)
         print(f"bench: generating {args.scale} data {args.start}..{args.end} ...", flush=True)
         t0 = time.perf_counter()
-        print(generate(out=args.landing, seed=7, scale=args.scale,
-                       start=dt.date.fromisoformat(args.start),
-                       end=dt.date.fromisoformat(args.end), defect_rate=0.0, batches="single"))
+        print(
+            generate(
+                out=args.landing,
+                seed=7,
+                scale=args.scale,
+                start=dt.date.fromisoformat(args.start),
+                end=dt.date.fromisoformat(args.end),
+                defect_rate=0.0,
+                batches="single",
+            )
+        )
         print(f"bench: generated in {time.perf_counter() - t0:.1f} s", flush=True)
         marker.touch()
 
@@ -162,24 +201,34 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scale": args.scale, "period": f"{args.start}..{args.end}", "repeat": args.repeat,
+        "scale": args.scale,
+        "period": f"{args.start}..{args.end}",
+        "repeat": args.repeat,
         "raw_rows": results["ingest"][0].get("raw_rows"),
         "clocks": results["clocks"][0].get("clocks"),
         "indicator_values": results["indicators"][0].get("indicator_values"),
         "median_seconds": {n: med(n, "seconds") for n in results},
         "median_peak_rss_mb": {n: med(n, "peak_rss_mb") for n in results},
-        "clocks_to_scan_ratio": round(med("clocks", "seconds") / max(med("scan", "seconds"), 1e-9), 1),
+        "clocks_to_scan_ratio": round(
+            med("clocks", "seconds") / max(med("scan", "seconds"), 1e-9), 1
+        ),
         "runs": results,
     }
     (BENCH_DIR / "results.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     lines = [
-        f"# casewatch benchmark ({summary['measured_at']})", "",
+        f"# casewatch benchmark ({summary['measured_at']})",
+        "",
         f"Data: {args.scale} scale, {summary['period']}; raw rows: {summary['raw_rows']}; "
-        f"clocks: {summary['clocks']}; indicator values: {summary['indicator_values']}.", "",
-        "| phase | median seconds | median peak RSS (MB) |", "|---|---|---|",
-        *[f"| {n} | {summary['median_seconds'][n]} | {summary['median_peak_rss_mb'][n]} |"
-          for n in results],
-        "", f"Clocks / scan time ratio (same run): {summary['clocks_to_scan_ratio']}",
+        f"clocks: {summary['clocks']}; indicator values: {summary['indicator_values']}.",
+        "",
+        "| phase | median seconds | median peak RSS (MB) |",
+        "|---|---|---|",
+        *[
+            f"| {n} | {summary['median_seconds'][n]} | {summary['median_peak_rss_mb'][n]} |"
+            for n in results
+        ],
+        "",
+        f"Clocks / scan time ratio (same run): {summary['clocks_to_scan_ratio']}",
     ]
     (BENCH_DIR / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

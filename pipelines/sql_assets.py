@@ -1,6 +1,5 @@
 """Dagster assets and checks derived from the `sql/` folder (see `pipelines.sql_runner`)."""
 
-
 import dagster as dg
 
 from pipelines import sql_runner
@@ -34,8 +33,9 @@ def _model_asset(model: sql_runner.SqlModel) -> dg.AssetsDefinition:
                 "dagster/row_count": rows,
                 "dagster/column_schema": dg.TableSchema(
                     columns=[
-                        dg.TableColumn(name=c[0], type=str(c[1]),
-                                       description=model.column_docs.get(c[0]))
+                        dg.TableColumn(
+                            name=c[0], type=str(c[1]), description=model.column_docs.get(c[0])
+                        )
                         for c in cols
                     ]
                 ),
@@ -55,33 +55,51 @@ def _grain_check(model: sql_runner.SqlModel) -> dg.AssetChecksDefinition:
     def _check(context, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             n = sql_runner.grain_violations(con, model)
-            record_check(con, run_id=context.run.run_id, asset=model.table,
-                         check_name="grain_is_unique", tool="sql", severity="error",
-                         passed=n == 0, failing_count=n,
-                         detail=f"duplicate keys on ({', '.join(model.grain)})")
+            record_check(
+                con,
+                run_id=context.run.run_id,
+                asset=model.table,
+                check_name="grain_is_unique",
+                tool="sql",
+                severity="error",
+                passed=n == 0,
+                failing_count=n,
+                detail=f"duplicate keys on ({', '.join(model.grain)})",
+            )
         return dg.AssetCheckResult(passed=n == 0, metadata={"duplicate_keys": n})
 
     return _check
 
 
 def _sql_check(check: sql_runner.SqlCheck) -> dg.AssetChecksDefinition:
-    severity = dg.AssetCheckSeverity.WARN if check.severity == "warn" else dg.AssetCheckSeverity.ERROR
+    severity = (
+        dg.AssetCheckSeverity.WARN if check.severity == "warn" else dg.AssetCheckSeverity.ERROR
+    )
 
     @dg.asset_check(
         asset=dg.AssetKey([check.schema, check.table]),
         name=check.name,
         blocking=check.blocking,
         description=check.description or check.name,
-        additional_deps=[dg.AssetKey(list(d)) for d in sorted(check.deps)
-                         if d != (check.schema, check.table)],
+        additional_deps=[
+            dg.AssetKey(list(d)) for d in sorted(check.deps) if d != (check.schema, check.table)
+        ],
     )
     def _check(context, settings: CasewatchSettings, warehouse: Warehouse) -> dg.AssetCheckResult:
         values = sql_runner.default_params(settings.as_of_date(), context.run.run_id)
         with warehouse.connect() as con:
             n, sample = sql_runner.check_failures(con, check, values)
-            record_check(con, run_id=context.run.run_id, asset=f"{check.schema}.{check.table}",
-                         check_name=check.name, tool="sql", severity=check.severity,
-                         passed=n == 0, failing_count=n, detail=check.description)
+            record_check(
+                con,
+                run_id=context.run.run_id,
+                asset=f"{check.schema}.{check.table}",
+                check_name=check.name,
+                tool="sql",
+                severity=check.severity,
+                passed=n == 0,
+                failing_count=n,
+                detail=check.description,
+            )
         return dg.AssetCheckResult(
             passed=n == 0,
             severity=severity,

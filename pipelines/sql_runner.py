@@ -195,7 +195,9 @@ def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, values: Mapping
     cols = {r[0] for r in con.execute(f"describe {model.table}").fetchall()}
     for col, text in model.column_docs.items():
         if col in cols:
-            con.execute(f"comment on column {model.table}.{col} is '{text.replace(chr(39), chr(39) * 2)}'")
+            con.execute(
+                f"comment on column {model.table}.{col} is '{text.replace(chr(39), chr(39) * 2)}'"
+            )
     (count,) = con.execute(f"select count(*) from {model.table}").fetchall()[0]
     return int(count)
 

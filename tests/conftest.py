@@ -55,6 +55,8 @@ def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed (CI=true): .ci/run must install Debian's chromium")
+            pytest.fail(
+                "chromium is not installed (CI=true): .ci/run must install Debian's chromium"
+            )
         pytest.skip("chromium is not installed")
     return path

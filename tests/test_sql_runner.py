@@ -19,15 +19,25 @@ def _write(root: Path, rel: str, text: str) -> None:
 
 @pytest.fixture
 def sql_dir(tmp_path: Path) -> Path:
-    _write(tmp_path, "staging/stg_things.sql",
-           "-- Things as landed.\n-- grain: thing_id\n-- column thing_id: the id (mã)\n"
-           "select * from raw.things\n")
-    _write(tmp_path, "marts/thing_counts.sql",
-           "-- Things per kind up to the as-of date.\n-- grain: kind\n"
-           "with t as (select * from staging.stg_things where seen_on <= $as_of)\n"
-           "select kind, count(*) as n from t group by kind\n")
-    _write(tmp_path, "checks/marts/thing_counts/no_empty_kind.sql",
-           "-- Every kind has a name.\n-- severity: warn\nselect * from marts.thing_counts where kind = ''\n")
+    _write(
+        tmp_path,
+        "staging/stg_things.sql",
+        "-- Things as landed.\n-- grain: thing_id\n-- column thing_id: the id (mã)\n"
+        "select * from raw.things\n",
+    )
+    _write(
+        tmp_path,
+        "marts/thing_counts.sql",
+        "-- Things per kind up to the as-of date.\n-- grain: kind\n"
+        "with t as (select * from staging.stg_things where seen_on <= $as_of)\n"
+        "select kind, count(*) as n from t group by kind\n",
+    )
+    _write(
+        tmp_path,
+        "checks/marts/thing_counts/no_empty_kind.sql",
+        "-- Every kind has a name.\n-- severity: warn\n"
+        "select * from marts.thing_counts where kind = ''\n",
+    )
     return tmp_path
 
 
@@ -36,8 +46,10 @@ def db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema raw")
     con.execute("create table raw.things (thing_id int, kind varchar, seen_on date)")
-    con.execute("insert into raw.things values (1, 'a', '2024-01-01'), (2, 'a', '2024-02-01'),"
-                " (3, '', '2024-01-15'), (4, 'b', '2025-01-01')")
+    con.execute(
+        "insert into raw.things values (1, 'a', '2024-01-01'), (2, 'a', '2024-02-01'),"
+        " (3, '', '2024-01-15'), (4, 'b', '2025-01-01')"
+    )
     return con
 
 
@@ -61,7 +73,8 @@ def test_models_build_with_named_parameters_and_comments(sql_dir, db) -> None:
     assert rows == {"a": 2, "": 1}
     comment = db.execute(
         "select comment from duckdb_columns() where table_name = 'stg_things' "
-        "and column_name = 'thing_id'").fetchall()
+        "and column_name = 'thing_id'"
+    ).fetchall()
     assert comment == [("the id (mã)",)]
 
 
@@ -83,8 +96,9 @@ def test_grain_and_checks_report_failures(sql_dir, db) -> None:
 
 
 def test_only_builds_the_requested_model_and_its_upstream(sql_dir, db) -> None:
-    built = sql_runner.run_models(db, {"as_of": dt.date(2030, 1, 1)}, sql_dir=sql_dir,
-                                  only=["staging.stg_things"])
+    built = sql_runner.run_models(
+        db, {"as_of": dt.date(2030, 1, 1)}, sql_dir=sql_dir, only=["staging.stg_things"]
+    )
     assert list(built) == ["staging.stg_things"]
 
 
@@ -93,6 +107,5 @@ def test_project_models_are_discoverable_and_acyclic() -> None:
     order = sql_runner.topological_order(models)
     assert len(order) == len(models) > 0
     for model in models.values():
-        unknown = {d for d in model.deps
-                   if d[0] in sql_runner.MODEL_SCHEMAS and d not in models}
+        unknown = {d for d in model.deps if d[0] in sql_runner.MODEL_SCHEMAS and d not in models}
         assert not unknown, f"{model.table} reads models that do not exist: {unknown}"

@@ -1083,7 +1083,7 @@ class TerritorySim:
 
 
 # The manual indicators of the campaign catalogue (data/reference/indicators.csv, source manual)
-# with the range of values a unit's leadership enters: scores on a 100-point emulation scale, a count.
+# with the range of values a unit's leadership enters: 100-point emulation scores, a count.
 MANUAL_INDICATORS = (
     ("party_cell_rating_score", 80.0, 100.0),
     ("staff_education_score", 75.0, 100.0),

@@ -10,7 +10,9 @@ from pipelines.paths import REFERENCE_DIR
 from pipelines.reference.load import _INPUT_ONLY, load_reference, merge_landing_reference
 from pipelines.resources import CasewatchSettings, Warehouse
 
-_TABLES = sorted({p.stem for p in REFERENCE_DIR.glob("*.csv")} - _INPUT_ONLY | {"calendar", "staff"})
+_TABLES = sorted(
+    {p.stem for p in REFERENCE_DIR.glob("*.csv")} - _INPUT_ONLY | {"calendar", "staff"}
+)
 
 
 @dg.multi_asset(

@@ -28,14 +28,20 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> dict[
             "select * from read_csv(?, header = true, sample_size = -1, auto_detect = true)",
             [str(path)],
         )
-        counts[path.stem] = con.execute(f"select count(*) from reference.{path.stem}").fetchall()[0][0]
+        counts[path.stem] = con.execute(f"select count(*) from reference.{path.stem}").fetchall()[
+            0
+        ][0]
     calendar = build_calendar(reference_dir)  # noqa: F841 (scanned by DuckDB below)
-    con.execute("create or replace table reference.calendar as select * from calendar order by date")
+    con.execute(
+        "create or replace table reference.calendar as select * from calendar order by date"
+    )
     counts["calendar"] = calendar.height
     return counts
 
 
-STAFF_COLUMNS = "prosecutor_id varchar, unit_code varchar, valid_from date, valid_to date, display_name varchar"
+STAFF_COLUMNS = (
+    "prosecutor_id varchar, unit_code varchar, valid_from date, valid_to date, display_name varchar"
+)
 
 
 def merge_landing_reference(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
