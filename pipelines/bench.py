@@ -92,8 +92,8 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
         detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
         detail["models"] = len(built)
     elif name == "indicators":
-        upstream = _upstream(models, CLOCK_MARTS)
-        wanted = _upstream(models, ["marts.indicator_values", "marts.campaign_scorecard"])
+        upstream = sql_runner.upstream(models, CLOCK_MARTS)
+        wanted = sql_runner.upstream(models, ["marts.indicator_values", "marts.campaign_scorecard"])
         order = [
             m
             for m in sql_runner.topological_order(models)
@@ -115,18 +115,6 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
         "peak_rss_mb": round(_peak_mb(), 1),
         **detail,
     }
-
-
-def _upstream(models, tables: list[str]) -> set[tuple[str, str]]:
-    seen: set[tuple[str, str]] = set()
-    stack = [tuple(t.split(".", 1)) for t in tables]
-    while stack:
-        key = stack.pop()
-        if key in seen or key not in models:
-            continue
-        seen.add(key)
-        stack.extend(models[key].deps)
-    return seen
 
 
 def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:

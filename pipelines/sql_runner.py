@@ -202,6 +202,21 @@ def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, values: Mapping
     return int(count)
 
 
+def upstream(
+    models: Mapping[tuple[str, str], SqlModel], tables: Iterable[str]
+) -> set[tuple[str, str]]:
+    """The named models (`schema.name`) and every model they read, directly or not."""
+    seen: set[tuple[str, str]] = set()
+    stack = [tuple(t.split(".", 1)) for t in tables]
+    while stack:
+        key = stack.pop()
+        if key in seen or key not in models:
+            continue
+        seen.add(key)  # type: ignore[arg-type]
+        stack.extend(models[key].deps)  # type: ignore[index]
+    return seen
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     values: Mapping[str, Any],
@@ -215,14 +230,7 @@ def run_models(
     models = discover_models(sql_dir)
     order = topological_order(models)
     if only is not None:
-        wanted: set[tuple[str, str]] = set()
-        stack = [tuple(t.split(".", 1)) for t in only]
-        while stack:
-            key = stack.pop()
-            if key in wanted or key not in models:
-                continue
-            wanted.add(key)  # type: ignore[arg-type]
-            stack.extend(models[key].deps)  # type: ignore[index]
+        wanted = upstream(models, only)
         order = [m for m in order if m.key in wanted]
     return {m.table: build_model(con, m, values) for m in order}
 
