@@ -1,8 +1,10 @@
 -- Status, days_late and days_remaining agree with the dates (contract outputs §1.8):
 -- on_time and suspended are closed on or before due_on, late after it; open and overdue have no
 -- closing date and are on either side of as_of; days_late and days_remaining are the differences.
+{{ config(meta={'dagster': {'ref': {'name': 'deadlines'}}}) }}
+
 select clock_id, status, due_on, closed_on, as_of, days_late, days_remaining
-from marts.deadlines
+from {{ ref('deadlines') }}
 where not coalesce(
     case status
         when 'on_time' then closed_on <= due_on and days_late = 0 and days_remaining is null
