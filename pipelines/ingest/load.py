@@ -32,7 +32,7 @@ import re
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,6 +58,7 @@ from pipelines.ingest.validate import RECEIVED, Validated, ValueRules, validate_
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 MANIFEST = "_manifest.json"
 REFERENCE_FOLDER = "_reference"
+ROOT_BATCH = "(landing)"  # batch_id of a ledger row for a file lying in the landing root
 SUPPORTED_CONTRACT_VERSIONS = (1,)
 GROUP_ROWS = 500_000  # batches are loaded in groups of up to this many rows ...
 GROUP_BATCHES = 200  # ... or this many batches
@@ -211,8 +212,8 @@ def scan_landing(landing_dir: Path) -> tuple[list[Path], list[FileOutcome]]:
 
     A symbolic link (to a file or a folder) is refused (`not_a_regular_file`) and never
     followed; hidden entries, folders starting with `_` (except `_reference/`) and files lying
-    in the root are `ignored`. Entries of the root have the entry's name as `batch_id` and an
-    empty `file_name` (a folder), or an empty `batch_id` and the name as `file_name` (a file).
+    in the root are `ignored`. A folder of the root is recorded as (`<name>`, `<name>/`), a
+    file of the root as (`(landing)`, `<name>`).
     """
     if not landing_dir.is_dir():
         return [], []
@@ -220,23 +221,24 @@ def scan_landing(landing_dir: Path) -> tuple[list[Path], list[FileOutcome]]:
     entries: list[FileOutcome] = []
     for p in sorted(landing_dir.iterdir(), key=lambda p: p.name):
         name = p.name
+        folder = f"{name}/"
         if p.is_symlink():
-            entries.append(_entry(name, "", "not_a_regular_file", f"{name}/", "refused"))
+            entries.append(_entry(name, folder, "not_a_regular_file", folder, "refused"))
         elif p.is_dir():
             if name == REFERENCE_FOLDER:
                 continue
             if name.startswith("."):
-                entries.append(_entry(name, "", "hidden_entry", f"{name}/"))
+                entries.append(_entry(name, folder, "hidden_entry", folder))
             elif name.startswith("_"):
-                entries.append(_entry(name, "", "not_a_batch_folder", f"{name}/"))
+                entries.append(_entry(name, folder, "not_a_batch_folder", folder))
             else:
                 batches.append(p)
         elif name.startswith("."):
-            entries.append(_entry("", name, "hidden_entry", name))
+            entries.append(_entry(ROOT_BATCH, name, "hidden_entry", name))
         elif p.is_file():
-            entries.append(_entry("", name, "not_in_a_batch", name))
+            entries.append(_entry(ROOT_BATCH, name, "not_in_a_batch", name))
         else:
-            entries.append(_entry("", name, "not_a_regular_file", name, "refused"))
+            entries.append(_entry(ROOT_BATCH, name, "not_a_regular_file", name, "refused"))
     return batches, entries
 
 

@@ -66,3 +66,23 @@ def mask_values(values: pl.Series, column: str | None) -> pl.Series:
     return pl.select(
         pl.when(hidden).then(pl.lit(MASK)).otherwise(values.cast(pl.String))
     ).to_series().alias(values.name)
+
+
+def _looks_personal_one(text: str) -> bool:
+    s = text.strip()
+    words = s.split()
+    if 2 <= len(words) <= 6 and all(w.isalpha() for w in words) and (
+            any(ch.isupper() for ch in s) or not s.isascii()):
+        return True
+    return bool(s) and all(ch.isdigit() or ch in " .-" for ch in s) and sum(
+        ch.isdigit() for ch in s) >= 9
+
+
+def mask_value(value: object, column: str | None) -> str:
+    """`mask_values` for one value (pages and exports re-check what the quarantine holds)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if column is not None and column not in SHOWABLE_COLUMNS:
+        return MASK
+    return MASK if _looks_personal_one(text) else text
