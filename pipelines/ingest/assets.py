@@ -15,6 +15,7 @@ import dagster as dg
 
 from pipelines.check_log import record_check
 from pipelines.contract import KEYS, TABLES, columns
+from pipelines.ingest.limits import Limits
 from pipelines.ingest.load import IngestSummary, ingest_landing
 from pipelines.resources import CasewatchSettings, Warehouse
 
@@ -95,7 +96,9 @@ def _column_schema(table: str) -> dg.TableSchema:
 def raw_tables(context, settings: CasewatchSettings, warehouse: Warehouse):
     """Load every new landing batch into the raw layer."""
     with warehouse.connect() as con:
-        summary = ingest_landing(con, settings.landing, log=context.log.info)
+        summary = ingest_landing(con, settings.landing, log=context.log.info,
+                                 as_of=settings.as_of_date(),
+                                 limits=Limits.from_mapping(settings.ingest_limits))
         counts = {
             t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
             for t in [*TABLES, *LEDGER_TABLES]

@@ -29,11 +29,15 @@ class Limits:
     # --- per value (quarantine `implausible_date`, `future_updated_at`) ---
     earliest_date: dt.date = dt.date(1945, 1, 1)  # a date before this is implausible ...
     earliest_birth_date: dt.date = dt.date(1900, 1, 1)  # ... except a birth date: this one
-    latest_after_as_of_days: int = 366  # a date more than this after as_of is implausible
+    latest_after_as_of_years: int = 1  # a date more than this after as_of is implausible
     future_updated_at_days: int = 1  # updated_at may exceed the batch's receipt by this much
 
     def latest_date(self, as_of: dt.date) -> dt.date:
-        return as_of + dt.timedelta(days=self.latest_after_as_of_days)
+        year = as_of.year + self.latest_after_as_of_years
+        try:
+            return as_of.replace(year=year)
+        except ValueError:  # 29 February
+            return as_of.replace(year=year, day=28)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object] | None) -> Limits:
