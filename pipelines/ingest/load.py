@@ -382,19 +382,19 @@ def _local_time(value: object) -> dt.datetime | None:
     return t
 
 
-_BATCH_TIME = re.compile(r"^(\d{8})(?:[T_-]?(\d{4})(\d{2})?)?")
+_BATCH_TIME = re.compile(r"^(\d{8})T(\d{4})(\d{2})?")
 
 
 def received_at(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime:
-    """When the batch was received: the manifest's `exported_at`, else the time its id names
-    (`20240315T0100`, `20240315`), else now (local time)."""
+    """When the batch was received: the manifest's `exported_at`, else the export time its id
+    names (`20240315T0100`; a bare date is not read as a time), else now (local time)."""
     if exported_at is not None:
         return exported_at
     m = _BATCH_TIME.match(batch_id)
     if m:
         try:
             day = dt.datetime.strptime(m.group(1), "%Y%m%d")
-            hhmm = dt.datetime.strptime(m.group(2), "%H%M").time() if m.group(2) else dt.time()
+            hhmm = dt.datetime.strptime(m.group(2) + (m.group(3) or "00"), "%H%M%S").time()
             return dt.datetime.combine(day.date(), hhmm)
         except ValueError:
             pass
