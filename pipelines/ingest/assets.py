@@ -111,7 +111,8 @@ def raw_tables(context, settings: CasewatchSettings, warehouse: Warehouse):
     context.log.info(
         f"ingestion: {summary.batches_seen} batch(es) seen, {summary.batches_skipped} already "
         f"loaded, {summary.batches_refused} refused whole; {summary.files_loaded} file(s) "
-        f"loaded, {summary.files_refused} refused in {summary.seconds:.1f} s"
+        f"loaded, {summary.files_refused} refused, {summary.entries_ignored} other entries "
+        f"ignored in {summary.seconds:.1f} s"
     )
     accepted, quarantined = summary.rows_accepted, summary.rows_quarantined
     for t in TABLES:
@@ -132,6 +133,7 @@ def raw_tables(context, settings: CasewatchSettings, warehouse: Warehouse):
             "batches_refused_whole": summary.batches_refused,
             "files_loaded_this_run": summary.files_loaded,
             "files_refused_this_run": summary.files_refused,
+            "entries_ignored_this_run": summary.entries_ignored,
         },
     )
     yield dg.MaterializeResult(

@@ -270,7 +270,7 @@ def _write_once(con: duckdb.DuckDBPyConnection, entries: list[FileOutcome],
         raise
     summary.files.extend(entries)
     for e in entries:
-        log(f"landing entry {e.batch_id}/{e.file_name}: {e.status} ({e.refusal_reason})")
+        log(f"landing root: {e.status} ({e.refusal_reason})")
 
 
 def load_unit_codes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:

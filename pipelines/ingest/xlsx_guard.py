@@ -32,8 +32,22 @@ _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
 _REL = re.compile(rb"<Relationship\b[^>]*>")
 _ATTR = re.compile(rb"\b(Id|Target)=\"([^\"]*)\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([^\"]+)\"")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Za-z]{1,4})(\d{1,8})\"")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d{1,8})\"")
+_PREFIX = re.compile(rb"<(\w+:)?sheetData\b")
+# A cell's position (`r="XFD1048576"`): only cells carry an A1-style `r` attribute.
+_CELL_REF = re.compile(rb"\sr=\"([A-Za-z]{1,4})(\d{1,8})\"")
+
+
+class _Tags:
+    """Patterns for the sheet's namespace prefix (most sheets have none); literal prefixes
+    keep the scan fast."""
+
+    def __init__(self, prefix: bytes) -> None:
+        p = re.escape(prefix)
+        # Cells and rows may omit `r`; the reader then places them one after the other.
+        self.cell = re.compile(rb"<" + p + rb"c[\s/>]")
+        self.row = re.compile(rb"<" + p + rb"row[\s/>]")
+        self.row_ref_first = re.compile(rb"<" + p + rb"row r=\"(\d{1,8})\"")
+        self.row_ref_any = re.compile(rb"<" + p + rb"row\b[^>]*?\br=\"(\d{1,8})\"")
 _A1 = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
 
 
@@ -102,27 +116,39 @@ def check_workbook(path: Path, limits: Limits) -> None:
 
 
 def _check_sheet(zf: zipfile.ZipFile, part: str, limits: Limits) -> None:
-    max_row = max_col = 0
+    max_row = max_col = rows_total = 0
     tail = b""
     first = True
+    tags = _Tags(b"")
     try:
         with zf.open(part) as fh:  # reads at most the declared size
             while chunk := fh.read(_CHUNK):
                 data = tail + chunk
                 if first:
                     first = False
+                    prefix = _PREFIX.search(data)
+                    tags = _Tags(prefix.group(1) or b"" if prefix else b"")
                     dim = _DIMENSION.search(data)
                     if dim:
                         rows, cols = _extent(dim.group(1).decode("ascii", "replace"))
                         _check_extent(rows, cols, limits, "declared")
                 refs = _CELL_REF.findall(data)
+                row_tags = len(tags.row.findall(data))
+                row_refs = tags.row_ref_first.findall(data)
+                if len(row_refs) < row_tags:  # `r` not first, or missing: look closer
+                    row_refs = tags.row_ref_any.findall(data)
                 cols_seen = {c for c, _ in refs}
-                rows_seen = {r for _, r in refs} | set(_ROW_REF.findall(data))
+                rows_seen = {r for _, r in refs} | set(row_refs)
                 if cols_seen:
                     max_col = max(max_col, *(column_number(c.decode()) for c in cols_seen))
                 if rows_seen:
                     max_row = max(max_row, *(int(r) for r in rows_seen))
-                _check_extent(max_row, max_col, limits, "used")
+                rows_total += len(tags.row.findall(chunk))
+                if len(tags.cell.findall(data)) > len(refs):
+                    # Some cells name no position: count the cells of each row instead.
+                    for row in tags.row.split(data):
+                        max_col = max(max_col, len(tags.cell.findall(row)))
+                _check_extent(max(max_row, rows_total), max_col, limits, "used")
                 tail = data[-_OVERLAP:]
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise NotAWorkbook("the sheet cannot be unpacked") from exc
