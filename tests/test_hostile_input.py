@@ -110,12 +110,12 @@ def test_sparse_workbook_is_refused_before_the_reader_sees_it(con, tmp_path, mon
         "received_date": "2024-03-01", "handling_body": "cqdt",
         "updated_at": "2024-03-01 08:00"}])
 
-    import fastexcel
+    from pipelines.ingest import read
 
     def never(*a, **k):
         raise AssertionError("the XLSX reader was called on a hostile workbook")
 
-    monkeypatch.setattr(fastexcel, "read_excel", never)
+    monkeypatch.setattr(read, "read_isolated", never)
     run(con, landing)
     rows = ledger(con)
     sparse = rows[(B1, "cases.xlsx")]
@@ -129,6 +129,22 @@ def test_sparse_workbook_is_refused_before_the_reader_sees_it(con, tmp_path, mon
     # The contract's rule for a refused file: the rest of the batch loads.
     assert rows[(B1, "crime_reports.csv")]["status"] == "loaded"
     assert count(con, "crime_reports") == 1 and count(con, "cases") == 0
+
+
+def test_a_reader_that_would_abort_dies_alone_in_its_child_process(con, tmp_path,
+                                                                   monkeypatch):
+    """The second wall: with the pre-check switched off, the sparse workbook reaches the
+    reader, which aborts on its memory limit in the child; this process refuses the file."""
+    from pipelines.ingest import read
+
+    landing = tmp_path / "landing"
+    write_xlsx(landing / B1 / "cases.xlsx", {(0, 0): "case_id", (1048575, 16383): "x"})
+    monkeypatch.setattr(read, "check_workbook", lambda *a, **k: None)
+    run(con, landing, max_reader_memory_bytes=1 << 30)
+    row = ledger(con)[(B1, "cases.xlsx")]
+    assert (row["status"], row["refusal_code"]) == ("refused", "unreadable_file")
+    assert "the XLSX reader failed" in row["refusal_reason"]
+    assert "memory limit of 1,073,741,824 bytes" in row["refusal_reason"]
 
 
 def test_cells_that_name_no_position_are_counted(con, tmp_path):

@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines.contract import TABLES, columns
 from pipelines.ingest.limits import Limits, TooLarge
+from pipelines.ingest.xlsx_child import ReaderFailed, read_isolated
 from pipelines.ingest.xlsx_guard import NotAWorkbook, check_workbook
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -174,13 +175,13 @@ def _read_csv(path: Path, limits: Limits) -> LandedFile:
 
 
 def _read_xlsx(path: Path, limits: Limits) -> LandedFile:
-    import fastexcel
-
     check_workbook(path, limits)  # the reader never sees a workbook that would exhaust memory
-    reader = fastexcel.read_excel(str(path))
-    # header_row=None keeps every row (blank rows too), so row numbers match the sheet.
-    sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-    return _split_header(sheet.to_polars(), "xlsx")
+    try:  # and it runs in a child process under a memory limit, in case it does anyway
+        frame = read_isolated(path, limits.max_reader_memory_bytes,
+                              limits.reader_timeout_seconds)
+    except ReaderFailed as exc:
+        raise UnreadableFile(str(exc)) from exc
+    return _split_header(frame, "xlsx")
 
 
 _TZ = "Asia/Ho_Chi_Minh"
