@@ -1,10 +1,12 @@
 """Load every landing batch into the raw layer: manifest, files, quarantine, batch ledger.
 
 `ingest_landing(con, landing_dir)` is the whole of ingestion, callable without Dagster (tests,
-benchmarks). Batches are the folders under the landing root (`_reference/` and dot folders
-excepted), processed in `batch_id` order. For each batch:
+benchmarks). Batches are the real folders under the landing root (not links, not starting
+with `.` or `_`), processed in `batch_id` order; every other entry of the landing area gets a
+ledger row (`scan_landing`, `_batch_entries`: symbolic links `refused`, the rest `ignored`).
+For each batch:
 
-1. Every file's sha256 is computed. A file already in the ledger with the same content is
+1. Every data file's sha256 is computed (never through a symbolic link). A file already in the ledger with the same content is
    skipped, so loading the same batch twice adds no rows anywhere. A file the ledger holds as
    *loaded* under this batch_id but with other content is refused
    (`redelivered_different_content`): the first load stands, corrections come in a new batch.
@@ -12,10 +14,13 @@ excepted), processed in `batch_id` order. For each batch:
    changed — a repaired transfer re-sent under the same batch_id loads.
 2. `_manifest.json`, when present, is verified: every listed file must exist with the listed
    sha256 and row count. Any mismatch refuses the whole batch; nothing of it is loaded.
-3. Each file is read (`read`), its headers mapped onto the contract; a file that cannot be
-   parsed, lacks a required column or repeats one is refused on its own.
-4. Rows are typed and validated (`validate`); accepted rows are appended to `raw.<table>` with
-   their lineage, failing rows go to `raw.quarantine`; the ledger gets one row per file.
+3. Each file is read (`read`) within the caps of `limits`, its headers mapped onto the
+   contract; a file over a cap (`too_large`), that cannot be parsed, whose reader fails in any
+   way, that lacks a required column or repeats one is refused on its own.
+4. Rows are typed and validated (`validate`) against the code lists, the units and the
+   plausible dates (as_of, the batch's receipt time); accepted rows are appended to
+   `raw.<table>` with their lineage, failing rows go to `raw.quarantine` (values masked); the
+   ledger gets one row per file.
 
 Consecutive small batches are validated and written together (one pandera pass per table, the
 row rules still apply within each file) in one transaction, so a backlog of many nightly
