@@ -258,9 +258,17 @@ def test_symlinks_are_refused_and_never_opened(con, tmp_path):
     (landing / B1 / "cases.csv").symlink_to(secret)
     (landing / B1 / "persons.csv").symlink_to("/etc/passwd")
     (landing / B2).symlink_to(outside / "batch", target_is_directory=True)
+    (landing / "_reference").mkdir()
+    (landing / "_reference" / "units.csv").symlink_to("/etc/passwd")
     run(con, landing)
+    from pipelines.reference.load import merge_landing_reference
+
+    units = con.execute("select count(*) from reference.units").fetchall()
+    merge_landing_reference(con, landing)  # the link is not followed: no error, no new unit
+    assert con.execute("select count(*) from reference.units").fetchall() == units
     rows = ledger(con)
-    for key in [(B1, "cases.csv"), (B1, "persons.csv"), (B2, f"{B2}/")]:
+    for key in [(B1, "cases.csv"), (B1, "persons.csv"), (B2, f"{B2}/"),
+                ("_reference", "units.csv")]:
         assert rows[key]["status"] == "refused", key
         assert rows[key]["refusal_code"] == "not_a_regular_file", key
         assert rows[key]["sha256"] is None, key  # never opened, not even to hash it

@@ -231,6 +231,8 @@ def scan_landing(landing_dir: Path) -> tuple[list[Path], list[FileOutcome]]:
             entries.append(_entry(name, folder, "not_a_regular_file", folder, "refused"))
         elif p.is_dir():
             if name == REFERENCE_FOLDER:
+                entries += [_entry(name, q.name, "not_a_regular_file", f"{folder}{q.name}",
+                                   "refused") for q in sorted(p.iterdir()) if q.is_symlink()]
                 continue
             if name.startswith("."):
                 entries.append(_entry(name, folder, "hidden_entry", folder))
