@@ -7,9 +7,9 @@ ledger row (`scan_landing`, `_batch_entries`: symbolic links `refused`, the rest
 For each batch:
 
 1. Every data file's sha256 is computed (never through a symbolic link). A file already in
-   the ledger with the same content is skipped, so loading the same batch twice adds no rows anywhere. A file the ledger holds as
-   *loaded* under this batch_id but with other content is refused
-   (`redelivered_different_content`): the first load stands, corrections come in a new batch.
+   the ledger with the same content is skipped, so loading the same batch twice adds no rows
+   anywhere. A file the ledger holds as *loaded* under this batch_id but with other content is
+   refused (`redelivered_different_content`): the first load stands, corrections come in a new batch.
    A file the ledger holds as *refused* is tried again when its content (or the manifest)
    changed — a repaired transfer re-sent under the same batch_id loads.
 2. `_manifest.json`, when present, is verified: every listed file must exist with the listed
