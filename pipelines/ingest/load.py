@@ -9,9 +9,9 @@ For each batch:
 1. Every data file's sha256 is computed (never through a symbolic link). A file already in
    the ledger with the same content is skipped, so loading the same batch twice adds no rows
    anywhere. A file the ledger holds as *loaded* under this batch_id but with other content is
-   refused (`redelivered_different_content`): the first load stands, corrections come in a new batch.
-   A file the ledger holds as *refused* is tried again when its content (or the manifest)
-   changed — a repaired transfer re-sent under the same batch_id loads.
+   refused (`redelivered_different_content`): the first load stands, corrections come in a
+   new batch. A file the ledger holds as *refused* is tried again when its content (or the
+   manifest) changed — a repaired transfer re-sent under the same batch_id loads.
 2. `_manifest.json`, when present, is verified: every listed file must exist with the listed
    sha256 and row count. Any mismatch refuses the whole batch; nothing of it is loaded.
 3. Each file is read (`read`) within the caps of `limits`, its headers mapped onto the
