@@ -53,11 +53,15 @@ class Limits:
             raise ValueError(f"unknown ingestion limit(s): {', '.join(unknown)}")
         typed: dict[str, object] = {}
         for name, value in values.items():
-            if name in ("earliest_date", "earliest_birth_date"):
-                typed[name] = value if isinstance(value, dt.date) else dt.date.fromisoformat(
-                    str(value))
-            else:
-                typed[name] = int(value)  # type: ignore[call-overload]
+            try:
+                if name in ("earliest_date", "earliest_birth_date"):
+                    typed[name] = (value if isinstance(value, dt.date)
+                                   else dt.date.fromisoformat(str(value)))
+                else:
+                    typed[name] = int(value)  # type: ignore[call-overload]
+            except (TypeError, ValueError):
+                kind = "a date YYYY-MM-DD" if name.endswith("_date") else "a whole number"
+                raise ValueError(f"ingestion limit {name}: {value!r} is not {kind}") from None
         return cls(**typed)  # type: ignore[arg-type]
 
 
