@@ -556,3 +556,43 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
         assert f"pid={os.getpid()}" in path.read_text()
     assert any("stale lock" in line and f"pid {dead.pid}" in line for line in lines)
     assert path.read_text() == ""  # a clean end empties it
+
+
+# --- caps and bounds are configuration ------------------------------------------------------
+
+
+def test_caps_come_from_the_run_settings_in_dagster(tmp_path):
+    import dagster as dg
+
+    from pipelines.ingest import ASSETS
+    from pipelines.reference import ASSETS as REFERENCE_ASSETS
+    from pipelines.resources import CasewatchSettings, Warehouse
+
+    landing = tmp_path / "landing"
+    write_csv(landing / B1 / "cases.csv", [case("C1"), case("C2"), case("C3")])
+    (landing / B1 / ".hidden.csv").write_text("x", encoding="utf-8")
+    warehouse = tmp_path / "wh.duckdb"
+    settings = CasewatchSettings(landing_dir=str(landing), warehouse_path=str(warehouse),
+                                 as_of=AS_OF.isoformat(), ingest_limits={"max_rows": "2"})
+    result = dg.materialize(
+        [*REFERENCE_ASSETS, *ASSETS],
+        resources={"settings": settings, "warehouse": Warehouse(path=str(warehouse))},
+    )
+    assert result.success
+    meta = {tuple(e.asset_key.path): e.materialization.metadata
+            for e in result.get_asset_materialization_events()}
+    assert meta[("raw", "batch_ledger")]["files_refused_this_run"].value == 1
+    assert meta[("raw", "batch_ledger")]["entries_ignored_this_run"].value == 1
+    with duckdb.connect(str(warehouse)) as con:
+        assert con.execute("select refusal_code from raw.batch_ledger "
+                           "where file_name = 'cases.csv'").fetchall() == [("too_large",)]
+
+
+def test_limits_by_name_are_checked():
+    assert Limits.from_mapping({"max_rows": "7", "earliest_date": "1950-01-01"}) == Limits(
+        max_rows=7, earliest_date=dt.date(1950, 1, 1))
+    with pytest.raises(ValueError, match="unknown ingestion limit"):
+        Limits.from_mapping({"max_rowz": "7"})
+    with pytest.raises(ValueError, match="max_rows: 'many' is not a whole number"):
+        Limits.from_mapping({"max_rows": "many"})
+    assert Limits().latest_date(dt.date(2024, 2, 29)) == dt.date(2025, 2, 28)
