@@ -8,6 +8,7 @@ CSV and XLSX, the 0-based row index in Parquet.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
@@ -158,9 +159,29 @@ def _split_header(raw: pl.DataFrame, fmt: str) -> LandedFile:
     return LandedFile(frame=frame, headers=headers, format=fmt)
 
 
+HEADER_PEEK = 1 << 20  # a header row longer than this is over any sensible cap
+
+
+def _check_csv_header(path: Path, limits: Limits) -> None:
+    """Columns of the header row, from the file's first MiB, before the reader runs."""
+    with path.open("rb") as fh:
+        head = fh.read(HEADER_PEEK)
+    end = head.find(b"\n")
+    if end < 0 and len(head) == HEADER_PEEK:
+        raise TooLarge("max_field_chars", "the header row is longer than 1 MiB")
+    line = head[: end if end >= 0 else len(head)].decode("utf-8", "replace")
+    try:
+        width = len(next(csv.reader([line]), []))
+    except csv.Error:
+        return  # the reader says what is wrong
+    if width > limits.max_columns:
+        raise TooLarge("max_columns", f"{width:,} columns, the cap is {limits.max_columns:,}")
+
+
 def _read_csv(path: Path, limits: Limits) -> LandedFile:
     # RFC 4180, UTF-8 (a BOM is dropped by the reader); every cell read as text. Reading
     # stops one record past the row cap, so an endless file costs no more than the cap.
+    _check_csv_header(path, limits)
     raw = pl.read_csv(
         path,
         has_header=False,
