@@ -1,18 +1,19 @@
 -- Reporting periods (kỳ báo cáo) every indicator is computed for: calendar months, calendar
 -- quarters, calendar years, statistical years (01/12 of the previous year – 30/11, named by the
--- year they end in), statistical half-years (01/12–31/05 and 01/06–30/11) and the whole campaign
--- (reference.campaign). Only periods that start on or before $as_of and end on or after the first
+-- year they end in), statistical half-years (01/12–31/05 and 01/06–30/11), National Assembly
+-- reporting years (01/10 of the previous year – 30/09, named by the year they end in: the period
+-- of the published national figures) and the whole campaign (reference.campaign). Only periods that start on or before $as_of and end on or after the first
 -- dated record (not before the reference calendar starts) are listed. period_end is the period's
 -- real end, also for the running period; measured_through = least(period_end, $as_of) is the
 -- date "at period end" figures are taken on.
 -- grain: period_kind, period_start
--- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / campaign (loại kỳ)
+-- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / na_year / campaign (loại kỳ)
 -- column period_start: first day of the period (từ ngày)
 -- column period_end: last day of the period, never capped at as_of (đến ngày)
 -- column measured_through: least(period_end, as_of): stocks "at period end" are taken at the end of this day
 -- column is_complete: the period has ended on or before as_of (kỳ đã kết thúc)
 -- column period_days: days from period_start through measured_through
--- column period_name: short stable name, e.g. 2024-03, 2024-Q1, 2024, SY2024, SY2024-H1
+-- column period_name: short stable name, e.g. 2024-03, 2024-Q1, 2024, SY2024, SY2024-H1, NA2024
 -- column label_vi: Vietnamese label (tên kỳ)
 -- column label_en: English label
 
@@ -67,6 +68,14 @@ statistical_halves as (
     from months
 ),
 
+-- A National Assembly reporting year starts on 01/10; October–December belong to the next year's.
+na_years as (
+    select distinct
+        case when month(period_start) >= 10 then make_date(year(period_start), 10, 1)
+             else make_date(year(period_start) - 1, 10, 1) end as period_start
+    from months
+),
+
 campaign as (
     select cast(valid_from as date) as period_start, cast(valid_to as date) as period_end, name_vi, name_en
     from reference.campaign
@@ -118,6 +127,15 @@ all_periods as (
                 else 'Second half of statistical year ' || year(period_start)
                      || ' (1 Jun – 30 Nov ' || year(period_start) || ')' end
     from statistical_halves
+    union all
+    select 'na_year', period_start,
+           cast(period_start + interval 1 year - interval 1 day as date),
+           'NA' || (year(period_start) + 1),
+           'Năm báo cáo Quốc hội ' || (year(period_start) + 1) || ' (01/10/' || year(period_start)
+               || '–30/09/' || (year(period_start) + 1) || ')',
+           'National Assembly reporting year ' || (year(period_start) + 1) || ' (1 Oct '
+               || year(period_start) || ' – 30 Sep ' || (year(period_start) + 1) || ')'
+    from na_years
     union all
     select 'campaign', period_start, period_end,
            'campaign-' || strftime(period_start, '%Y') || '-' || strftime(period_end, '%Y'),

@@ -11,7 +11,7 @@
 -- grain: unit_code, hierarchy, period_kind, period_start, pillar, indicator_code
 -- column unit_code: the unit or roll-up (đơn vị)
 -- column hierarchy: as_was (đơn vị tại thời điểm) or as_is (đơn vị hiện nay)
--- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / campaign (loại kỳ)
+-- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / na_year / campaign (loại kỳ)
 -- column period_start: first day of the period (từ ngày)
 -- column period_end: last day of the period (đến ngày)
 -- column pillar: hai_chan_1, hai_chan_2 (Hai chân), ba_mui_1, ba_mui_2, ba_mui_3 (Ba mũi) (nội dung thi đua)

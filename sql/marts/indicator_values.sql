@@ -9,7 +9,7 @@
 -- column hierarchy: as_was (đơn vị tại thời điểm) or as_is (đơn vị hiện nay), outputs.md §2.2
 -- column unit_code: a unit, or a parent unit's roll-up of itself and its children (đơn vị)
 -- column is_rollup: the unit has units below it in this view whose figures are included
--- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / campaign (loại kỳ)
+-- column period_kind: month / quarter / calendar_year / statistical_year / statistical_half / na_year / campaign (loại kỳ)
 -- column period_start: first day of the period (từ ngày)
 -- column period_end: last day of the period, the real end even while it runs (đến ngày)
 -- column measured_through: least(period_end, as_of): flows counted through it, stocks taken at its end
