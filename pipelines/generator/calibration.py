@@ -51,9 +51,14 @@ def _float(text: str) -> float:
 def load_targets(path: Path | None = None) -> tuple[Target, ...]:
     path = path or paths.REFERENCE_DIR / CALIBRATION_FILE
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        fieldnames = reader.fieldnames or []
     targets = []
     for n, r in enumerate(rows, start=2):
+        if None in r or None in r.values():
+            raise ValueError(f"{path.name} row {n}: expected {len(fieldnames)} columns "
+                             "(quote a note that holds a comma)")
         try:
             targets.append(Target(
                 measure=r["measure"], scale=r["scale"], period_kind=r["period_kind"],

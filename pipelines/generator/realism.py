@@ -73,7 +73,8 @@ class Measure:
         if self.value is None:
             return "no data"
         lo, hi = self.target.band()
-        if lo - self.margin <= self.value <= hi + self.margin:
+        slack = self.margin + 1e-9  # shares like 2/3 are not exact in floating point
+        if lo - slack <= self.value <= hi + slack:
             return "ok"
         return "OUTSIDE"
 
@@ -375,6 +376,23 @@ def _binomial_margin(p: float, n: float) -> float:
     return 2 * math.sqrt(max(p * (1 - p), 0.0) / n) if n > 0 else 0.0
 
 
+def _zero_share_margin(low: float, n: int) -> float:
+    """For "0 in almost every unit-year": how far below `low` the share of zero unit-years may
+    fall by chance in n unit-years (exact binomial, 2.5 % upper tail of the non-zero ones at
+    the highest rate the range allows)."""
+    p = 1 - low
+    if p <= 0 or n == 0:
+        return 0.0
+    k, tail = n, 0.0
+    while k > 0:  # smallest k with P(X >= k) above 2.5 %
+        tail += math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+                         + k * math.log(p) + (n - k) * math.log(1 - p))
+        if tail > 0.025:
+            break
+        k -= 1
+    return max(0.0, low - (1 - k / n))
+
+
 def _measure(con, generation: dict, landing: Path, targets: tuple[Target, ...]) -> Report:
     _setup(con, generation)
     scale = generation["scale"]
@@ -511,7 +529,7 @@ def _compute(con, m: Measure, periods, weight: float, units_total: int, city: se
         if rows:
             m.value = sum(1 for r in rows if not r[1]) / len(rows)
             m.count = len(rows)
-            m.margin = _binomial_margin(t.value, len(rows))
+            m.margin = _zero_share_margin(t.low - t.tolerance, len(rows))
         m.computed_from = "marts.indicator_values"
         return
     if measure == "suspended_stock_growth":
