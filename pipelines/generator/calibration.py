@@ -131,7 +131,22 @@ class Knobs:
     unit_size_sigma: float = 0.3
     city_size: float = 1.8
 
+    # --- data entry: days from the fact to the entry, as (cumulative share, least, most)
+    entry_lag: tuple = ((0.55, 0, 0), (0.85, 1, 1), (0.95, 2, 3), (0.99, 4, 14), (1.0, 15, 60))
+    entry_weekend_moved: float = 0.85  # a weekend entry is typed in on the next working day
+    execution_body_recorded: float = 0.95
+
+    # --- people
+    reoffender: float = 0.03  # an accused who was accused before (and is free again)
+    female: float = 0.12
+    national_id_known: float = 0.97
+
     # --- crime reports: paths at receipt (the rest resolved within 20 days)
+    report_without_prosecutor: float = 0.03
+    report_sources: tuple = (("denunciation", 45), ("crime_report", 45), ("petition", 10))
+    report_by_investigators: float = 0.93  # the rest by other investigating bodies
+    report_suspended_at_20_days: float = 0.5  # the rest after prolonging
+    report_resumed_on_time: float = 0.95
     report_prolonged: float = 0.25
     report_prolonged_extended: float = 0.10
     report_suspended: float = 0.10
@@ -153,7 +168,11 @@ class Knobs:
     accused_weights: tuple = ()  # P(1..6 accused) of a case with a known suspect (calibrated)
     unknown_suspect: float = 0.15  # cases instituted with no suspect (calibrated)
     unknown_suspect_found: float = 0.12  # of those: a suspect found after resumption
+    case_prosecutor_assigned: float = 0.9  # of cases without a report's prosecutor
+    clause_recorded: float = 0.96
+    first_accused_charged_at_institution: float = 0.6
     charge_changed: float = 0.04
+    charge_changed_up: float = 0.75  # re-classified more serious (else less)
     vks_requested_other_accused: float = 0.01
     p_custody: dict = field(default_factory=lambda: {LESS: 0.30, SERIOUS: 0.50, VERY: 0.70,
                                                      ESPECIALLY: 0.80})
@@ -161,11 +180,22 @@ class Knobs:
         LESS: 0.50, SERIOUS: 0.75, VERY: 0.90, ESPECIALLY: 0.95})
     p_detention_without_custody: float = 0.08
     custody_released: float = 0.04  # of persons held in custody: released without a charge
+    custody_only_release_reasons: tuple = (("other", 70), ("vks_released", 10),
+                                           ("measure_changed", 20))
+    custody_extensions: tuple = ((0, 60), (1, 30), (2, 10))  # custody extensions (Art. 118)
+    custody_release_reasons: tuple = (("measure_changed", 60), ("vks_refused", 15),
+                                      ("other", 25))
+    detention_extension_requested_on_time: float = 0.93  # at least 10 days ahead
     # investigation paths: suspended at expiry (suspect at large), dropped (calibrated)
     investigation_suspended: float = 0.03
     investigation_dropped: float = 0.03
     investigation_resumed: float = 0.15  # of suspended investigations (calibrated)
     investigation_resumed_extended: float = 0.2
+    # how many extensions an investigation needs, by category (P(0), P(1), ...); with
+    # conclusions late in the time allowed, this sets the investigation caseload ratio
+    extensions_needed: dict = field(default_factory=lambda: {
+        LESS: (0.60, 0.40), SERIOUS: (0.50, 0.38, 0.12), VERY: (0.40, 0.40, 0.20),
+        ESPECIALLY: (0.25, 0.35, 0.25, 0.12, 0.03)})
     investigation_late: float = 0.02  # concluded after the limit without an extension
     extension_requested_late: float = 0.05
     extension_decided_after_expiry: float = 0.01
@@ -177,6 +207,12 @@ class Knobs:
     # --- prosecution
     vks_return: float = 0.015  # first return (calibrated; rural or city by unit)
     vks_return_again: tuple = (0.12, 0.03)  # second and third return of a returned case
+    # grounds of returns: the only published reason mix (2002–2007: evidence 73,76 %, procedure
+    # 11,92 %, adding charges or changing the offence 7,98 %, other 6,74 %; statistics.md §1.4)
+    return_grounds: tuple = (("missing_evidence", 74), ("procedural_violation", 12),
+                             ("other_crime", 8), ("other_offender", 6))
+    supplementary_on_time_vks: float = 0.95  # concluded within the 2 months (Art. 174)
+    supplementary_on_time_court: float = 0.93  # within the month
     case_suspended_by_vks: float = 0.005
     case_suspended_by_vks_final: float = 0.3
     case_terminated_by_vks: float = 0.012
@@ -190,6 +226,7 @@ class Knobs:
     trial_prep_late: float = 0.02
     case_suspended_by_court: float = 0.005
     hearing_late: float = 0.03
+    pronounced_at_hearing: float = 0.8  # else one or two days later
     # --- judgements
     acquitted: float = 0.0  # per first-instance judgement (calibrated)
     terminated_by_court: float = 0.003
@@ -201,7 +238,20 @@ class Knobs:
     protest_superior_share: float = 0.2
     protest_withdrawn: float = 0.1
     protest_accepted: float = 0.755  # calibrated
+    appeal_on_time: float = 0.97
+    protest_on_time: float = 0.95
     effective_date_recorded: float = 0.85
+    appeal_results: tuple = (("upheld", 65), ("amended", 28), ("annulled_retrial", 2),
+                             ("annulled_reinvestigate", 3), ("terminated", 2))
+    protest_accepted_results: tuple = (("amended", 70), ("annulled_retrial", 15),
+                                       ("annulled_reinvestigate", 15))
+    faults: tuple = (("court", 40), ("vks", 15), ("cqdt", 15), ("objective", 15),
+                     ("new_circumstances", 15))
+    wrongful_grounds: tuple = (("no_crime_event", 30), ("not_a_crime", 40),
+                               ("unproven_time_expired", 30))
+    termination_grounds: tuple = (("exempted", 30), ("other", 30), ("death", 8),
+                                  ("statute_of_limitations", 8), ("amnesty", 4))
+    victim_withdrawal_weight: int = 40  # less serious offences only (Art. 155)
     wrongful_termination: float = 0.003  # of terminations after a charge (calibrated)
     # --- custody and detention irregularities
     order_too_long: float = 0.004

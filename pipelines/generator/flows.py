@@ -57,9 +57,6 @@ ARTICLES: dict[str, list[tuple[int, int, float]]] = {
 
 INV_BASE = {LESS: 2, SERIOUS: 3, VERY: 4, ESPECIALLY: 4}  # months, Art. 172(1)
 INV_EXT = {LESS: [2], SERIOUS: [3, 2], VERY: [4, 4], ESPECIALLY: [4, 4, 4, 4]}  # Art. 172(2)-(3)
-# how many extensions an investigation needs, by category (a shape, not a published figure)
-INV_EXT_NEEDED = {LESS: (0.60, 0.40), SERIOUS: (0.50, 0.38, 0.12), VERY: (0.40, 0.40, 0.20),
-                  ESPECIALLY: (0.25, 0.35, 0.25, 0.12, 0.03)}
 RESUMED_BASE = {LESS: 2, SERIOUS: 2, VERY: 3, ESPECIALLY: 3}  # months, Art. 174(1)
 RESUMED_EXT = {LESS: 1, SERIOUS: 2, VERY: 2, ESPECIALLY: 3}
 PROS_LIMIT = {LESS: 20, SERIOUS: 20, VERY: 30, ESPECIALLY: 30}  # days, Art. 240
@@ -84,6 +81,17 @@ def _choose(rng: random.Random, items, weights):
     """One of `items`, drawn with `weights` (a cheaper `random.choices`)."""
     cum, total = _cumulative(tuple(weights))
     return items[bisect_right(cum, rng.random() * total)]
+
+
+@lru_cache(maxsize=256)
+def _split(pairs: tuple) -> tuple[tuple, tuple]:
+    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+
+
+def _pick(rng: random.Random, pairs: tuple):
+    """One item of a knob's ((item, weight), ...)."""
+    items, weights = _split(pairs)
+    return _choose(rng, items, weights)
 
 
 @dataclass
@@ -187,18 +195,13 @@ class TerritorySim:
     def stamp(self, day: int, after: int = 0) -> tuple[int, int]:
         """Entry day and updated_at (whole minutes) of a record about `day`."""
         r = self.rng.random()
-        if r < 0.55:
-            lag = 0
-        elif r < 0.85:
-            lag = 1
-        elif r < 0.95:
-            lag = self.ri(2, 3)
-        elif r < 0.99:
-            lag = self.ri(4, 14)
-        else:
-            lag = self.ri(15, 60)
+        lag = 0
+        for share, least, most in self.k.entry_lag:
+            if r < share:
+                lag = least if least == most else self.ri(least, most)
+                break
         entry = day + lag
-        if weekday(entry) >= 5 and self.rng.random() < 0.85:
+        if weekday(entry) >= 5 and self.rng.random() < self.k.entry_weekend_moved:
             entry = next_workday(entry)
         if entry < after:
             entry = after
@@ -253,7 +256,7 @@ class TerritorySim:
         entry, ts = self.stamp(day, after)
         self.rec.add("execution_events", (
             self.nid("TH", 8), judgement_id, person_id, etype, day,
-            body if self.rng.random() < 0.95 else None), entry, ts)
+            body if self.rng.random() < self.k.execution_body_recorded else None), entry, ts)
         return entry
 
     # ------------------------------------------------------------------ the territory
@@ -277,15 +280,16 @@ class TerritorySim:
         rng, t = self.rng, self.t
         r = rng.random
         rid = self.nid("NT")
-        pros = self.prosecutor(recv) if r() > 0.03 else None
-        source = _choose(rng, ("denunciation", "crime_report", "petition"), (45, 45, 10))
-        body = "cqdt" if r() < 0.93 else "other_investigating"
+        k = self.k
+        pros = self.prosecutor(recv) if r() >= k.report_without_prosecutor else None
+        source = _pick(rng, k.report_sources)
+        body = "cqdt" if r() < k.report_by_investigators else "other_investigating"
         entry, ts = self.stamp(recv)
         self.rec.add("crime_reports", (rid, t.unit_at(recv), pros, source, recv, body),
                      entry, ts)
         if entry > self.end:
             return
-        ev, k = self.event, self.k
+        ev = self.event
         u = r()
         prolonged = k.report_prolonged
         extended = prolonged + k.report_prolonged_extended
@@ -311,7 +315,7 @@ class TerritorySim:
                "vks", entry, stated_end=extended_end, ext_no=2)
             resolved = self.ri(prolonged_end + 1, extended_end)
         elif u < suspended_until:  # suspended when the limit expired
-            if r() < 0.5:
+            if r() < k.report_suspended_at_20_days:
                 suspended = recv + 20 - self.ri(0, 2)
             else:
                 prolonged_end = add_months(recv, 2)
@@ -323,7 +327,8 @@ class TerritorySim:
             if v < k.report_resumed:
                 resumed = suspended + self.ri(20, 240)
                 ev("report_resumed", "report", rid, None, resumed, body, entry)
-                resolved = resumed + (self.ri(5, 30) if r() < 0.95 else self.ri(32, 50))
+                resolved = resumed + (self.ri(5, 30) if r() < k.report_resumed_on_time
+                                      else self.ri(32, 50))
             elif v < k.report_resumed + k.report_suspension_cancelled:
                 # the procuracy cancels an unfounded suspension
                 cancelled = suspended + self.ri(3, 20)
@@ -340,8 +345,7 @@ class TerritorySim:
         if r() < self.instituted_share(resolved):
             outcome = "instituted"
         else:
-            others = k.report_other_outcomes
-            outcome = _choose(rng, [o[0] for o in others], [o[1] for o in others])
+            outcome = _pick(rng, k.report_other_outcomes)
         if outcome == "instituted":
             if r() < k.vks_requested_institution:
                 ev("vks_requested_institution", "report", rid, None,
@@ -359,12 +363,12 @@ class TerritorySim:
 
     # ------------------------------------------------------------------ people
     def new_person(self, day: int) -> PersonState:
-        rng = self.rng
-        if self.pool and rng.random() < 0.03:
+        rng, k = self.rng, self.k
+        if self.pool and rng.random() < k.reoffender:
             candidate = self.pool[rng.randrange(len(self.pool))]
             if candidate.free_from < day - 30:
                 return candidate
-        female = rng.random() < 0.12
+        female = rng.random() < k.female
         birth = day - self.ri(16 * 365 + 5, 65 * 365)
         year = 1970 + birth // 365  # close enough for the CCCD century digit
         century = (0 if year < 2000 else 2) + (1 if female else 0)
@@ -375,7 +379,7 @@ class TerritorySim:
         person = PersonState(
             person_id=f"BC{scramble(self.t.index * 10_000_000 + n, 40):010X}",
             full_name=fictitious_name(rng, female),
-            national_id=national_id if rng.random() < 0.97 else "",
+            national_id=national_id if rng.random() < k.national_id_known else "",
             birth_day=birth,
             sex="female" if female else "male",
             free_from=UNKNOWN_PENDING,
@@ -394,7 +398,7 @@ class TerritorySim:
             return
         self.movement(person.person_id, t.custody_facility, "intake", start_ts)
         release_ts = start_ts + self.ri(6, 70) * 3600
-        reason = _choose(rng, ("other", "vks_released", "measure_changed"), (70, 10, 20))
+        reason = _pick(rng, self.k.custody_only_release_reasons)
         self.movement(person.person_id, t.custody_facility, "release", release_ts, reason)
         person.free_from = release_ts // DAY
 
@@ -407,11 +411,11 @@ class TerritorySim:
         cat = _choose(rng, CATEGORIES, k.category_mix)
         article, clause, _ = _choose(rng, ARTICLES[cat], [a[2] for a in ARTICLES[cat]])
         case_id = self.nid("VA")
-        if pros is None and r() < 0.9:
+        if pros is None and r() < k.case_prosecutor_assigned:
             pros = self.prosecutor(inst)
         case_entry, ts = self.stamp(inst, report_entry)
         self.rec.add("cases", (case_id, t.unit_at(inst), pros, report_id, inst, article,
-                               clause if r() < 0.96 else None, cat), case_entry, ts)
+                               clause if r() < k.clause_recorded else None, cat), case_entry, ts)
         if case_entry > self.end:
             return
         self.case_last = inst
@@ -427,7 +431,7 @@ class TerritorySim:
         final_cat = cat
         if r() < k.charge_changed:
             idx = CATEGORIES.index(cat)
-            new_idx = min(3, idx + 1) if (idx == 0 or r() < 0.75) else idx - 1
+            new_idx = min(3, idx + 1) if (idx == 0 or r() < k.charge_changed_up) else idx - 1
             final_cat = CATEGORIES[new_idx]
             if final_cat != cat:
                 same = [a for a in ARTICLES[final_cat] if a[0] == article]
@@ -451,7 +455,8 @@ class TerritorySim:
 
         # --- investigation (Art. 172), suspension (Art. 229), termination
         segments: list[tuple] = []  # (stage, start, end, base_days, ext_days) for detention
-        k_needed = _choose(rng, range(len(INV_EXT_NEEDED[cat])), INV_EXT_NEEDED[cat])
+        needed = k.extensions_needed[cat]
+        k_needed = _choose(rng, range(len(needed)), needed)
         if r() < k.extension_one_too_many:
             k_needed = len(INV_EXT[cat]) + 1  # one more than the law allows
         u = r()
@@ -531,13 +536,13 @@ class TerritorySim:
                 returns += 1
                 returned = filed + ri(5, limit - 1)
                 received = returned + ri(1, 4)
-                ground = _choose(rng, ("missing_evidence", "other_offender", "other_crime",
-                                       "procedural_violation"), (60, 15, 10, 15))
+                ground = _pick(rng, k.return_grounds)
                 ev("returned_by_vks", "case", case_id, case_id, returned, "vks", case_entry,
                    received=received, return_ground=ground)
                 segments.append(("prosecution", filed, returned, limit, [ext]))
                 concluded = received + (ri(15, 50) if held else
-                                        ri(15, 58) if r() < 0.95 else ri(62, 80))
+                                        ri(15, 58) if r() < k.supplementary_on_time_vks
+                                        else ri(62, 80))
                 ev("investigation_concluded", "case", case_id, case_id, concluded, "cqdt",
                    case_entry)
                 next_filed = concluded + ri(0, 2)
@@ -635,8 +640,7 @@ class TerritorySim:
                 break
             court_returns += 1
             is_accepted = r() < k.court_return_accepted
-            ground = _choose(rng, ("missing_evidence", "other_offender", "other_crime",
-                                   "procedural_violation"), (55, 18, 12, 15))
+            ground = _pick(rng, k.return_grounds)
             received = returned + ri(1, 4)
             ev("returned_by_court", "case", case_id, case_id, returned, "toa", case_entry,
                received=received, return_by=returned_by, return_ground=ground,
@@ -653,7 +657,8 @@ class TerritorySim:
                 break
             segments.append(("trial_preparation", accepted, returned, tdays, []))
             concluded = received + (ri(10, 20) if held else
-                                    ri(10, 29) if r() < 0.93 else ri(32, 45))
+                                    ri(10, 29) if r() < k.supplementary_on_time_court
+                                    else ri(32, 45))
             ev("investigation_concluded", "case", case_id, case_id, concluded, "cqdt", case_entry)
             filed = concluded + ri(0, 2)
             ev("file_received_by_vks", "case", case_id, case_id, filed, "vks", case_entry)
@@ -665,7 +670,7 @@ class TerritorySim:
             ev("court_accepted", "case", case_id, case_id, accepted, "toa", case_entry)
             after_return = True
         assert hearing is not None
-        pronounced = hearing + (0 if r() < 0.8 else ri(1, 2))
+        pronounced = hearing + (0 if r() < k.pronounced_at_hearing else ri(1, 2))
         segments.append(("trial_preparation", accepted, pronounced, TRIAL_DAYS[cat], []))
         self.finish_case(case_id, inst, case_entry, persons, segments, cat,
                          pronounced=pronounced)
@@ -674,7 +679,8 @@ class TerritorySim:
         """The n-th accused of a case (0-based), charged from `charged_from`, and whether
         they are held in custody and detained."""
         k, r = self.k, self.rng.random
-        charged = charged_from + (0 if n == 0 and r() < 0.6 else self.ri(0, 25 if n else 10))
+        charged = charged_from + (0 if n == 0 and r() < k.first_accused_charged_at_institution
+                                  else self.ri(0, 25 if n else 10))
         person = self.new_person(charged)
         custody = r() < k.p_custody[cat]
         if custody:
@@ -703,14 +709,11 @@ class TerritorySim:
     def termination_outcome(self, cat: str, day: int) -> str:
         # rarely wrongful (domain.md §6.1): a handful a year in the whole country
         if self.rng.random() < self.k.wrongful_termination or self.rare("wrongful", day):
-            return _choose(self.rng, ("no_crime_event", "not_a_crime", "unproven_time_expired"),
-                           (30, 40, 30))
-        items = ["exempted", "other", "death", "statute_of_limitations", "amnesty"]
-        weights = [30, 30, 8, 8, 4]
-        if cat == LESS:
-            items.append("victim_withdrawal")
-            weights.append(40)
-        return _choose(self.rng, items, weights)
+            return _pick(self.rng, self.k.wrongful_grounds)
+        grounds = self.k.termination_grounds
+        if cat == LESS:  # the victim withdraws the request (Art. 155)
+            grounds = (*grounds, ("victim_withdrawal", self.k.victim_withdrawal_weight))
+        return _pick(self.rng, grounds)
 
     def charge_person(self, p: dict, case_id: str, inst: int, case_entry: int,
                       cat: str) -> None:
@@ -725,7 +728,7 @@ class TerritorySim:
             self.custody_persons += 1
             arrest_day = max(inst - 3, charged - self.ri(0, 2))
             start_ts = arrest_day * DAY + 60 * self.ri(0, 1439)
-            n_ext = _choose(rng, (0, 1, 2), (60, 30, 10))
+            n_ext = _pick(rng, self.k.custody_extensions)
             if not p["detained"]:
                 n_ext = min(n_ext, 1)
             custody_end = (start_ts + 3 * (n_ext + 1) * DAY) // DAY
@@ -784,7 +787,7 @@ class TerritorySim:
             p["held_from"] = start_day * DAY + 60 * self.ri(840, 1080)
             p["facility"] = t.custody_facility
         else:
-            reason = _choose(rng, ("measure_changed", "vks_refused", "other"), (60, 15, 25))
+            reason = _pick(rng, self.k.custody_release_reasons)
             release_day = end if rng.random() >= self.k.release_late else end + self.ri(1, 5)
             self.movement(pid, t.custody_facility, "release",
                           release_day * DAY + 60 * self.ri(600, 1200), reason)
@@ -876,7 +879,8 @@ class TerritorySim:
             k = 0
             while end < need_until and k < len(exts):
                 k += 1
-                requested = (end - self.ri(10, 20) if rng.random() < 0.93
+                requested = (end - self.ri(10, 20)
+                             if rng.random() < self.k.detention_extension_requested_on_time
                              else end - self.ri(1, 9))
                 approved_ts = (requested + self.ri(2, 6)) * DAY + 60 * self.ri(480, 1000)
                 new_end = end + exts[k - 1]
@@ -966,7 +970,7 @@ class TerritorySim:
         if verdict != "case_terminated":
             convicted = verdict == "convicted"
             if r() < (k.appeal if convicted else k.appeal_after_acquittal):
-                day = pronounced + (ri(1, 15) if r() < 0.97 else ri(16, 25))
+                day = pronounced + (ri(1, 15) if r() < k.appeal_on_time else ri(16, 25))
                 ev("appeal_filed", "person", pid, case_id, day, "toa", first_entry,
                    judgement_id=jid)
                 filings.append(("appeal", day))
@@ -977,7 +981,7 @@ class TerritorySim:
                     ev("protest_filed_superior", "judgement", jid, case_id, day, "vks",
                        first_entry, judgement_id=jid)
                 else:
-                    day = pronounced + (ri(3, 15) if r() < 0.95 else ri(16, 20))
+                    day = pronounced + (ri(3, 15) if r() < k.protest_on_time else ri(16, 20))
                     ev("protest_filed_same_level", "judgement", jid, case_id, day, "vks",
                        first_entry, judgement_id=jid)
                 filings.append(("protest", day))
@@ -1032,17 +1036,14 @@ class TerritorySim:
             ev("protest_decided", "judgement", jid, case_id, appellate, "toa", first_entry,
                judgement_id=jid, accepted=accepted_protest)
         if accepted_protest:
-            result = _choose(rng, ("amended", "annulled_retrial", "annulled_reinvestigate"),
-                             (70, 15, 15))
+            result = _pick(rng, k.protest_accepted_results)
         elif accepted_protest is False:
             result = "upheld"
         else:
-            result = _choose(rng, ("upheld", "amended", "annulled_retrial",
-                                   "annulled_reinvestigate", "terminated"), (65, 28, 2, 3, 2))
+            result = _pick(rng, k.appeal_results)
         fault = None
         if result != "upheld" and result != "terminated":
-            fault = _choose(rng, ("court", "vks", "cqdt", "objective", "new_circumstances"),
-                            (40, 15, 15, 15, 15))
+            fault = _pick(rng, k.faults)
         a_verdict, a_sentence, a_months, a_probation = verdict, sentence, months, probation
         if result == "amended":
             if verdict != "convicted":
