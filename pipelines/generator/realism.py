@@ -130,6 +130,13 @@ class Report:
         lines.append(f"{len(judged)} measures judged, {len(outside)} outside their range"
                      + (": " + ", ".join(m.name for m in outside) if outside else "")
                      + f"; {len(self.measures) - len(judged)} not applicable to this data.")
+        if g.get("defect_rate"):
+            lines.append(f"Defects were planted at rate {g['defect_rate']}: rows lost to the "
+                         "quarantine show as irregularities (overdue custody and detention, for "
+                         "one). Judge realism on clean data (--defect-rate 0).")
+        if g.get("showcase"):
+            lines.append("Showcase on: the first unit has one of each rare outcome (an "
+                         "acquittal, a wrongful termination, a superior and a withdrawn protest).")
         return "\n".join(lines)
 
 
