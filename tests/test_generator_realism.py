@@ -198,3 +198,21 @@ def test_national_volumes_follow_the_published_series_and_the_2025_drop():
         assert t.low - t.tolerance <= change <= t.high + t.tolerance, (what, change)
     # the series rises to 2024 before the drop
     assert counts[("reports", 2024)] > counts[("reports", 2022)] > counts[("reports", 2021)]
+
+
+def test_generate_report_prints_every_measure_beside_its_source(tmp_path, capsys):
+    from pipelines.cli import main
+
+    code = main(["generate", "--out", str(tmp_path / "d"), "--scale", "district",
+                 "--start", "2021-08-01", "--end", "2025-01-20", "--seed", "8", "--report"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.splitlines()
+    for t in load_targets():
+        row = next(line for line in lines if line.startswith(t.measure + (f" {t.year}" if t.year
+                                                                           else "") + " |"))
+        assert t.source in row
+    assert "21 measures judged, 0 outside their range" in out
+    with pytest.raises(ValueError, match="national scale only"):
+        generate(out=tmp_path / "x", seed=1, scale="district", start=dt.date(2024, 1, 1),
+                 end=dt.date(2024, 2, 1), defect_rate=0.0, batches="single", units=3)

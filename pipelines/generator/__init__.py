@@ -153,6 +153,8 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
         raise ValueError(f"batches must be daily or single, not {batches!r}")
     if not 0 <= defect_rate < 0.2:
         raise ValueError("defect_rate must be in [0, 0.2)")
+    if units is not None and (scale != "national" or not 1 <= units <= 355):
+        raise ValueError("units: a number of units from 1 to 355, at national scale only")
     if end is None:
         from pipelines.resources import today_local  # imports Dagster: only when needed
 
