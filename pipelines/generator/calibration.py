@@ -194,8 +194,8 @@ class Knobs:
     # how many extensions an investigation needs, by category (P(0), P(1), ...); with
     # conclusions late in the time allowed, this sets the investigation caseload ratio
     extensions_needed: dict = field(default_factory=lambda: {
-        LESS: (0.60, 0.40), SERIOUS: (0.50, 0.38, 0.12), VERY: (0.40, 0.40, 0.20),
-        ESPECIALLY: (0.25, 0.35, 0.25, 0.12, 0.03)})
+        LESS: (0.35, 0.65), SERIOUS: (0.30, 0.50, 0.20), VERY: (0.25, 0.45, 0.30),
+        ESPECIALLY: (0.15, 0.30, 0.30, 0.20, 0.05)})
     investigation_late: float = 0.02  # concluded after the limit without an extension
     extension_requested_late: float = 0.05
     extension_decided_after_expiry: float = 0.01

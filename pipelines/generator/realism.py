@@ -31,7 +31,9 @@ import duckdb
 from pipelines import paths
 from pipelines.generator.calibration import Target, load_targets
 
-WARM_UP_DAYS = 120
+# investigations run for months: a period is judged once the simulation has run this long
+# before it, so that the cases carried over into it exist
+WARM_UP_DAYS = 270
 # a period is judged once the data ran this long past its end: late data entry has caught up
 # (as the published yearly figures are compiled weeks after the period)
 SETTLE_DAYS = 45
