@@ -2,8 +2,9 @@
 -- quarters, calendar years, statistical years (01/12 of the previous year – 30/11, named by the
 -- year they end in), statistical half-years (01/12–31/05 and 01/06–30/11), National Assembly
 -- reporting years (01/10 of the previous year – 30/09, named by the year they end in: the period
--- of the published national figures) and the whole campaign (reference.campaign). Only periods that start on or before $as_of and end on or after the first
--- dated record (not before the reference calendar starts) are listed. period_end is the period's
+-- of the published national figures) and the whole campaign (reference.campaign). Only periods
+-- that start on or before $as_of and end on or after the first dated record (not before the
+-- reference calendar starts) are listed. period_end is the period's
 -- real end, also for the running period; measured_through = least(period_end, $as_of) is the
 -- date "at period end" figures are taken on.
 -- grain: period_kind, period_start
