@@ -28,7 +28,7 @@ class Limits:
     max_sheet_cells: int = 50_000_000  # rows x columns of a sheet's extent (declared or used)
     # The XLSX and Parquet readers run in a child process with these address-space and time
     # limits.
-    max_reader_memory_bytes: int = 8 * 1024**3
+    max_reader_memory_bytes: int = 16 * 1024**3  # address space, not resident memory
     reader_timeout_seconds: int = 1800
     # --- per value (quarantine `implausible_date`, `future_updated_at`) ---
     earliest_date: dt.date = dt.date(1945, 1, 1)  # a date before this is implausible ...
