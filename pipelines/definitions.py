@@ -39,7 +39,8 @@ def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
         ],
         resources={
             "settings": settings,
-            "warehouse": Warehouse(path=settings.warehouse_path),
+            "warehouse": Warehouse(path=settings.warehouse_path,
+                                   memory_limit=settings.memory_limit),
             "dbt": dbt_resource(),
         },
     )

@@ -34,6 +34,9 @@ class CasewatchSettings(dg.ConfigurableResource):
     as_of: str = ""  # YYYY-MM-DD; empty = today in Asia/Ho_Chi_Minh
     # Ingestion caps and date bounds overriding the defaults, by name (docs/ingestion.md).
     ingest_limits: dict[str, str] = {}
+    # The run's memory limit, e.g. "6GB"; empty = a quarter of the machine's memory
+    # (pipelines/memory.py). DuckDB gets its share and spills beyond it.
+    memory_limit: str = ""
 
     def as_of_date(self) -> dt.date:
         return dt.date.fromisoformat(self.as_of) if self.as_of else today_local()
@@ -55,11 +58,16 @@ class Warehouse(dg.ConfigurableResource):
     """The working DuckDB warehouse the run builds into (one writer: in-process executor)."""
 
     path: str = str(paths.DEFAULT_WAREHOUSE)
+    memory_limit: str = ""  # the run's limit (CasewatchSettings.memory_limit)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
+        from pipelines import memory
+
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(self.path)
         con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+        con.execute(f"set memory_limit = '{memory.duckdb_limit(self.memory_limit)}'")
+        con.execute(f"set temp_directory = '{memory.temp_directory(self.path)}'")
         for schema in ("raw", "reference", "staging", "intermediate", "marts"):
             con.execute(f"create schema if not exists {schema}")
         return con

@@ -728,7 +728,8 @@ def refresh_steward_report(settings: CasewatchSettings, run_id: str) -> Path:
     marts whose blocking checks may fail); checks that Dagster runs after it are only in the
     database. `pipelines.runner.run_nightly` calls this after the job, whatever its outcome.
     """
-    with Warehouse(path=settings.warehouse_path).connect() as con:
+    with Warehouse(path=settings.warehouse_path,
+                   memory_limit=settings.memory_limit).connect() as con:
         _, path, _ = write_steward_report(
             con, settings.out, run_id=run_id, as_of=settings.as_of_date()
         )
