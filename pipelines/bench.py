@@ -318,8 +318,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of the whole nightly (default: --repeat)")
     parser.add_argument("--memory-limit", default="6GB",
                         help="--memory-limit of the measured nightly runs")
+    parser.add_argument("--tag", default="", help="write results-<tag>.md/.json instead")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["phases", "nightly", "half", "year", "realism"],
+                        choices=["ingest", "phases", "nightly", "half", "year", "realism"],
                         help="leave a part out (repeatable); the report says what was")
     args = parser.parse_args(argv)
 
@@ -337,10 +338,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print("bench: bare load ...", flush=True)
     results["bare"] = [_bare(args.landing) for _ in range(args.repeat)]
-    if "phases" not in args.skip:
+    if "ingest" not in args.skip or "phases" not in args.skip:
         args.warehouse.unlink(missing_ok=True)
         print("bench: ingest ...", flush=True)
         results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing)]
+    if "phases" not in args.skip:
         for name in ("scan", "clocks", "indicators"):
             results[name] = []
             for i in range(args.repeat):
@@ -414,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         summary["clocks_to_scan_ratio"] = round(
             summary["median_seconds"]["clocks"] / max(summary["median_seconds"]["scan"], 1e-9),
             1)
-    (BENCH_DIR / "results.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    stem = BENCH_DIR / f"results{'-' + args.tag if args.tag else ''}"
+    stem.with_suffix(".json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
     lines = [
         f"# casewatch benchmark ({summary['measured_at']})",
@@ -453,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if "clocks_to_scan_ratio" in summary:
         lines += ["", f"Clocks / scan time ratio (same run): {summary['clocks_to_scan_ratio']}"]
-    (BENCH_DIR / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
     if "realism" in args.skip or "ingest" not in results:
