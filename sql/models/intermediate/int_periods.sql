@@ -5,7 +5,7 @@ with bounds as (
         greatest(
             least(
                 cast({{ as_of() }} as date),
-                coalesce((select min(started_on) from {{ ref('deadlines') }}), cast({{ as_of() }} as date)),
+                coalesce((select min(started_on) from {{ ref('int_deadlines') }}), cast({{ as_of() }} as date)),
                 coalesce(
                     (select min(event_date) from {{ ref('stg_landing__case_events') }}
                      where not is_reference_pending),

@@ -8,14 +8,14 @@ with recursive units as (
 ),
 
 data_units as (
-    select unit_code from {{ ref('deadlines') }}
+    select unit_code from {{ ref('int_deadlines') }}
     union select unit_code from {{ ref('stg_landing__cases') }}
     union select to_unit_code from {{ ref('stg_landing__case_events') }} where event_type = 'case_transferred'
     union select unit_code from {{ ref('stg_landing__crime_reports') }}
     union select unit_code from {{ ref('stg_landing__judgements') }}
     union select unit_code from {{ ref('stg_landing__detention_orders') }}
     union select unit_code from {{ ref('stg_landing__manual_scores') }}
-    union select unit_code from {{ ref('deadline_findings') }}
+    union select unit_code from {{ ref('int_deadline_findings') }}
 ),
 
 unknown_units as (
