@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -180,3 +181,22 @@ def test_every_mart_column_is_documented_and_every_documented_column_exists(con)
             continue
         actual = [r[0] for r in con.execute(f"describe {model.table}").fetchall()]
         assert sorted(model.column_docs) == sorted(actual), model.table
+
+
+def test_the_unit_tables_of_the_sql_are_the_contract_tables_with_a_unit_code() -> None:
+    from pipelines.dashboards.model import UNIT_TABLES
+
+    sql = dbt_compiled.load().by_table()["marts.quarantine_rates"].sql
+    assert set(re.findall(r'"raw"\."(\w+)"', sql)) == set(UNIT_TABLES)
+
+
+def test_nothing_that_renders_a_page_reads_raw_or_staging() -> None:
+    """The dashboards and the stewards' report read marts (and reference data) only: the
+    analysis is in the dbt models."""
+    pattern = re.compile(r"\b(raw|staging|intermediate)\.[a-z_]+\b")
+    offending = []
+    for folder in ("dashboards", "quality"):
+        for path in sorted((paths.ROOT / "pipelines" / folder).glob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            offending += [f"{path.name}: {m.group(0)}" for m in pattern.finditer(text)]
+    assert offending == []
