@@ -18,7 +18,6 @@ from pipelines.contract import KEYS, TABLES, columns
 from pipelines.ingest.load import IngestSummary, ingest_landing
 from pipelines.resources import CasewatchSettings, Warehouse
 
-OWNER = "team:casewatch-data"
 CHECK_NAME = "matches_contract"
 LEDGER_TABLES = {
     "batch_ledger": "One row per delivered file of every landing batch: loaded or refused, "
@@ -61,7 +60,6 @@ def _column_schema(table: str) -> dg.TableSchema:
                 key=["raw", t],
                 group_name="raw",
                 kinds={"duckdb", "polars"},
-                owners=[OWNER],
                 description=_table_description(t),
                 deps=[dg.AssetKey(["reference", "codes"])],
                 metadata={"dagster/column_schema": _column_schema(t)},
@@ -73,7 +71,6 @@ def _column_schema(table: str) -> dg.TableSchema:
                 key=["raw", t],
                 group_name="raw",
                 kinds={"duckdb", "polars"},
-                owners=[OWNER],
                 description=text,
                 deps=[dg.AssetKey(["reference", "codes"])],
             )
