@@ -22,7 +22,7 @@ months as (
         cast(date_trunc('month', first_date) as timestamp),
         cast(date_trunc('month', as_of) as timestamp),
         interval 1 month
-    ) as g(m)
+    ) as g (m)
 ),
 
 quarters as (

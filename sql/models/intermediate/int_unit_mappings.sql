@@ -80,7 +80,7 @@ as_is as (
 unknown as (
     select h.hierarchy, u.unit_code, date '0001-01-01' as from_date, date '9999-12-31' as to_date,
            u.unit_code as mapped_code, false as is_illustrative, false as is_known_unit
-    from unknown_units as u, (values ('as_was'), ('as_is')) as h(hierarchy)
+    from unknown_units as u, (values ('as_was'), ('as_is')) as h (hierarchy)
 ),
 
 final as (

@@ -10,7 +10,11 @@ with accepted as (
 ),
 
 quarantined as (
-    select batch_id, unit_code, 0 as accepted, count(distinct (file_name, row_number)) as quarantined
+    select
+        batch_id,
+        unit_code,
+        0 as accepted,
+        count(distinct (file_name, row_number)) as quarantined  -- noqa: ST08, LT01, LT06
     from {{ ref('quarantine') }}
     where table_name in ('{{ unit_tables() | join("', '") }}')
     group by all
