@@ -36,3 +36,4 @@ bench: setup
 
 lint: setup
 	$(UV) run ruff check pipelines tests
+	$(UV) run sqlfluff lint sql/models sql/checks sql/macros --processes 2

@@ -26,7 +26,6 @@ import duckdb
 from pipelines import dbt_project, reference
 from pipelines.resources import CasewatchSettings, Warehouse
 
-OWNER = "team:casewatch-data"
 PUBLISHED_SCHEMAS = ("marts", "reference")
 
 #  Marts that are not SQL models: kept by the checks themselves (`pipelines.check_log`).
@@ -229,7 +228,6 @@ VALIDATION_RESULTS = dg.AssetSpec(
         "last runs; written by the checks themselves."
     ),
     kinds={"duckdb"},
-    owners=[OWNER],
 )
 
 
@@ -248,7 +246,6 @@ def build_snapshot_asset(marts: Iterable[str] | None = None) -> dg.AssetsDefinit
             "built and every blocking check passed."
         ),
         kinds={"duckdb", "parquet"},
-        owners=[OWNER],
     )
     def snapshot(
         context: dg.AssetExecutionContext, settings: CasewatchSettings, warehouse: Warehouse

@@ -37,3 +37,23 @@ def test_nightly_schedule_runs_in_vietnam_time() -> None:
     (schedule,) = build_defs().schedules
     assert schedule.cron_schedule == NIGHTLY_CRON
     assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
+
+
+def test_every_asset_has_the_one_owner_and_a_code_reference() -> None:
+    """Applied once, in definitions.py: the owner, and where the code is (for dbt models, their
+    .sql file as well)."""
+    from pipelines.definitions import OWNER
+
+    graph = build_defs().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assert list(node.owners) == [OWNER], key
+        refs = node.metadata.get("dagster/code_references")
+        assert refs is not None and refs.code_references, f"{key} has no code reference"
+    deadlines = graph.get(dg.AssetKey(["marts", "deadlines"])).metadata["dagster/code_references"]
+    assert any(
+        str(getattr(r, "file_path", "")).endswith("sql/models/marts/deadlines.sql")
+        for r in deadlines.code_references
+    )

@@ -35,22 +35,16 @@ appeals as (
         and event_date <= {{ as_of() }}
 ),
 
-superior_window as (
-    select length
-    from {{ source('reference', 'deadline_rules') }}
-    where rule_id = 'protest_window:superior'
-),
-
 final as (
     select
         f.*,
         a.judgement_id is not null as is_appealed,
-        case when f.instance = 'first' then f.pronounced_date + cast(w.length as integer) end
+        case when f.instance = 'first' then f.pronounced_date + w.length end
             as windows_close_on,
         case
             when f.effective_date is not null then f.effective_date
             when f.instance = 'appeal' then f.pronounced_date
-            when a.judgement_id is null then f.pronounced_date + cast(w.length as integer) + 1
+            when a.judgement_id is null then f.pronounced_date + w.length + 1
         end as execution_start_on,
         case
             when f.effective_date is not null then 'effective_date'
@@ -58,7 +52,9 @@ final as (
             when a.judgement_id is null then 'windows_expired'
         end as execution_start_basis
     from finals as f
-    cross join superior_window as w
+    -- the superior protest window in force on the pronouncement date closes the last window
+    left join {{ ref('int_deadline_rule_versions') }} as w
+        on {{ rule_in_force('w', "'protest_window'", 'f.pronounced_date', stage="'superior'") }}
     left join appeals as a on a.judgement_id = f.judgement_id
 )
 
