@@ -8,35 +8,23 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import dashboards, ingest, quality, reference
+from pipelines import dashboards, ingest, operations, orchestration, quality, reference
 from pipelines.resources import CasewatchSettings, Warehouse
 from pipelines.sql_assets import build_sql_definitions
 
-NIGHTLY_CRON = "0 2 * * *"
-TIMEZONE = "Asia/Ho_Chi_Minh"
-
-
 def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
-    settings = settings or CasewatchSettings()
+    settings = settings or orchestration.settings_from_env()
     sql_assets, sql_checks = build_sql_definitions()
-    assets = [*reference.ASSETS, *ingest.ASSETS, *sql_assets, *quality.ASSETS, *dashboards.ASSETS]
+    assets = [*reference.ASSETS, *ingest.ASSETS, *sql_assets, *quality.ASSETS, *dashboards.ASSETS,
+              *operations.ASSETS]
     checks = [*reference.CHECKS, *ingest.CHECKS, *sql_checks, *quality.CHECKS, *dashboards.CHECKS]
-    nightly = dg.define_asset_job(
-        "nightly",
-        selection=dg.AssetSelection.all(),
-        executor_def=dg.in_process_executor,  # DuckDB has one writer
-        description="Load the night's batches, compute clocks and indicators, check, publish.",
-    )
+    nightly = orchestration.nightly_job()
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
         jobs=[nightly],
-        schedules=[
-            dg.ScheduleDefinition(
-                job=nightly, cron_schedule=NIGHTLY_CRON, execution_timezone=TIMEZONE,
-                default_status=dg.DefaultScheduleStatus.STOPPED,
-            )
-        ],
+        schedules=orchestration.schedules(nightly),
+        sensors=orchestration.sensors(nightly, settings),
         resources={
             "settings": settings,
             "warehouse": Warehouse(path=settings.warehouse_path),
