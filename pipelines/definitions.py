@@ -12,6 +12,7 @@ from pipelines import dashboards, ingest, operations, orchestration, quality, re
 from pipelines.resources import CasewatchSettings, Warehouse
 from pipelines.sql_assets import build_sql_definitions
 
+
 def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
     settings = settings or orchestration.settings_from_env()
     sql_assets, sql_checks = build_sql_definitions()

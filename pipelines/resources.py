@@ -69,6 +69,16 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str = str(paths.DEFAULT_WAREHOUSE)
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before the first step: refuse a warehouse written by a release this one cannot
+        read, migrate an older one (pipelines.operations.versions)."""
+        from pipelines.operations.versions import ensure_current
+
+        with self.connect() as con:
+            for migration in ensure_current(con, f"warehouse {self.path}"):
+                if context.log is not None:
+                    context.log.info(f"warehouse migrated: {migration}")
+
     def connect(self) -> duckdb.DuckDBPyConnection:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(self.path)

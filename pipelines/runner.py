@@ -38,11 +38,8 @@ def run_nightly(settings: CasewatchSettings, raise_on_error: bool = False) -> Ru
             raise_on_error=raise_on_error,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
-    # The steward report asset runs early (it must not sit downstream of marts whose blocking
-    # checks may fail); rewrite it now so it holds every check of this run, whatever the outcome.
-    from pipelines.quality.report import refresh_steward_report
-
-    refresh_steward_report(settings, result.run_id)
+    # The steward report holding every check of the run was rewritten inside the run, when its
+    # resources were torn down (pipelines.orchestration.finish_nightly_run), as for a UI launch.
     failed_checks = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
