@@ -54,6 +54,12 @@ def commands(host: str, port: int, read_only_port: int | None,
 def serve(host: str, port: int, read_only_port: int | None) -> int:
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.ROOT / ".dagster_home")))
     ensure_instance(home)
+    # Create the storage once, here: three processes creating the same SQLite files at once
+    # race on their schema migrations.
+    import dagster as dg
+
+    with dg.DagsterInstance.get():
+        pass
     for sig in (signal.SIGINT, signal.SIGTERM):  # background shells may start us with these ignored
         signal.signal(sig, signal.SIG_DFL)
     procs = [subprocess.Popen(cmd, cwd=paths.ROOT) for cmd in commands(host, port, read_only_port)]
