@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipelines.orchestration import (
     AS_OF_TAG,
@@ -162,3 +163,15 @@ def test_run_retention_deletes_only_finished_runs_past_the_limit() -> None:
 def test_the_operator_can_move_the_nightly_hour(monkeypatch) -> None:
     monkeypatch.setenv("CASEWATCH_NIGHTLY_CRON", "15 3 * * *")
     assert nightly_schedule(nightly_job()).cron_schedule == "15 3 * * *"
+
+
+@pytest.fixture(scope="module")
+def environment_seen_by_module_fixtures() -> dict[str, str]:
+    """Module- and session-scoped fixtures run before the function-scoped ones."""
+    return {k: v for k, v in os.environ.items()
+            if k == "DAGSTER_HOME" or k.startswith("CASEWATCH_")}
+
+
+def test_no_fixture_sees_an_exported_dagster_home(environment_seen_by_module_fixtures) -> None:
+    # `make test` exports DAGSTER_HOME: runs made by module fixtures must not land there.
+    assert environment_seen_by_module_fixtures == {}

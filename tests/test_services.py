@@ -186,7 +186,9 @@ def test_schedule_tick_and_new_batch_each_produce_a_successful_run(services) -> 
     a, b = (instance.get_run_record_by_id(r.run_id) for r in (scheduled, triggered))
     assert a.end_time <= b.start_time or b.end_time <= a.start_time
     out = services["tmp"] / "out"
+    # the same outputs as `casewatch run`: report, pages, per-unit bundles, snapshot
     assert (out / "steward-report.html").exists() and (out / "index.html").exists()
+    assert any((out / "units").iterdir())
     assert (services["tmp"] / "published" / "casewatch.duckdb").exists()
 
 

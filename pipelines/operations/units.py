@@ -95,8 +95,10 @@ def scoped_copy(
     con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
     for schema in ("raw", "reference", "staging", "intermediate", "marts", "meta"):
         con.execute(f"create schema {schema}")
-    # Arrow hands the frames over without a copy through Python objects.
-    def put(schema: str, table: str, sql: str, params: list) -> None:
+
+    def put(schema: str, table: str, sql: str, params: list | dict) -> None:
+        """`schema.table` in the copy from a query on the source (Arrow carries the rows
+        across without turning them into Python objects)."""
         frame = source.sql(sql, params=params).to_arrow_table()  # noqa: F841 (read by name below)
         con.execute(f"create table {schema}.{_ident(table)} as select * from frame")
 
@@ -118,8 +120,9 @@ def scoped_copy(
                 else:
                     select.append(_ident(c))
             sql = f"select {', '.join(select)} from {src}"
+            scope_param = {"scope": scope} if "$scope" in sql else []
             if (schema, table) in RUN_LEVEL:
-                put(schema, table, sql + " where false", [])
+                put(schema, table, sql + " where false", scope_param)
                 continue
             if "unit_code" in cols:
                 put(schema, table, sql + " where list_contains($scope, unit_code)",
@@ -132,7 +135,7 @@ def scoped_copy(
             elif any(c in cols for c in ID_COLUMNS):
                 deferred.append((schema, table, cols))
             else:
-                put(schema, table, sql, {"scope": scope} if "$scope" in sql else [])
+                put(schema, table, sql, scope_param)
     for schema, table, cols in deferred:
         keys = [c for c in ID_COLUMNS if c in cols]
         where = " and ".join(f"({_ident(c)} is null or list_contains(${c}::varchar[], {_ident(c)}))"
