@@ -7,12 +7,17 @@ phase in a fresh process so its peak RSS is its own:
 - scan: the same DuckDB merely scanning the event tables (the baseline for the ratio);
 - clocks: every clock, the findings and the watchlist (`marts.deadlines` and friends);
 - indicators: every indicator value for all period kinds, on top of the clocks;
+- dbt: what the nightly run does, one `dbt build` of every model and test (dbt start-up and
+  parse included) in a child process, whose peak memory is reported apart;
 - bare: the same landing files loaded into DuckDB with no checks at all (the floor of ingestion);
 - nightly: the real `casewatch run` on the landing folder, as a separate process, with the peak
   RSS of its whole process tree (dbt and the isolated readers included) and the duration of
   every step from the run's event log (ingestion, dbt build, each Great Expectations check,
   publication, pages); then one more run at half the measured peak as `--memory-limit`;
 - year: the same nightly run and bare load on one national year (2024-07-01..2025-06-30).
+
+clocks and indicators run the models' compiled SQL (`pipelines.dbt_compiled`), so they time
+the SQL alone; dbt minus (clocks + indicators) is what dbt itself adds.
 
 Then the realism report (`pipelines.generator.realism`) on the same warehouse: every calibrated
 measure of the benchmark data beside its published range, also written to data/bench/realism.md.
@@ -119,6 +124,21 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
             "select count(*) from marts.indicator_values"
         ).fetchall()[0][0]
         detail["models"] = len(order)
+    elif name == "dbt":
+        # the nightly run's path: one `dbt build` (parse, every model, every test) in its own
+        # process, on the same warehouse
+        from pipelines import dbt_project
+
+        con.close()
+        dbt_project.run_dbt(
+            ["build", "--quiet"],
+            env=dbt_project.dbt_env(warehouse, as_of=AS_OF.isoformat(), run_id="bench"),
+        )
+        con = duckdb.connect(str(warehouse))
+        detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
+        detail["dbt_peak_rss_mb"] = round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        )
     else:
         raise SystemExit(f"unknown phase {name}")
     seconds = time.perf_counter() - start
@@ -343,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: ingest ...", flush=True)
         results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing)]
     if "phases" not in args.skip:
-        for name in ("scan", "clocks", "indicators"):
+        for name in ("scan", "clocks", "indicators", "dbt"):
             results[name] = []
             for i in range(args.repeat):
                 print(f"bench: {name} {i + 1}/{args.repeat} ...", flush=True)
@@ -392,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     every = None
     if ok_nightly and "every_row_validated" in ok_nightly[0]:
         every = ok_nightly[0]["every_row_validated"]
-    phase_names = [n for n in ("bare", "ingest", "scan", "clocks", "indicators")
+    phase_names = [n for n in ("bare", "ingest", "scan", "clocks", "indicators", "dbt")
                    if n in results]
     summary = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

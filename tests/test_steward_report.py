@@ -26,6 +26,7 @@ STEWARD_MARTS = [
     "marts.quarantine_routes",
     "marts.quarantine_rates",
     "marts.data_findings",
+    "marts.data_finding_ages",
 ]
 NAME, NATIONAL_ID = "Nguyễn Văn An", "079123456789"
 
@@ -248,6 +249,15 @@ def test_data_findings_show_what_is_pending(con, warehouse, tmp_path):
     pending = {(f["table_name"], f["record_id"]) for f in groups["reference_pending"]["open"]}
     assert pending == {("cases", "C3"), ("case_events", "E1")}
     assert all(f["first_seen_batch"] == B1 for f in groups["reference_pending"]["open"])
+    # marts.data_finding_ages: B1 was received today (Asia/Ho_Chi_Minh), after this run's as-of
+    # date in the past, so how long the findings waited is unknown rather than negative
+    from pipelines.resources import today_local
+
+    ages = con.execute(
+        "select first_seen_on, age_days from marts.data_finding_ages").fetchall()
+    assert ages == [(today_local(), None)] * 2
+    assert all((f["first_seen_on"], f["age_days"]) == (today_local(), None)
+               for f in groups["reference_pending"]["open"])
 
 
 def test_check_results_of_this_run_and_earlier_runs(con, warehouse, tmp_path):

@@ -7,9 +7,9 @@ what to send back to each unit. `<out>/steward/<unit_code>-open-rejections.csv` 
 unit's open rejections (UTF-8 with BOM, so Excel reads the Vietnamese correctly).
 
 Inputs: `marts.batch_ledger`, `marts.quarantine`, `marts.quarantine_routes` (where each row
-goes back), `marts.quarantine_rates` (trend), `marts.data_findings` and
-`marts.validation_results`; `reference.units` for unit names. A missing table shows as "not
-available", never as an error.
+goes back), `marts.quarantine_rates` (trend), `marts.data_findings` with
+`marts.data_finding_ages`, and `marts.validation_results`; `reference.units` for unit names.
+A missing table shows as "not available", never as an error.
 Personal data never reaches the page: record ids are pseudonymous and the raw value of
 `full_name`, `national_id` and `birth_date` is shown as `***` whatever the input says.
 """
@@ -330,12 +330,13 @@ def _quarantine(
     }
 
 
-def _findings(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, loaded_at: dict[str, Any]
-) -> dict[str, Any]:
+def _findings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not _exists(con, "marts", "data_findings"):
         return {"available": False}
     rows = _records(con, "select * from marts.data_findings order by rule, finding_id")
+    ages = {r["finding_id"]: r for r in _records(
+        con, "select finding_id, first_seen_on, age_days from marts.data_finding_ages")
+    } if _exists(con, "marts", "data_finding_ages") else {}
     groups: dict[str, dict[str, Any]] = {}
 
     def group(rule: str) -> dict[str, Any]:
@@ -347,12 +348,8 @@ def _findings(
     for rule in FINDING_RULES:  # always shown, also when there are none
         group(rule)
     for r in rows:
-        first = _as_date(loaded_at.get(r.get("first_seen_batch") or ""))
-        r["first_seen_on"] = first
-        if r.get("age_days") is None:
-            # unknown when the batch was loaded after the as-of date (a replay of past dates)
-            age = (as_of - first).days if first else None
-            r["age_days"] = age if age is not None and age >= 0 else None
+        age = ages.get(r["finding_id"], {})
+        r["first_seen_on"], r["age_days"] = age.get("first_seen_on"), age.get("age_days")
         g = group(r["rule"])
         if r.get("status") in (None, "open"):
             g["open"].append(r)
@@ -460,7 +457,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> Repo
         units=_unit_names(con),
         ledger=ledger,
         quarantine=_quarantine(con, as_of, loaded_at),
-        findings=_findings(con, as_of, loaded_at),
+        findings=_findings(con),
         checks=_checks(con, run_id),
         trend=_trend(con),
     )
@@ -627,7 +624,8 @@ def refresh_steward_report(settings: CasewatchSettings, run_id: str) -> Path:
 
     The `reports/steward_report` asset runs early in the graph (it must not sit downstream of
     marts whose blocking checks may fail); checks that Dagster runs after it are only in the
-    database. `pipelines.runner.run_nightly` calls this after the job, whatever its outcome.
+    database. Every `nightly` run calls this after its last step, whatever its outcome
+    (`pipelines.orchestration.finish_nightly_run`).
     """
     with Warehouse(path=settings.warehouse_path,
                    memory_limit=settings.memory_limit).connect() as con:
