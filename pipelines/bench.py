@@ -451,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         *_report(summary),
         "",
     ]
-    for name, label in (("nightly", "national"), ("year", "one national year")):
+    for name, label in (("nightly", f"{args.scale} {summary['period']}"),
+                        ("year", "one national year")):
         for r in results.get(name, []):
             lines.append(
                 f"- nightly ({label}): {'succeeded' if r['succeeded'] else 'FAILED'} in "
