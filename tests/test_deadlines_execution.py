@@ -313,7 +313,7 @@ def test_summons_count_the_make_up_saturday(con, build, case):
         D("2024-05-06"),
         "summon_suspended_sentence:base",
     )
-    assert x["legal_basis"] == "Luật THAHS 2019 Art. 85(1)"
+    assert x["legal_basis"] == "Luật THAHS 2019 Arts. 84(2) and 85(1)"  # contract 1.1 C6
     insert(con, "execution_events", event("X-3", "summoned", "2024-05-06"), batch="b2")
     build("2024-05-10", only=MODELS)
     x = clocks(con)["summon_suspended_sentence:J-1:X-2"]
