@@ -164,6 +164,14 @@ TABLES: dict[str, list[Col]] = {
     ],
 }
 
+# The optional columns added by landing contract 1.1 (additive: a batch without them loads as
+# before, and the clocks that need them do not exist for its records).
+V11_COLUMNS: dict[str, tuple[str, ...]] = {
+    "case_events": ("suspension_ground",),
+    "detention_orders": ("vks_received_at", "vks_refused_at"),
+    "judgements": ("received_date",),
+}
+
 KEYS: dict[str, tuple[str, ...]] = {
     "crime_reports": ("report_id",),
     "cases": ("case_id",),
