@@ -1,6 +1,7 @@
 -- Execution clocks (thi hành án hình sự), for the final judgement of a person in a case with
 -- verdict convicted (outputs §1.1, §1.7 "Starts"): issue_execution_decision (7 days from the
--- day the judgement takes effect, Art. 364), dispatch_execution_decision (3 working days from
+-- day the judgement takes effect, or from the first-instance court's receipt of an appellate
+-- judgement, its pronouncement as a :proxy when the receipt date is unknown, Art. 364, C2), dispatch_execution_decision (3 working days from
 -- the execution decision, closed by the procuracy's receipt as a proxy, THAHS Art. 22(2)),
 -- report_to_serve (7 days from service, at-liberty prison sentences, THAHS Art. 23(4)) and
 -- summon_suspended_sentence (3 working days from the execution agency's receipt, else the
@@ -53,7 +54,7 @@ starts as (
         f.judgement_id,
         '0' as start_ref,
         f.execution_start_on as started_on,
-        false as is_proxy,
+        f.execution_start_basis = 'appellate_proxy' as is_proxy,
         f.execution_start_basis as start_basis
     from finals as f
     where f.execution_start_on is not null
@@ -270,7 +271,8 @@ explained as (
             when 'issue_execution_decision' then
                 case start_basis
                     when 'effective_date' then 'bản án có hiệu lực pháp luật '
-                    when 'appellate' then 'bản án phúc thẩm tuyên ngày '
+                    when 'appellate_receipt' then 'Tòa án cấp sơ thẩm nhận bản án phúc thẩm '
+                    when 'appellate_proxy' then 'bản án phúc thẩm tuyên ngày (chưa rõ ngày Tòa án cấp sơ thẩm nhận bản án) '
                     else 'tuyên án ' || strftime(pronounced_date, '%d/%m/%Y')
                         || ', không có kháng cáo, kháng nghị, hết thời hạn kháng nghị '
                         || strftime(windows_close_on, '%d/%m/%Y') || ': có hiệu lực '
@@ -292,7 +294,8 @@ explained as (
             when 'issue_execution_decision' then
                 case start_basis
                     when 'effective_date' then 'judgement effective '
-                    when 'appellate' then 'appellate judgement pronounced '
+                    when 'appellate_receipt' then 'appellate judgement received by the first-instance court '
+                    when 'appellate_proxy' then 'appellate judgement pronounced (the first-instance court''s receipt date is unknown) '
                     else 'pronounced ' || strftime(pronounced_date, '%d/%m/%Y')
                         || ', no appeal or protest, protest windows closed '
                         || strftime(windows_close_on, '%d/%m/%Y') || ': effective '

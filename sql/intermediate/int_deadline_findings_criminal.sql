@@ -1,7 +1,8 @@
 -- Legal findings on criminal-case clocks (contract outputs §1.6): extensions beyond the cap, the
 -- cumulative maximum or the allowed number (extension_beyond_limit); extensions decided after the
 -- deadline they extend (late_extension); investigation extensions requested later than 10 days
--- before the limit, or with no request date (extension_request_late, severity unknown); and more
+-- before the limit (Art. 172(2); Art. 174(1) in a resumed investigation), or with no request date
+-- (extension_request_late, severity unknown); and more
 -- supplementary-investigation returns than Art. 174(2) allows (too_many_returns).
 -- Same columns, in the same order, as intermediate.int_deadline_findings_custody.
 -- grain: finding_id
@@ -15,6 +16,7 @@
 -- column unit_code: the clock's unit (for returns: the case's unit at the return), after succession (đơn vị)
 -- column detail: what was found, with the dates to check it by hand (chi tiết)
 -- column legal_basis: the rule broken (căn cứ pháp lý)
+-- column dated_on: the date of the extension or return at fault (ngày vi phạm)
 
 with clocks as (
     select clock_id, clock, subject_type, subject_id, case_id, unit_code
@@ -37,7 +39,8 @@ rules as (
     select clock as rule_clock, cast(length as integer) as length, legal_basis
     from reference.deadline_rules
     where clock in (
-        'investigation_extension_request', 'supplementary_return_vks',
+        'investigation_extension_request', 'resumed_investigation_extension_request',
+        'supplementary_return_vks',
         'supplementary_return_presiding_judge', 'supplementary_return_trial_panel'
     )
 ),
@@ -55,7 +58,8 @@ beyond_limit as (
                 case when is_beyond_cumulative then 'stated end ' || strftime(stated_end_date, '%d/%m/%Y')
                     || ' is after the maximum ' || strftime(cumulative_max, '%d/%m/%Y') end
             ) as detail,
-        legal_basis
+        legal_basis,
+        event_date as dated_on
     from (
         select *, coalesce(crime_category, 'applicable') as crime_category_text
         from steps
@@ -70,7 +74,8 @@ late_extensions as (
         clock_id, subject_type, subject_id, case_id, unit_code, event_id,
         'extension ' || step || ' decided ' || strftime(event_date, '%d/%m/%Y')
             || ', after the deadline it extends (' || strftime(previous_due_on, '%d/%m/%Y') || ')' as detail,
-        legal_basis
+        legal_basis,
+        event_date as dated_on
     from steps
     where event_date > previous_due_on
 ),
@@ -89,10 +94,13 @@ request_late as (
                 || strftime(s.previous_nominal, '%d/%m/%Y') || ' (due by '
                 || strftime(s.previous_nominal - r.length, '%d/%m/%Y') || ')'
         end as detail,
-        r.legal_basis
+        r.legal_basis,
+        s.event_date as dated_on
     from steps as s
     inner join extension_events as e using (event_id)
-    inner join rules as r on r.rule_clock = 'investigation_extension_request'
+    -- Art. 172(2); during a resumed investigation Art. 174(1) (contract 1.1 C6)
+    inner join rules as r on r.rule_clock = case when s.clock = 'resumed_investigation'
+        then 'resumed_investigation_extension_request' else 'investigation_extension_request' end
     where e.event_type = 'investigation_extended'
         and (e.requested_date is null or e.requested_date > s.previous_nominal - r.length)
 ),
@@ -154,7 +162,8 @@ too_many as (
                 else 'the trial panel'
             end
             || ': at most ' || x.allowed || ' allowed' as detail,
-        x.legal_basis
+        x.legal_basis,
+        x.event_date as dated_on
     from excess_returns as x
     left join clocks as k
         on k.clock_id = x.started_clock || ':' || x.case_id || ':' || x.event_id
@@ -184,7 +193,8 @@ final as (
         case_id,
         unit_code,
         detail,
-        legal_basis
+        legal_basis,
+        dated_on
     from findings
 )
 

@@ -1,5 +1,6 @@
 -- Every statutory clock (thời hạn tố tụng) as of $as_of, one row per clock: criminal-case clocks,
--- custody and detention, and judgement execution (contract outputs §1.8). Deadlines, status and a
+-- custody and detention, judgement execution, and the procuracy's own deadlines and the
+-- hand-overs it supervises (contract outputs §1.8, §1.9). Deadlines, status and a
 -- one-line explanation a prosecutor can check by hand.
 -- grain: clock_id
 -- column clock_id: `<clock>:<subject_id>:<start_ref>` — clock id (mã thời hạn)
@@ -27,6 +28,8 @@
 -- column explanation: how the deadline was computed, in Vietnamese (diễn giải)
 -- column explanation_en: the same in English
 -- column as_of: the run's as-of date (ngày chốt số liệu)
+-- column due_at: the deadline as a local timestamp, for hour limits counted from a timestamp (hạn cuối, giờ); empty otherwise
+-- column closed_at: the decision time, for hour limits counted from a timestamp (thời điểm quyết định); empty otherwise
 
 with clocks as (
     select * from intermediate.int_clocks_criminal
@@ -34,6 +37,8 @@ with clocks as (
     select * from intermediate.int_clocks_custody
     union all by name
     select * from intermediate.int_clocks_execution
+    union all by name
+    select * from intermediate.int_clocks_vks
 ),
 
 final as (
@@ -62,7 +67,9 @@ final as (
         legal_basis,
         explanation,
         explanation_en,
-        cast($as_of as date) as as_of
+        cast($as_of as date) as as_of,
+        due_at,
+        closed_at
     from clocks
 )
 

@@ -1,7 +1,9 @@
 -- Appellate protest windows (thời hạn kháng nghị phúc thẩm) of first-instance judgements, one row
 -- per judgement and window (outputs §1.8, BLTTHS Art. 337(1)): same_level (the same-level
 -- procuracy, 15 days) and superior (the immediately superior procuracy, 30 days), both counted
--- from pronouncement, start day excluded, never rolled. A window is not a deadline and is never
+-- from pronouncement, start day excluded; since 1.1 a last day that is a day off rolls to the
+-- next working day (convention roll_windows, C5/D12, intermediate.int_judgement_windows).
+-- A protest filed after the rolled end is late. A window is not a deadline and is never
 -- overdue: status used (a protest of that level filed on or before closes_on), late (filed only
 -- after it), expired (none, and as_of is past closes_on) or open (none yet, the window still
 -- running). Events after $as_of are ignored.
@@ -13,7 +15,7 @@
 -- column pronounced_date: day the judgement was pronounced (ngày tuyên án)
 -- column unit_code: the judgement's supervising unit, mapped to its successor after its valid_to (at closes_on, or as_of while open)
 -- column opens_on: pronounced_date (ngày tuyên án); counting starts the next day
--- column closes_on: last day to protest: pronounced_date + 15 or 30 days, never rolled
+-- column closes_on: last day to protest: pronounced_date + 15 or 30 days, rolled off a day off (roll_windows)
 -- column status: used / late / expired / open (kháng nghị trong hạn / quá hạn / hết hạn không kháng nghị / đang trong hạn)
 -- column protest_event_id: the protest of that level: the first filed in time, else the first filed late
 -- column protested_on: event_date of that protest
@@ -22,47 +24,20 @@
 -- column legal_basis: legal basis of the window
 -- column as_of: the run's as-of date
 
-with judgements as (
-    select judgement_id, case_id, person_id, unit_code, pronounced_date
-    from staging.stg_landing__judgements
-    where not is_reference_pending
-        and instance = 'first'
-        and pronounced_date <= $as_of
-),
-
-window_rules as (
+with judgement_windows as (
     select
-        split_part(rule_id, ':', 2) as "window",
+        judgement_id,
+        "window",
+        case_id,
+        person_id,
+        unit_code,
+        pronounced_date,
         rule_id,
-        cast(length as integer) as length,
         legal_basis,
-        valid_from
-    from reference.deadline_rules
-    where clock = 'protest_window'
-),
-
--- each rule version applies from its valid_from to the next version's; the first also before
-windows as (
-    select
-        *,
-        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
-            as effective_from,
-        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
-    from window_rules
-    window versions as (partition by "window" order by valid_from)
-),
-
-judgement_windows as (
-    select
-        j.*,
-        w."window",
-        w.rule_id,
-        w.legal_basis,
-        j.pronounced_date as opens_on,
-        j.pronounced_date + w.length as closes_on
-    from judgements as j
-    inner join windows as w
-        on j.pronounced_date between w.effective_from and w.effective_to
+        pronounced_date as opens_on,
+        closes_on
+    from intermediate.int_judgement_windows
+    where "window" in ('same_level', 'superior')
 ),
 
 protests as (
