@@ -5,6 +5,8 @@
 --   trial_preparation_on_time_rate   trial_preparation + trial_decision_after_return clocks closed in the month
 --   execution_decision_on_time_rate  issue_execution_decision clocks closed in the month
 --   brought_to_serve_rate            report_to_serve clocks due in the month (due_on <= $as_of)
+--   vks_own_on_time_rate             approve_detention + decide_custody_extension + approve_charge
+--                                    clocks closed in the month (contract 1.1)
 -- numerator = closed on or before due_on. A clock closed by a suspension on or before its
 -- deadline leaves both sides; one suspended after its deadline counts as late (convention
 -- suspension_after_deadline; 'excluded' removes every suspension-closed clock).
@@ -29,6 +31,8 @@ closed_items as (
             when clock = 'prosecution_decision' then 'prosecution_on_time_rate'
             when clock in ('trial_preparation', 'trial_decision_after_return') then 'trial_preparation_on_time_rate'
             when clock = 'issue_execution_decision' then 'execution_decision_on_time_rate'
+            when clock in ('approve_detention', 'decide_custody_extension', 'approve_charge')
+                then 'vks_own_on_time_rate'
         end as indicator_code,
         attribution_key,
         closed_on as counted_on,
@@ -36,7 +40,8 @@ closed_items as (
     from clocks, conventions as c
     where closed_on is not null
       and clock in ('investigation', 'resumed_investigation', 'prosecution_decision', 'trial_preparation',
-                    'trial_decision_after_return', 'issue_execution_decision')
+                    'trial_decision_after_return', 'issue_execution_decision',
+                    'approve_detention', 'decide_custody_extension', 'approve_charge')
       and not (is_closed_by_suspension and (is_on_time or c.late_suspension = 'excluded'))
 ),
 

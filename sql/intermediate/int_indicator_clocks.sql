@@ -4,12 +4,12 @@
 -- another body).
 -- grain: clock_id
 -- column stage: report / investigation / prosecution / trial (reference.indicator_stages), null for other clocks
--- column unit_code: the unit the clock's record carries before any succession: the report's, the judgement's, the clock's first custody or detention order's; for case clocks the case's unit at institution (marts.deadlines.unit_code when none is found)
+-- column unit_code: the unit the clock's record carries before any succession: the report's, the judgement's, the clock's first custody or detention order's (the order's, for the approval clocks); for case clocks the case's unit at institution (marts.deadlines.unit_code when none is found)
 -- column attribution_key: 'case:<case_id>' for case clocks (they follow case transfers), else 'unit:<unit_code>'
 -- column closer_type: event type of the closing record (a case_events event_type; 'case_instituted' when a case closed a report); null while open or when closed by an order, movement or execution event
 -- column is_closed_by_suspension: closed by report_suspended, investigation_suspended, case_suspended_by_vks or case_suspended_by_court
 -- column is_closed_by_transfer: a report closed by report_resolved with outcome transferred (chuyển cơ quan có thẩm quyền)
--- column is_on_time: closed on or before due_on; null while open
+-- column is_on_time: closed on or before due_on (hour limits: closed_at on or before due_at); null while open
 
 with deadlines as (
     select * from marts.deadlines
@@ -51,7 +51,8 @@ based as (
             case when d.subject_type = 'case' then k.unit_code end,
             case when d.subject_type = 'report' then r.unit_code end,
             case when d.subject_type = 'judgement' then j.unit_code end,
-            case when d.clock in ('custody', 'detention') then o.unit_code end,
+            case when d.clock in ('custody', 'detention', 'approve_detention',
+                                  'decide_custody_extension') then o.unit_code end,
             d.unit_code
         ) as base_unit_code,
         d.subject_type = 'case' and k.case_id is not null as has_case_row
@@ -59,7 +60,8 @@ based as (
     left join cases as k on k.case_id = d.case_id and d.subject_type = 'case'
     left join reports as r on r.report_id = d.subject_id and d.subject_type = 'report'
     left join judgements as j on j.judgement_id = d.judgement_id and d.subject_type = 'judgement'
-    left join orders as o on o.order_id = regexp_extract(d.clock_id, '[^:]+$') and d.clock in ('custody', 'detention')
+    left join orders as o on o.order_id = regexp_extract(d.clock_id, '[^:]+$')
+        and d.clock in ('custody', 'detention', 'approve_detention', 'decide_custody_extension')
 ),
 
 final as (
@@ -85,7 +87,8 @@ final as (
                                   'case_suspended_by_vks', 'case_suspended_by_court'), false)
             as is_closed_by_suspension,
         coalesce(e.event_type = 'report_resolved' and e.outcome = 'transferred', false) as is_closed_by_transfer,
-        case when d.closed_on <= cast($as_of as date) then d.closed_on <= d.due_on end as is_on_time
+        case when d.closed_on <= cast($as_of as date)
+            then coalesce(d.closed_at <= d.due_at, d.closed_on <= d.due_on) end as is_on_time
     from based as d
     left join stages as s on s.clock = d.clock
     left join events as e on e.event_id = d.closed_by
