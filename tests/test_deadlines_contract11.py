@@ -198,7 +198,8 @@ def test_w10_first_detention_order_within_its_cap(con, build, end, expected):
         f = findings(con)["illegal_order:detention:P1:O-1:O-1"]
         assert f["detail"] == ("detention order O-1 05/03/2024–04/05/2024: 61 days, over the "
                                "60-day cap (detention_order:investigation:less_serious:0)")
-        assert (f["legal_basis"], f["dated_on"]) == ("BLTTHS 2015 Art. 173(1)", D("2024-03-05"))
+        assert (f["legal_basis"], f["dated_on"], f["order_id"]) == (
+            "BLTTHS 2015 Art. 173(1)", D("2024-03-05"), "O-1")
 
 
 def test_w10_a_second_extension_in_a_serious_case(con, build):

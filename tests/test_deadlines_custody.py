@@ -107,6 +107,7 @@ def test_layout_is_the_contract(con, build):
         "detail",
         "legal_basis",
         "dated_on",
+        "order_id",
     ]
 
 

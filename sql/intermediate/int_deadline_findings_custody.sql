@@ -20,6 +20,7 @@
 -- column unit_code: the clock's unit; for an uncovered intake, the unit of the person's latest order started before it, at the intake date
 -- column detail: one line in English a prosecutor can check by hand
 -- column legal_basis: the provision the finding rests on
+-- column order_id: the order at fault, for a per-order finding (lệnh)
 -- column dated_on: the start date of the order at fault (per-order findings), the stage's or run's first start (whole-stage findings), the first day held without an order, the intake date
 
 with orders as (
@@ -67,6 +68,7 @@ custody_orders as (
 illegal_custody_orders as (
     select
         'illegal_order:' || o.clock_id || ':' || o.order_id as finding_id,
+        o.order_id,
         'illegal_order' as rule,
         'error' as severity,
         o.clock_id,
@@ -315,6 +317,7 @@ order_caps as (
 illegal_stage_orders as (
     select
         'illegal_order:' || o.clock_id || ':' || o.order_id as finding_id,
+        o.order_id,
         'illegal_order' as rule,
         case when o.cap_rule_id is not null and o.order_days <= o.cap_days then 'warn' else 'error' end
             as severity,
@@ -431,6 +434,7 @@ extension_requests as (
             else 'warn'
         end as severity,
         'extension_request_late:' || o.order_id as finding_id,
+        o.order_id,
         'extension_request_late' as rule,
         o.clock_id,
         o.start_date as dated_on,
@@ -453,19 +457,26 @@ extension_requests as (
 ),
 
 clock_findings as (
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from illegal_custody_orders
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    from illegal_custody_orders
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from illegal_custody_runs
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from illegal_custody_runs
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from illegal_detention
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from illegal_detention
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from stage_after_due
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from stage_after_due
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from illegal_stage_orders
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    from illegal_stage_orders
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from held_after_end
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from held_after_end
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis from extension_requests
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    from extension_requests
 ),
 
 final as (
@@ -480,7 +491,8 @@ final as (
         c.unit_code,
         f.detail,
         f.legal_basis,
-        f.dated_on
+        f.dated_on,
+        f.order_id
     from clock_findings as f
     inner join clocks as c on c.clock_id = f.clock_id
     union all
@@ -495,7 +507,8 @@ final as (
         unit_code,
         detail,
         legal_basis,
-        dated_on
+        dated_on,
+        cast(null as varchar) as order_id
     from uncovered_intakes
 )
 

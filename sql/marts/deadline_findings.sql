@@ -13,6 +13,7 @@
 -- column unit_code: supervising procuracy unit (đơn vị)
 -- column detail: what was found, with the dates to check it by hand (chi tiết)
 -- column legal_basis: the rule broken (căn cứ pháp lý)
+-- column order_id: the custody or detention order at fault, for a per-order finding (lệnh); empty otherwise
 -- column dated_on: the order's start (one order), the stage's first start (a whole stage), the suspension's or extension's date (ngày vi phạm)
 
 with findings as (
@@ -35,7 +36,8 @@ final as (
         unit_code,
         detail,
         legal_basis,
-        dated_on
+        dated_on,
+        order_id
     from findings
 )
 

@@ -14,6 +14,8 @@
 -- column days_late: calendar days past due_on for overdue clocks (số ngày quá hạn)
 -- column explanation: how the deadline was computed, in Vietnamese (diễn giải)
 -- column explanation_en: the same in English
+-- column is_vks_own: the procuracy's own deadline ("Thời hạn của Viện kiểm sát"), listed first on the worklist
+-- column owner_body: the body that owes the deadline (cơ quan có nghĩa vụ)
 
 with deadlines as (
     select *
@@ -34,7 +36,9 @@ final as (
         days_remaining,
         days_late,
         explanation,
-        explanation_en
+        explanation_en,
+        is_vks_own,
+        owner_body
     from deadlines
 )
 

@@ -30,6 +30,8 @@
 -- column as_of: the run's as-of date (ngày chốt số liệu)
 -- column due_at: the deadline as a local timestamp, for hour limits counted from a timestamp (hạn cuối, giờ); empty otherwise
 -- column closed_at: the decision time, for hour limits counted from a timestamp (thời điểm quyết định); empty otherwise
+-- column owner_body: the body that owes the deadline: cqdt, vks, toa or thads (reference.clock_owners; cơ quan có nghĩa vụ)
+-- column is_vks_own: the procuracy's own deadline, shown first as "Thời hạn của Viện kiểm sát" (thời hạn của Viện kiểm sát)
 
 with clocks as (
     select * from intermediate.int_clocks_criminal
@@ -39,6 +41,11 @@ with clocks as (
     select * from intermediate.int_clocks_execution
     union all by name
     select * from intermediate.int_clocks_vks
+),
+
+owners as (
+    select clock, owner_body, coalesce(try_cast(is_vks_own as boolean), false) as is_vks_own
+    from reference.clock_owners
 ),
 
 final as (
@@ -69,8 +76,11 @@ final as (
         explanation_en,
         cast($as_of as date) as as_of,
         due_at,
-        closed_at
+        closed_at,
+        o.owner_body,
+        coalesce(o.is_vks_own, false) as is_vks_own
     from clocks
+    left join owners as o using (clock)
 )
 
 select * from final
