@@ -299,7 +299,8 @@ def test_c4_resumed_investigation_detention(con, build, category, limit, over):
     build("2024-01-10", only=MODELS)
     got = illegal(con, "detention:P1:O-1")
     assert (got.get("illegal_order:detention:P1:O-1") == "error") is over
-    assert clocks(con)["detention:P1:O-1"]["rule_id"] == f"detention:resumed_investigation:{category}"
+    rule_id = clocks(con)["detention:P1:O-1"]["rule_id"]
+    assert rule_id == f"detention:resumed_investigation:{category}"
 
 
 @pytest.mark.parametrize(("returned_by", "limit"), [("vks", 60), ("court", 30)])
