@@ -212,8 +212,8 @@ def create_raw_tables(con) -> None:
         con.execute(raw_ddl(table))
         # a warehouse created before an additive contract change (1.1) gains the new
         # optional columns, empty for the rows it already holds
-        for c in columns(table):
-            con.execute(f"alter table raw.{table} add column if not exists {c.name} {c.sql_type}")
+        for name, sql_type in [(c.name, c.sql_type) for c in columns(table)] + LINEAGE:
+            con.execute(f"alter table raw.{table} add column if not exists {name} {sql_type}")
     from pipelines.ingest.ledger import create_ledger_tables  # ledger and quarantine
 
     create_ledger_tables(con)

@@ -694,3 +694,73 @@ def test_a_10_and_a_11_batch_give_the_same_clocks_where_10_had_data(con, build):
     for clock_id, row in old.items():
         assert new[clock_id] == row, clock_id
     assert not [r for r in old.values() if r["clock"].startswith(("approve", "send", "decide"))]
+
+
+# ------------------------------------------------------------------- landing: both kinds load
+def _csv(path, header: list[str], rows: list[list[str]]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_10_and_11_batches_both_load(con, tmp_path):
+    """A 1.0 batch (no 1.1 columns) loads as before; a 1.1 batch with Vietnamese headers for
+    the new columns and the new codes loads them; nothing is quarantined."""
+    from pipelines.ingest import ingest_landing
+
+    common = ["Cập nhật lúc"]
+    _csv(tmp_path / "b1" / "detention_orders.csv",
+         ["order_id", "person_id", "unit_code", "facility_code", "measure", "stage",
+          "extension_no", "start_at", "stated_end_date", *common],
+         [["O-1", "P1", "BTR-TP", "TTG-1", "detention", "investigation", "0",
+           "2024-03-12 10:00", "2024-05-10", "2024-03-12 12:00"]])
+    _csv(tmp_path / "b2" / "detention_orders.csv",
+         ["order_id", "person_id", "unit_code", "facility_code", "measure", "stage",
+          "extension_no", "start_at", "stated_end_date", "VKS nhận hồ sơ đề nghị lúc",
+          "VKS không phê chuẩn lúc", *common],
+         [["O-2", "P1", "BTR-TP", "TTG-1", "detention", "supplementary_investigation", "0",
+           "2024-06-12 10:00", "2024-07-10", "08/06/2024 16:00", "", "2024-06-12 12:00"]])
+    _csv(tmp_path / "b2" / "case_events.csv",
+         ["event_id", "event_type", "subject_type", "subject_id", "case_id", "event_date",
+          "issuing_body", "Căn cứ tạm đình chỉ", *common],
+         [["E-1", "investigation_suspended", "case", "C1", "C1", "2024-03-15", "cqdt",
+           "suspect_unidentified", "2024-03-15 12:00"],
+          ["E-2", "charge_received_by_vks", "person", "P1", "C1", "2024-03-16", "vks", "",
+           "2024-03-16 12:00"]])
+    _csv(tmp_path / "b2" / "judgements.csv",
+         ["judgement_id", "case_id", "person_id", "unit_code", "instance", "pronounced_date",
+          "verdict", "Ngày nhận bản án phúc thẩm", *common],
+         [["J-2", "C1", "P1", "BTR-TP", "appeal", "10/06/2024", "convicted", "24/06/2024",
+           "2024-06-25 12:00"]])
+    ingest_landing(con, tmp_path, log=lambda *_: None)
+    assert con.execute("select count(*) from raw.quarantine").fetchone()[0] == 0
+    assert con.execute(
+        "select order_id, stage, vks_received_at from raw.detention_orders order by order_id"
+    ).fetchall() == [("O-1", "investigation", None),
+                     ("O-2", "supplementary_investigation", dt.datetime(2024, 6, 8, 16, 0))]
+    assert con.execute("select suspension_ground from raw.case_events where event_id = 'E-1'"
+                       ).fetchone() == ("suspect_unidentified",)
+    assert con.execute("select received_date from raw.judgements").fetchone() == (
+        D("2024-06-24"),)
+
+
+def test_a_warehouse_from_before_11_gains_the_new_columns(tmp_path):
+    """raw tables created under 1.0 get the 1.1 columns (empty) on the next run."""
+    import duckdb
+
+    from pipelines.contract import create_raw_tables
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw")
+    con.execute("create table raw.judgements (judgement_id varchar, updated_at timestamp)")
+    con.execute("insert into raw.judgements values ('J-1', timestamp '2024-01-01 00:00')")
+    create_raw_tables(con)
+    cols = {r[0] for r in con.execute("describe raw.judgements").fetchall()}
+    assert {"received_date", "pronounced_date", "_batch_id"} <= cols
+    assert con.execute("select judgement_id, received_date from raw.judgements").fetchall() == [
+        ("J-1", None)]
+    con.close()
