@@ -177,8 +177,11 @@ def test_w9_appellate_execution_clock_counts_from_receipt(con, build, received, 
         assert c["explanation_en"] == ("appellate judgement received by the first-instance "
                                        "court 24/06/2024 + 7 days = 01/07/2024")
     else:
-        assert "chưa rõ ngày Tòa án cấp sơ thẩm nhận bản án" in c["explanation"]
-        assert "receipt date is unknown" in c["explanation_en"]
+        assert c["explanation"] == ("bản án phúc thẩm tuyên ngày 10/06/2024 (chưa rõ ngày Tòa án "
+                                    "cấp sơ thẩm nhận bản án) + 7 ngày = 17/06/2024")
+        assert c["explanation_en"] == ("appellate judgement pronounced 10/06/2024 (the "
+                                       "first-instance court's receipt date is unknown) + 7 "
+                                       "days = 17/06/2024")
     assert "issue_execution_decision:J-1:0" not in clocks(con)
 
 

@@ -259,9 +259,9 @@ def test_appellate_judgement_supersedes_the_first_instance(con, build, case, kin
         D("2023-11-27"),
     )
     # no receipt date in the data: pronouncement stands in for it (contract 1.1 C2)
-    assert x["explanation_en"].startswith(
-        "appellate judgement pronounced (the first-instance court's receipt date is unknown) "
-        "20/11/2023")
+    assert x["explanation_en"] == (
+        "appellate judgement pronounced 20/11/2023 (the first-instance court's receipt date is "
+        "unknown) + 7 days = 27/11/2023")
     assert x["rule_id"] == "issue_execution_decision:base:proxy"
 
 
