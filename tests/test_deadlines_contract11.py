@@ -767,3 +767,47 @@ def test_a_warehouse_from_before_11_gains_the_new_columns(tmp_path):
     assert con.execute("select judgement_id, received_date from raw.judgements").fetchall() == [
         ("J-1", None)]
     con.close()
+
+
+@pytest.mark.parametrize(("category", "allowed"), [
+    ("less_serious", 1), ("serious", 1), ("very_serious", 1), ("especially_serious", 2),
+])
+@pytest.mark.parametrize("extra", [False, True])
+def test_c3_extension_count(con, build, category, allowed, extra):
+    """C3: at most 1 / 1 / 1 / 2 later orders; one more is an illegal order whatever its
+    length (a short, 10-day one here). The especially serious third is D19's warn."""
+    case(con, category=category, instituted="2023-01-02")
+    count = allowed + (1 if extra else 0)
+    orders = [order("O-0", "2023-01-05 08:00", "2023-02-03")]  # 30 days
+    end = D("2023-02-03")
+    for k in range(1, count + 1):
+        start, end = end + dt.timedelta(days=1), end + dt.timedelta(days=10)
+        orders.append(order(f"O-{k}", f"{start} 00:00", end.isoformat(), ext=k))
+    insert(con, "detention_orders", *orders)
+    build(end, only=MODELS)
+    per_order = {k: v for k, v in illegal(con, "detention:P1:O-0").items()
+                 if k.count(":") == 4}
+    if not extra:
+        assert per_order == {}
+    else:
+        severity = "warn" if category == "especially_serious" else "error"
+        assert per_order == {f"illegal_order:detention:P1:O-0:O-{count}": severity}
+
+
+def test_c7_calendar_2026(con, build):
+    """C7: Fri 02/01/2026 is off and Sat 10/01/2026 a make-up working day (Official Letter
+    12729/VPCP-KGVX, unconfirmed); 24/11/2026 Vietnam Culture Day is kept, unconfirmed; 2026
+    deadlines stay provisional."""
+    rows = dict(((d, (w, c)) for d, w, c in con.execute(
+        "select date, is_working_day, is_confirmed from reference.calendar "
+        "where date in ('2026-01-02', '2026-01-10', '2026-11-24', '2026-01-05')").fetchall()))
+    assert rows == {D("2026-01-02"): (False, False), D("2026-01-10"): (True, False),
+                    D("2026-11-24"): (False, False), D("2026-01-05"): (True, True)}
+    insert(con, "crime_reports", dict(report_id="R1", unit_code="VLG-R1",
+                                      source_type="denunciation", received_date="2025-12-13",
+                                      handling_body="cqdt"))
+    build("2025-12-31", only=MODELS)
+    c = clocks(con)["report_resolution:R1:0"]
+    # 13/12/2025 + 20 days = Fri 02/01/2026, a day off → Mon 05/01/2026, provisional
+    assert (c["due_on_nominal"], c["due_on"], c["is_provisional"]) == (
+        D("2026-01-02"), D("2026-01-05"), True)

@@ -6,10 +6,12 @@ A source system adopts 1.1 unit by unit. Each unit gets an adoption day, drawn b
 - `detention_orders.vks_received_at` (and `vks_refused_at` for a few refusals): the procuracy's
   receipt of an original detention order of the investigation stages, and of every custody
   extension request. Most decisions come within the limit (3 days; 12 hours), a few late.
-- the detention stage `supplementary_investigation`: detention while a file returned by the
-  procuracy (or, accepted, by the court) is investigated again (Art. 174(4)).
+- the detention stages `supplementary_investigation` (detention while a file returned by the
+  procuracy, or accepted by the court, is investigated again) and `resumed_investigation` (a
+  person detained again after an investigation is resumed), Art. 174(4).
 - `charge_received_by_vks` for every charge (mostly the same or the next day, a few later), with
-  the procuracy's approval moved to follow that receipt (Art. 179).
+  the procuracy's approval moved to follow that receipt (Art. 179); 1 % are cancelled
+  (`charge_cancelled_by_vks`) instead.
 - `judgement_received_by_vks` for every first-instance judgement (Art. 262(1)).
 - `judgements.received_date` of appellate judgements: the first-instance court's receipt, on or
   before the execution decision (Art. 364).
@@ -41,6 +43,10 @@ REPORT_GROUNDS = (("awaiting_expertise", 0.55), ("awaiting_documents", 0.35),
 CASE_GROUNDS = (("suspect_unidentified", 0.55), ("awaiting_expertise", 0.25),
                 ("serious_illness", 0.12), ("force_majeure", 0.03), (None, 0.05))
 PERSON_GROUNDS = (("suspect_unidentified", 0.7), ("serious_illness", 0.3))
+CANCEL_RATE = 0.01  # charge decisions the procuracy cancels instead of approving
+RESUMED_DETENTION_RATE = 0.3  # resumed cases in which one accused is detained again
+RESUMED_LIMIT_DAYS = {"less_serious": 90, "serious": 120, "very_serious": 150,
+                      "especially_serious": 180}
 
 
 def suspension_day(rng: random.Random, due: int) -> int:
@@ -110,11 +116,14 @@ def enrich(frames: dict[str, pl.DataFrame], seed: int, start: int, end: int
     adoption = adoption_days(units, seed, start, end)
     rng = np.random.default_rng([seed, 1102])
     frames = dict(frames)
-    case_units = (frames["cases"].sort("_ts").unique("case_id", keep="last")
+    case_units = (frames["cases"].sort("_ts", "case_id").unique("case_id", keep="last")
                   .select("case_id", pl.col("unit_code").alias("_unit")))
-    report_units = (frames["crime_reports"].sort("_ts").unique("report_id", keep="last")
+    report_units = (frames["crime_reports"].sort("_ts", "report_id")
+                    .unique("report_id", keep="last")
                     .select(pl.col("report_id").alias("subject_id"),
                             pl.col("unit_code").alias("_report_unit")))
+    frames["detention_orders"], frames["detention_movements"] = _resumed_detention(
+        frames, adoption, rng, end)
     frames["detention_orders"] = _orders(frames["detention_orders"], frames["case_events"],
                                          adoption, rng)
     frames["judgements"] = _judgements(frames["judgements"], frames["execution_events"],
@@ -122,6 +131,98 @@ def enrich(frames: dict[str, pl.DataFrame], seed: int, start: int, end: int
     frames["case_events"] = _events(frames["case_events"], frames["judgements"], case_units,
                                      report_units, adoption, rng, end)
     return frames, adoption
+
+
+def _resumed_detention(frames: dict[str, pl.DataFrame], adoption: dict[str, int],
+                       rng: np.random.Generator, end: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """In some resumed investigations one accused is detained again (stage
+    resumed_investigation): an order within the C4 limit for most, a few longer; an intake,
+    and a release when the order ends or the file goes to the procuracy."""
+    orders, movements = frames["detention_orders"], frames["detention_movements"]
+    events, cases, persons = frames["case_events"], frames["cases"], frames["persons"]
+    resumed = (events.filter((pl.col("event_type") == "investigation_resumed")
+                             & (pl.col("subject_type") == "case"))
+               .select("case_id", _days("event_date").alias("_resumed"), "_entry")
+               .unique("case_id", keep="first"))
+    filed = (events.filter(pl.col("event_type") == "file_received_by_vks")
+             .select("case_id", _days("event_date").alias("_filed")))
+    facility = (orders.filter(pl.col("measure") == "detention")
+                .group_by("unit_code").agg(pl.col("facility_code").mode().sort().first()))
+    picked = (resumed
+              .join(cases.sort("_ts", "case_id").unique("case_id", keep="last")
+                    .select("case_id", "unit_code", "crime_category"), on="case_id")
+              .join(persons.sort("person_id").unique("case_id", keep="first")
+                    .select("case_id", "person_id"), on="case_id")
+              .join(facility, on="unit_code")
+              .sort("case_id"))
+    if picked.height == 0:
+        return orders, movements
+    picked = picked.filter(_adopted(picked, "unit_code", pl.col("_resumed") + 3, adoption))
+    picked = picked.filter(pl.Series(rng.random(picked.height) < RESUMED_DETENTION_RATE))
+    picked = picked.join(filed, on="case_id", how="left", maintain_order="left").filter(
+        pl.col("_filed").is_null() | (pl.col("_filed") > pl.col("_resumed"))
+    ).group_by("case_id", maintain_order=True).agg(pl.all().exclude("_filed").first(),
+                                                    pl.col("_filed").min()).sort("case_id")
+    n = picked.height
+    if n == 0:
+        return orders, movements
+    start_day = picked["_resumed"].to_numpy() + 1 + np.floor(rng.random(n) * 5).astype(int)
+    start_s = start_day.astype(np.int64) * DAY + (8 * 3600 + np.floor(rng.random(n) * 8 * 3600)
+                                                  ).astype(np.int64)
+    limit = picked["crime_category"].replace_strict(RESUMED_LIMIT_DAYS, default=90).to_numpy()
+    days = np.where(rng.random(n) < 0.05, limit + 1 + np.floor(rng.random(n) * 15),
+                    np.minimum(60, limit)).astype(int)
+    stated_end = start_day + days - 1
+    filed_day = picked["_filed"].fill_null(10**7).to_numpy()
+    out_day = np.minimum(stated_end, filed_day)
+    keep = start_day <= end
+    entry = np.maximum(picked["_entry"].to_numpy(), start_day)
+
+    def stamp(day: np.ndarray) -> np.ndarray:
+        return day.astype(np.int64) * DAY + (60 * (450 + np.floor(rng.random(n) * 600))
+                                             ).astype(np.int64)
+
+    new_orders = pl.DataFrame({
+        "order_id": [f"LTGR{i:09d}" for i in range(n)],
+        "person_id": picked["person_id"], "case_id": picked["case_id"],
+        "unit_code": picked["unit_code"], "facility_code": picked["facility_code"],
+        "measure": "detention", "stage": "resumed_investigation", "extension_no": 0,
+        "start_at": pl.from_epoch(pl.Series(start_s), time_unit="s"),
+        "stated_end_date": pl.Series(stated_end.astype(np.int32)).cast(pl.Date),
+        "_ts": np.maximum(stamp(entry), start_s + 600), "_entry": entry.astype(np.int32),
+    }).filter(pl.Series(keep))
+    orders = pl.concat([orders, _finish(new_orders, orders)])
+    moves = []
+    for kind, at, reason, ok in (
+        ("intake", start_s, None, keep),
+        ("release", np.maximum(out_day.astype(np.int64) * DAY + 16 * 3600, start_s + 3600),
+         np.where(out_day < stated_end, "measure_changed", "order_expired"),
+         keep & (out_day <= end)),
+    ):
+        moves.append(pl.DataFrame({
+            "movement_id": [f"BDR{kind[0]}{i:08d}" for i in range(n)],
+            "person_id": picked["person_id"], "facility_code": picked["facility_code"],
+            "movement_type": kind,
+            "movement_at": pl.from_epoch(pl.Series(at), time_unit="s"),
+            "reason": pl.Series(reason if reason is not None else [None] * n, dtype=pl.String),
+            "_ts": np.maximum(stamp(np.maximum(at // DAY, entry)), at + 600),
+            "_entry": np.maximum(at // DAY, entry).astype(np.int32),
+        }).filter(pl.Series(ok)))
+    movements = pl.concat([movements, *(_finish(m, movements) for m in moves)])
+    return orders, movements
+
+
+def _finish(rows: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """New record versions in the layout of `like` (missing columns empty)."""
+    rows = rows.with_columns(
+        pl.from_epoch("_ts", time_unit="s").alias("updated_at"),
+        pl.lit(False).alias("is_deleted"),
+        pl.lit("orig").alias("_kind"),
+        pl.lit(None, dtype=pl.Int64).alias("_tag"),
+    )
+    return rows.with_columns(
+        pl.lit(None, dtype=like.schema[c]).alias(c) for c in like.columns if c not in rows.columns
+    ).select(like.columns).cast(like.schema)
 
 
 def _orders(orders: pl.DataFrame, events: pl.DataFrame, adoption: dict[str, int],
@@ -218,7 +319,7 @@ def _judgements(judgements: pl.DataFrame, executions: pl.DataFrame, adoption: di
     decisions = (executions.filter(pl.col("event_type") == "execution_decision")
                  .group_by("judgement_id").agg(_days("event_date").min().alias("_decision")))
     df = judgements.with_columns(adopted.alias("_adopted"), pronounced.alias("_p")).join(
-        decisions, on="judgement_id", how="left")
+        decisions, on="judgement_id", how="left", maintain_order="left")
     n = df.height
     gap = (df["_decision"] - df["_p"]).fill_null(15).clip(0, 25).to_numpy()
     offset = np.floor(rng.random(n) * (gap + 1)).astype(np.int32)
@@ -276,8 +377,8 @@ def _events(events: pl.DataFrame, judgements: pl.DataFrame, case_units: pl.DataF
             end: int) -> pl.DataFrame:
     if events.height == 0:
         return events
-    ev = events.join(case_units, on="case_id", how="left").join(
-        report_units, on="subject_id", how="left")
+    ev = events.join(case_units, on="case_id", how="left", maintain_order="left").join(
+        report_units, on="subject_id", how="left", maintain_order="left")
     ev = ev.with_columns(
         pl.when(pl.col("subject_type") == "report").then(pl.col("_report_unit"))
         .otherwise(pl.col("_unit")).alias("_unit"))
@@ -318,13 +419,17 @@ def _events(events: pl.DataFrame, judgements: pl.DataFrame, case_units: pl.DataF
         (pl.col("_day") + pl.Series(approve_wait)).alias("_approved_day"),
         (pl.col("_day") + pl.Series(approve_wait) + pl.Series(
             (rng.random(k) < 0.4).astype(np.int32))).alias("_approved_entry"),
+        pl.Series("_cancel", rng.random(k) < CANCEL_RATE),
     )
+    approvals = approvals.unique(["subject_id", "case_id"], keep="first", maintain_order=True)
     ev = ev.join(approvals.with_columns(pl.lit("charge_approved").alias("event_type")),
-                 on=["subject_id", "case_id", "event_type"], how="left")
+                 on=["subject_id", "case_id", "event_type"], how="left", maintain_order="left")
     moved = pl.col("_approved_day").is_not_null()
     ev = ev.with_columns(
         pl.when(moved).then(pl.col("_approved_day").cast(pl.Date)).otherwise(pl.col("event_date"))
         .alias("event_date"),
+        pl.when(moved & pl.col("_cancel")).then(pl.lit("charge_cancelled_by_vks"))
+        .otherwise(pl.col("event_type")).alias("event_type"),
         pl.when(moved).then(pl.max_horizontal("_entry", "_approved_entry"))
         .otherwise(pl.col("_entry")).cast(pl.Int32).alias("_entry"),
     ).with_columns(
@@ -334,8 +439,8 @@ def _events(events: pl.DataFrame, judgements: pl.DataFrame, case_units: pl.DataF
     ev = ev.filter(~moved | ((pl.col("_approved_day") <= end) & (pl.col("_entry") <= end)))
 
     # first-instance judgements: sent to the procuracy within 10 days (a few later)
-    firsts = judgements.filter(pl.col("instance") == "first").sort("_ts").unique(
-        "judgement_id", keep="first")
+    firsts = judgements.filter(pl.col("instance") == "first").sort("_ts", "judgement_id").unique(
+        "judgement_id", keep="first").sort("judgement_id")
     adopted = _adopted(firsts, "unit_code", _days("pronounced_date"), adoption)
     firsts = firsts.filter(adopted)
     m = firsts.height
