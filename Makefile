@@ -4,6 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 SAMPLE := data/landing
 # The bundled sample ends on 31/12/2025; `make run` computes status as of that day so the
 # worklist shows what was due then. `casewatch run` alone defaults to today.
@@ -16,6 +17,7 @@ setup:
 	@$(UV) sync --locked --quiet
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@$(UV) run python -m pipelines.dbt_project
 
 sample: setup
 	@test -n "$$(ls -A $(SAMPLE) 2>/dev/null | grep -v '^_')" || $(UV) run casewatch generate --out $(SAMPLE) --sample

@@ -62,14 +62,14 @@ def _peak_mb() -> float:
 def _phase(name: str, warehouse: Path, landing: Path) -> dict:
     import duckdb
 
-    from pipelines import sql_runner
+    from pipelines import dbt_compiled
     from pipelines.contract import create_raw_tables
     from pipelines.reference.load import load_reference, merge_landing_reference
 
     con = duckdb.connect(str(warehouse))
     con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
-    values = sql_runner.default_params(AS_OF, "bench")
-    models = sql_runner.discover_models()
+    project = dbt_compiled.load()
+    dbt_compiled.set_run_vars(con, AS_OF, "bench")
     start = time.perf_counter()
     detail: dict = {}
     if name == "ingest":
@@ -88,19 +88,18 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
         for t in EVENT_TABLES:
             con.execute(f"select count(*), max(columns(*)) from raw.{t}").fetchall()
     elif name == "clocks":
-        built = sql_runner.run_models(con, values, only=CLOCK_MARTS)
+        built = dbt_compiled.build(con, AS_OF, only=CLOCK_MARTS, run_id="bench", project=project)
         detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
         detail["models"] = len(built)
     elif name == "indicators":
-        upstream = sql_runner.upstream(models, CLOCK_MARTS)
-        wanted = sql_runner.upstream(models, ["marts.indicator_values", "marts.campaign_scorecard"])
+        upstream = project.upstream(CLOCK_MARTS)
         order = [
             m
-            for m in sql_runner.topological_order(models)
-            if m.key in wanted and m.key not in upstream
+            for m in project.order(["marts.indicator_values", "marts.campaign_scorecard"])
+            if m.table not in upstream
         ]
         for m in order:
-            sql_runner.build_model(con, m, values)
+            dbt_compiled.build_model(con, m)
         detail["indicator_values"] = con.execute(
             "select count(*) from marts.indicator_values"
         ).fetchall()[0][0]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines import paths
+
+if TYPE_CHECKING:
+    from pipelines.resources import CasewatchSettings
 
 
 def _date(value: str) -> dt.date:
@@ -44,13 +49,41 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_LOCKED = 3  # another run holds the warehouse
+
+
+def _limits(pairs: list[str]) -> dict[str, str]:
+    """`--limit NAME=VALUE` options as a mapping (checked by `Limits.from_mapping`)."""
+    from pipelines.ingest.limits import Limits
+
+    values = dict(p.split("=", 1) for p in pairs if "=" in p)
+    if len(values) != len(pairs):
+        raise ValueError("--limit takes NAME=VALUE")
+    Limits.from_mapping(values)  # unknown names and bad values fail here, before the run
+    return values
+
+
+def _remove_temporary_files(*folders: Path) -> None:
+    """Temporary files a write cut short may have left (`.<name>.tmp`)."""
+    for folder in folders:
+        if folder.is_dir() and not folder.is_symlink():
+            for tmp in folder.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipelines.resources import CasewatchSettings, today_local
-    from pipelines.runner import run_nightly
+    from pipelines.run_lock import WarehouseLocked, warehouse_lock
 
     landing = Path(args.landing)
     if not landing.is_dir():
         print(f"casewatch: landing folder not found: {landing}", file=sys.stderr)
+        return 2
+    try:
+        limits = _limits(args.limit or [])
+    except ValueError as exc:
+        print(f"casewatch: {exc}", file=sys.stderr)
         return 2
     as_of = args.as_of or today_local()
     settings = CasewatchSettings(
@@ -59,11 +92,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out_dir=str(Path(args.out).resolve()),
         published_path=str(Path(args.published).resolve()),
         as_of=as_of.isoformat(),
+        ingest_limits=limits,
     )
+    try:
+        with warehouse_lock(Path(settings.warehouse_path), log=lambda m: print(m, flush=True)):
+            return _run_locked(settings, landing, as_of)
+    except WarehouseLocked as exc:
+        print(f"casewatch: {exc} ({settings.warehouse_path}); not started.", file=sys.stderr)
+        return EXIT_LOCKED
+    except OSError as exc:  # the lock file itself cannot be created
+        print(f"casewatch: cannot lock the warehouse ({exc}); not started.", file=sys.stderr)
+        return 1
+
+
+def _run_locked(settings: CasewatchSettings, landing: Path, as_of: dt.date) -> int:
+    from pipelines.runner import RunOutcome, run_nightly
+
     print(f"casewatch: running the nightly graph on {landing} as of {as_of:%d/%m/%Y} ...",
           flush=True)
-    outcome = run_nightly(settings)
     out = Path(settings.out_dir)
+    try:
+        outcome = run_nightly(settings)
+    except Exception as exc:  # noqa: BLE001 - whatever happens, the summary is printed
+        outcome = RunOutcome(success=False, run_id="–",
+                             failed_steps=[f"run: {type(exc).__name__}: {exc}"])
+    finally:
+        published = Path(settings.published_path)
+        _remove_temporary_files(out, out / "steward", published.parent / "parquet")
     print(f"  run id:      {outcome.run_id}")
     print(f"  warehouse:   {settings.warehouse_path}")
     print(f"  published:   {settings.published_path}")
@@ -118,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--published", default=str(paths.DEFAULT_PUBLISHED))
     run.add_argument("--as-of", type=_date, default=None,
                      help="status date YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)")
+    run.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                     help="override an ingestion cap, e.g. max_rows=2000000 (repeatable; "
+                     "names in docs/ingestion.md)")
     run.set_defaults(func=_cmd_run)
 
     ui = sub.add_parser("ui", help="the Dagster UI (dagster dev) on this project")

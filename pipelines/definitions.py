@@ -1,7 +1,8 @@
 """The one Definitions object: every asset group, check, resource, job and schedule.
 
 Layers (asset groups): reference and raw (Python loaders), staging -> intermediate -> marts
-(SQL files), quality (Great Expectations and the steward report), dashboards and publishing.
+(the dbt project in sql/), quality (Great Expectations and the steward report), dashboards and
+publishing.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import dashboards, ingest, quality, reference
+from pipelines.dbt_assets import dbt_resource, sql_models
 from pipelines.resources import CasewatchSettings, Warehouse
-from pipelines.sql_assets import build_sql_definitions
 
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -18,9 +19,8 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 
 def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
     settings = settings or CasewatchSettings()
-    sql_assets, sql_checks = build_sql_definitions()
-    assets = [*reference.ASSETS, *ingest.ASSETS, *sql_assets, *quality.ASSETS, *dashboards.ASSETS]
-    checks = [*reference.CHECKS, *ingest.CHECKS, *sql_checks, *quality.CHECKS, *dashboards.CHECKS]
+    assets = [*reference.ASSETS, *ingest.ASSETS, sql_models, *quality.ASSETS, *dashboards.ASSETS]
+    checks = [*reference.CHECKS, *ingest.CHECKS, *quality.CHECKS, *dashboards.CHECKS]
     nightly = dg.define_asset_job(
         "nightly",
         selection=dg.AssetSelection.all(),
@@ -40,6 +40,7 @@ def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
         resources={
             "settings": settings,
             "warehouse": Warehouse(path=settings.warehouse_path),
+            "dbt": dbt_resource(),
         },
     )
 

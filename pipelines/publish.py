@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import reference, sql_runner
+from pipelines import dbt_project, reference
 from pipelines.resources import CasewatchSettings, Warehouse
 
 OWNER = "team:casewatch-data"
@@ -53,9 +53,9 @@ SNAPSHOT_COMMENTS = {
 }
 
 
-def mart_names(sql_dir: Path = sql_runner.SQL_DIR) -> list[str]:
-    """Every mart of the contract: the `sql/marts` models plus the marts kept by Python."""
-    models = [name for (schema, name) in sql_runner.discover_models(sql_dir) if schema == "marts"]
+def mart_names() -> list[str]:
+    """Every mart of the contract: the dbt mart models plus the marts kept by Python."""
+    models = [name for (schema, name) in dbt_project.model_keys() if schema == "marts"]
     return sorted({*models, *NON_MODEL_MARTS})
 
 

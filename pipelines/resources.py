@@ -32,6 +32,8 @@ class CasewatchSettings(dg.ConfigurableResource):
     published_path: str = str(paths.DEFAULT_PUBLISHED)
     reference_dir: str = str(paths.REFERENCE_DIR)
     as_of: str = ""  # YYYY-MM-DD; empty = today in Asia/Ho_Chi_Minh
+    # Ingestion caps and date bounds overriding the defaults, by name (docs/ingestion.md).
+    ingest_limits: dict[str, str] = {}
 
     def as_of_date(self) -> dt.date:
         return dt.date.fromisoformat(self.as_of) if self.as_of else today_local()

@@ -42,7 +42,11 @@ def run_nightly(settings: CasewatchSettings, raise_on_error: bool = False) -> Ru
     # checks may fail); rewrite it now so it holds every check of this run, whatever the outcome.
     from pipelines.quality.report import refresh_steward_report
 
-    refresh_steward_report(settings, result.run_id)
+    failed_after: list[str] = []
+    try:
+        refresh_steward_report(settings, result.run_id)
+    except Exception as exc:  # noqa: BLE001 - a failed refresh is a failed step, not a crash
+        failed_after.append(f"steward report refresh: {type(exc).__name__}: {exc}")
     failed_checks = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
@@ -52,13 +56,13 @@ def run_nightly(settings: CasewatchSettings, raise_on_error: bool = False) -> Ru
             )
     failed_steps = [
         e.step_key or "?" for e in result.all_events if e.event_type_value == "STEP_FAILURE"
-    ]
+    ] + failed_after
     materialized = {
         ".".join(e.asset_key.path) for e in result.get_asset_materialization_events()
     }
     planned = {".".join(k.path) for k in job.asset_layer.executable_asset_keys}
     return RunOutcome(
-        success=result.success and not failed_checks,
+        success=result.success and not failed_checks and not failed_after,
         run_id=result.run_id,
         failed_checks=failed_checks,
         failed_steps=failed_steps,

@@ -11,10 +11,9 @@ from collections.abc import Callable, Iterable
 import duckdb
 import pytest
 
-from pipelines import paths
+from pipelines import dbt_compiled, paths
 from pipelines.contract import create_raw_tables
 from pipelines.reference.load import load_reference
-from pipelines.sql_runner import default_params, run_models
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +38,11 @@ def con() -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture
 def build(con) -> Callable[..., dict[str, int]]:
-    """Build SQL models on `con`: build(as_of, only=['marts.deadlines'])."""
+    """Build dbt models on `con` from their compiled SQL: build(as_of, only=['marts.deadlines'])
+    (see `pipelines.dbt_compiled`)."""
 
     def _build(as_of: dt.date | str, only: Iterable[str] | None = None) -> dict[str, int]:
-        if isinstance(as_of, str):
-            as_of = dt.date.fromisoformat(as_of)
-        return run_models(con, default_params(as_of), only=only)
+        return dbt_compiled.build(con, as_of, only=only)
 
     return _build
 

@@ -20,8 +20,9 @@ from test_deadlines_criminal import Given
 
 from pipelines import paths
 from pipelines.contract import TABLES, create_raw_tables
+from pipelines.dbt_compiled import build as build_models
+from pipelines.dbt_compiled import check_failures, checks
 from pipelines.reference.load import load_reference
-from pipelines.sql_runner import check_failures, default_params, discover_checks, run_models
 
 CATEGORIES = ["less_serious", "serious", "very_serious", "especially_serious"]
 # derandomize: CI explores the same examples on every run (a failure is reproducible); explore
@@ -97,7 +98,7 @@ def land(g: Given, cases: list[dict]) -> None:
 
 
 def build(con, as_of: dt.date, table: str = "intermediate.int_clocks_criminal") -> list[dict]:
-    run_models(con, default_params(as_of), only=[table])
+    build_models(con, as_of, only=[table])
     cur = con.execute(f"select * from {table}")
     names = [c[0] for c in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -183,7 +184,6 @@ def test_status_always_agrees_with_the_dates(warehouse, cases, as_of_after, clos
                     issuing_body="cqdt")
     as_of = min(c["instituted"] for c in cases) + dt.timedelta(days=as_of_after)
     build(con, as_of, "marts.deadlines")
-    for check in discover_checks():
-        if check.table == "deadlines":
-            failing, sample = check_failures(con, check, default_params(as_of))
-            assert failing == 0, (check.name, sample)
+    for check in checks("deadlines"):
+        failing, sample = check_failures(con, check, as_of)
+        assert failing == 0, (check.name, sample)

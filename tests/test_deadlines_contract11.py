@@ -657,10 +657,9 @@ def test_a_10_and_a_11_batch_give_the_same_clocks_where_10_had_data(con, build):
     yields is identical; the 1.1 batch only adds the clocks that need its data."""
     import duckdb
 
-    from pipelines import paths
+    from pipelines import dbt_compiled, paths
     from pipelines.contract import create_raw_tables
     from pipelines.reference.load import load_reference
-    from pipelines.sql_runner import default_params, run_models
 
     def load(c, with_11: bool) -> None:
         case(c, category="serious", instituted="2024-01-02")
@@ -688,7 +687,7 @@ def test_a_10_and_a_11_batch_give_the_same_clocks_where_10_had_data(con, build):
     load_reference(new_con, paths.REFERENCE_DIR)
     create_raw_tables(new_con)
     load(new_con, with_11=True)
-    run_models(new_con, default_params(D("2024-12-31")), only=MODELS)
+    dbt_compiled.build(new_con, D("2024-12-31"), only=MODELS)
     new = clocks(new_con)
     new_con.close()
     assert set(old) < set(new)

@@ -977,7 +977,7 @@ def test_mart_columns_are_documented_and_in_contract_order(given, deadlines, con
 
 
 def test_sql_checks_pass_on_a_busy_case(given, deadlines, con) -> None:
-    from pipelines.sql_runner import check_failures, default_params, discover_checks
+    from pipelines.dbt_compiled import check_failures, checks
 
     given.report("NT8", "10/03/2023")
     given.event("N8p", "report_prolonged", "NT8", "25/03/2023", subject_type="report",
@@ -998,26 +998,26 @@ def test_sql_checks_pass_on_a_busy_case(given, deadlines, con) -> None:
         "prosecution_decision:BZ:BZg", "report_resolution:NT8:0",
         "supplementary_investigation_vks:BZ:BZr", "trial_preparation:BZ:BZa",
     ]
-    checks = [c for c in discover_checks() if c.table in ("deadlines", "deadline_findings")]
-    assert {c.name for c in checks} >= {
+    on_marts = checks("deadlines") + checks("deadline_findings")
+    assert {c.name for c in on_marts} >= {
         "due_not_before_nominal", "rolled_never_due_on_day_off", "status_consistent_with_dates"}
-    for c in checks:
-        failing, sample = check_failures(con, c, default_params(d("01/06/2024")))
+    for c in on_marts:
+        failing, sample = check_failures(con, c, d("01/06/2024"))
         assert failing == 0, (c.name, sample)
 
 
 def test_checks_catch_broken_rows(given, deadlines, con) -> None:
     """The checks are not vacuous: corrupt a mart row and each one fails."""
-    from pipelines.sql_runner import check_failures, default_params, discover_checks
+    from pipelines.dbt_compiled import check_failures, checks
 
     given.case("BR", "01/03/2022", "serious")
     deadlines("01/08/2022")
-    checks = {c.name: c for c in discover_checks() if c.table == "deadlines"}
-    params = default_params(d("01/08/2022"))
+    by_name = {c.name: c for c in checks("deadlines")}
+    as_of = d("01/08/2022")
     con.execute("update marts.deadlines set due_on = date '2022-05-29'")  # a Sunday, < nominal
-    assert check_failures(con, checks["due_not_before_nominal"], params)[0] == 1
-    assert check_failures(con, checks["rolled_never_due_on_day_off"], params)[0] == 1
-    assert check_failures(con, checks["status_consistent_with_dates"], params)[0] == 1
+    assert check_failures(con, by_name["due_not_before_nominal"], as_of)[0] == 1
+    assert check_failures(con, by_name["rolled_never_due_on_day_off"], as_of)[0] == 1
+    assert check_failures(con, by_name["status_consistent_with_dates"], as_of)[0] == 1
 
 
 # --- rules as data --------------------------------------------------------------------------------

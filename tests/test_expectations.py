@@ -395,7 +395,7 @@ def test_every_suite_targets_a_mart_of_the_graph_with_those_columns():
                if k.name == CHECK_NAME}
     assert checked == set(suites.suite_names())
     for name in suites.suite_names():
-        sql = (paths.SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
+        sql = (paths.SQL_DIR / "models" / "marts" / f"{name}.sql").read_text(encoding="utf-8")
         for column in suites.load_spec(name)["expectations"][0]["kwargs"]["column_set"]:
             assert re.search(rf"\b{column}\b", sql), f"marts.{name} has no column {column}"
 

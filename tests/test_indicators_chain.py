@@ -8,14 +8,13 @@ import datetime as dt
 import pytest
 from test_indicators_helpers import Raw, build_chain, d, nd, value_row
 
-from pipelines.sql_runner import check_failures, default_params, discover_checks
+from pipelines.dbt_compiled import check_failures, checks
 
 
 def failing(con, table: str, as_of: str) -> dict[str, int]:
     return {
-        c.name: check_failures(con, c, default_params(d(as_of)))[0]
-        for c in discover_checks()
-        if c.table == table
+        c.name: check_failures(con, c, d(as_of))[0]
+        for c in checks(table)
     }
 
 
@@ -71,6 +70,7 @@ def test_report_received_30_11_and_resolved_01_12_from_raw_rows(con):
         )
     )[:2] == (1, 1)
     assert failing(con, "int_stage_stocks", "31/12/2023") == {
+        "grain_is_unique": 0,
         "stock_flow_balances": 0,
         "overdue_within_open": 0,
     }
@@ -127,6 +127,7 @@ def test_chain_on_time_rates_and_stocks(chain):
     )
     assert (q3_age["denominator"], q3_age["value"]) == (1, (d("30/09/2022") - d("01/03/2022")).days)
     assert failing(chain, "int_stage_stocks", "30/09/2022") == {
+        "grain_is_unique": 0,
         "stock_flow_balances": 0,
         "overdue_within_open": 0,
     }

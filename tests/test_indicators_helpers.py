@@ -18,11 +18,11 @@ from typing import Any
 
 import duckdb
 
-from pipelines.sql_runner import (
+from pipelines.dbt_compiled import (
+    build,
     build_model,
-    default_params,
     discover_models,
-    run_models,
+    set_run_vars,
     topological_order,
 )
 
@@ -359,11 +359,11 @@ def build_indicators(
     `only` (table names) limits the indicator models built; their upstream indicator models are
     built too, never the deadline engine.
     """
-    values = default_params(d(as_of))
+    set_run_vars(con, d(as_of))
     models = discover_models()
     for model in topological_order(models):
         if model.schema == "staging":
-            build_model(con, model, values)
+            build_model(con, model)
     mine = _indicator_models()
     if only is not None:
         keys = {m.key for m in mine}
@@ -377,17 +377,15 @@ def build_indicators(
             stack.extend(models[key].deps)
         mine = [m for m in mine if m.key in wanted]
     for model in mine:
-        build_model(con, model, values)
+        build_model(con, model)
 
 
 def build_chain(
     con: duckdb.DuckDBPyConnection, as_of: str, only: list[str] | None = None
 ) -> dict[str, int]:
     """The real chain from raw rows: staging, the deadline engine, then the indicator models."""
-    return run_models(
-        con,
-        default_params(d(as_of)),
-        only=only or ["marts.campaign_scorecard", "marts.exemplary_candidates"],
+    return build(
+        con, d(as_of), only=only or ["marts.campaign_scorecard", "marts.exemplary_candidates"]
     )
 
 

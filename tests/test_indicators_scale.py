@@ -22,16 +22,16 @@ from test_indicators_helpers import DEADLINE_COLUMNS, FINDING_COLUMNS, _indicato
 
 from pipelines import paths
 from pipelines.contract import create_raw_tables
-from pipelines.reference.load import load_reference
-from pipelines.sql_runner import (
+from pipelines.dbt_compiled import (
     build_model,
     check_failures,
-    default_params,
-    discover_checks,
+    checks,
     discover_models,
     grain_violations,
+    set_run_vars,
     topological_order,
 )
+from pipelines.reference.load import load_reference
 
 AS_OF = dt.date(2025, 12, 31)
 START = dt.date(2020, 1, 1)
@@ -71,10 +71,10 @@ def warehouse() -> duckdb.DuckDBPyConnection:
 
 def synthesize(con: duckdb.DuckDBPyConnection, n_clocks: int, seed: int = 7) -> None:
     """Fill reference.units (landed national units), staging.* and marts.deadlines/findings."""
-    values = default_params(AS_OF)
+    set_run_vars(con, AS_OF)
     for model in topological_order(discover_models()):
         if model.schema == "staging":
-            build_model(con, model, values)  # empty tables with the staging columns
+            build_model(con, model)  # empty tables with the staging columns
     con.execute("select setseed(?)", [seed / 100])
     con.execute(f"""
         insert into reference.units by name
@@ -278,11 +278,11 @@ def build_all(
     con: duckdb.DuckDBPyConnection, verbose: bool = False
 ) -> dict[str, tuple[int, float]]:
     """Build every indicator model on the synthetic warehouse; (rows, seconds) per table."""
-    values = default_params(AS_OF)
+    set_run_vars(con, AS_OF)
     timings = {}
     for model in _indicator_models():
         t0, c0 = time.perf_counter(), time.process_time()
-        rows = build_model(con, model, values)
+        rows = build_model(con, model)
         timings[model.table] = (rows, time.perf_counter() - t0)
         if verbose:
             print(
@@ -294,7 +294,7 @@ def build_all(
 
 
 def indicator_checks():
-    return [c for c in discover_checks() if c.table in ("int_stage_stocks", "indicator_values")]
+    return checks("int_stage_stocks") + checks("indicator_values")
 
 
 @pytest.mark.slow
@@ -302,12 +302,11 @@ def test_synthetic_national_warehouse_keeps_every_invariant():
     con = warehouse()
     synthesize(con, 60_000)
     build_all(con)
-    values = default_params(AS_OF)
     for model in _indicator_models():
         if model.grain:
             assert grain_violations(con, model) == 0, model.table
     for check in indicator_checks():
-        assert check_failures(con, check, values)[0] == 0, check.name
+        assert check_failures(con, check, AS_OF)[0] == 0, check.name
     bad_rates = con.execute(
         "select count(*) from marts.indicator_values where kind = 'rate' "
         "and indicator_code <> 'clearance_rate' and (value < 0 or value > 1)"
@@ -369,9 +368,8 @@ def main() -> None:
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"all indicator models: {total:.1f} s wall, {cpu:.1f} s cpu on {args.threads} threads")
     t0 = time.perf_counter()
-    values = default_params(AS_OF)
     for check in indicator_checks():
-        n, _ = check_failures(con, check, values)
+        n, _ = check_failures(con, check, AS_OF)
         print(f"  check {check.table}/{check.name}: {n} failing rows")
     print(f"balance checks: {time.perf_counter() - t0:.1f} s")
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import pytest
 from test_indicators_helpers import Clocks, Raw, build_indicators, d, nd, value_row
 
+from pipelines.dbt_compiled import check_failures, checks
 from pipelines.reference.load import merge_landing_reference
-from pipelines.sql_runner import check_failures, default_params, discover_checks
 
 AS_OF = "15/08/2025"
 
 
 def run_check(con, name: str, as_of: str = AS_OF) -> tuple[int, list[tuple]]:
-    check = next(c for c in discover_checks() if c.table == "int_stage_stocks" and c.name == name)
-    return check_failures(con, check, default_params(d(as_of)))
+    check = next(c for c in checks("int_stage_stocks") if c.name == name)
+    return check_failures(con, check, d(as_of))
 
 
 # --- periods -------------------------------------------------------------------------------------
@@ -385,15 +385,15 @@ def test_a_unit_handing_over_its_work_has_no_rows_after_its_valid_to(reorganised
 def test_view_totals_check_passes_and_catches_a_broken_view(reorganised):
     check = next(
         c
-        for c in discover_checks()
-        if c.table == "indicator_values" and c.name == "view_totals_agree"
+        for c in checks("indicator_values")
+        if c.name == "view_totals_agree"
     )
     assert check.blocking
-    assert check_failures(reorganised, check, default_params(d(AS_OF)))[0] == 0
+    assert check_failures(reorganised, check, d(AS_OF))[0] == 0
     reorganised.execute(
         "update marts.indicator_values set numerator = numerator + 1 "
         "where hierarchy = 'as_is' and unit_code = 'VLG' and indicator_code = 'clearance_rate' "
         "and stage = 'report' and period_kind = 'quarter' and period_start = '2025-07-01'"
     )
-    n, sample = check_failures(reorganised, check, default_params(d(AS_OF)))
+    n, sample = check_failures(reorganised, check, d(AS_OF))
     assert n == 1 and sample[0][:4] == ("clearance_rate", "report", "quarter", d("01/07/2025"))

@@ -561,6 +561,7 @@ def test_file_missing_a_required_column_is_refused_alone(con, ingest, tmp_path):
     assert rows["judgements.csv"]["refusal_code"] == "unreadable_file"
     assert rows["notes.csv"]["refusal_code"] == "unknown_table"
     assert rows["cases.txt"]["refusal_code"] == "unsupported_format"
+    assert rows["cases.txt"]["status"] == "ignored"  # never opened
     assert con.execute("select count(*) from raw.persons").fetchall() == [(0,)]
     assert con.execute("select count(*) from raw.judgements").fetchall() == [(0,)]
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from test_ingest import _set, base_rows, write_batch, write_csv
 
-from pipelines import paths, sql_runner
+from pipelines import dbt_compiled, paths
 from pipelines.contract import TABLES, create_raw_tables
 from pipelines.ingest import ingest_landing
 from pipelines.reference.load import load_reference
@@ -74,11 +74,9 @@ def _fresh() -> duckdb.DuckDBPyConnection:
 def test_out_of_order_delivery_converges_to_the_same_staging(tmp_path):
     ordered = tmp_path / "ordered"
     _three_batches(ordered)
-    values = sql_runner.default_params(AS_OF)
-
     a = _fresh()
     ingest_landing(a, ordered, log=lambda *_: None)
-    sql_runner.run_models(a, values, only=STAGING)
+    dbt_compiled.build(a, AS_OF, only=STAGING)
 
     # The same batches delivered night by night in another order: 3, then 1, then 2.
     b = _fresh()
@@ -86,7 +84,7 @@ def test_out_of_order_delivery_converges_to_the_same_staging(tmp_path):
     for batch in ("20240303", "20240301", "20240302"):
         shutil.copytree(ordered / batch, shuffled / batch)
         ingest_landing(b, shuffled, log=lambda *_: None)
-    sql_runner.run_models(b, values, only=STAGING)
+    dbt_compiled.build(b, AS_OF, only=STAGING)
 
     assert _staging(a) == _staging(b)
     (r1,) = a.execute("select handling_body, unit_code, _batch_id from "
@@ -248,18 +246,17 @@ def test_ledger_mart_balances_and_its_checks_pass(con, run, tmp_path):
         ("b2", "cases.csv", "loaded", 1, 1, 0, 0.0),
         ("b2", "persons.csv", "refused", None, None, None, None),
     ]
-    values = sql_runner.default_params(AS_OF)
-    checks = [c for c in sql_runner.discover_checks() if c.table == "batch_ledger"]
+    checks = dbt_compiled.checks("batch_ledger")
     assert {c.name for c in checks} >= {"rows_balance", "raw_matches_ledger"}
     for check in checks:
         assert check.blocking
-        assert sql_runner.check_failures(con, check, values)[0] == 0, check.name
+        assert dbt_compiled.check_failures(con, check, AS_OF)[0] == 0, check.name
 
     # The checks do catch an imbalance.
     con.execute("update raw.batch_ledger set rows_landed = 3 where file_name = 'crime_reports.csv'")
     con.execute("delete from raw.cases where _batch_id = 'b2'")
-    sql_runner.run_models(con, values, only=["marts.batch_ledger"])
-    failing = {c.name: sql_runner.check_failures(con, c, values)[0] for c in checks}
+    dbt_compiled.build(con, AS_OF, only=["marts.batch_ledger"])
+    failing = {c.name: dbt_compiled.check_failures(con, c)[0] for c in checks}
     assert failing["rows_balance"] == 1 and failing["raw_matches_ledger"] == 1
 
 

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from given import insert
 
-from pipelines.sql_runner import check_failures, default_params, discover_checks
+from pipelines.dbt_compiled import check_failures
+from pipelines.dbt_compiled import checks as dbt_checks
 
 MODELS = ["marts.protest_windows"]
 D = dt.date.fromisoformat
@@ -81,13 +82,13 @@ def windows(con) -> dict[tuple[str, str], dict]:
 
 
 def run_checks(con, as_of: str) -> dict[str, int]:
-    checks = [c for c in discover_checks() if c.target == ("marts", "protest_windows")]
+    checks = dbt_checks("protest_windows")
     assert {c.name for c in checks} >= {
         "status_is_consistent",
         "two_windows_per_judgement",
         "closes_on_follows_the_roll",
     }
-    return {c.name: check_failures(con, c, default_params(D(as_of)))[0] for c in checks}
+    return {c.name: check_failures(con, c, D(as_of))[0] for c in checks}
 
 
 def roll_windows_off(con) -> None:

@@ -43,6 +43,7 @@ from pipelines.dashboards.model import (
 )
 from pipelines.dashboards.quality import quality_page
 from pipelines.dashboards.worklist import worklist_page
+from pipelines.safe_output import finalize, script_json
 
 __all__ = ["DRILL_ROWS", "UNIT_ROWS", "MissingMartError", "render_pages"]
 
@@ -111,6 +112,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["t"] = bi
+    env.finalize = finalize  # landed text: NUL removed, bidi controls visible, long cut
     return env
 
 
@@ -151,12 +153,15 @@ def render_pages(
             **page,
             current=name,
             vega_bundle=bundle,
-            chart_json=_script_safe(charts.page_json(page["charts"])),
-            locales=_script_safe(json.dumps(charts.LOCALES)),
+            chart_json=script_json(json.loads(charts.page_json(page["charts"]))),
+            locales=script_json(charts.LOCALES),
         )
         path = out / name
         tmp = out / f".{name}.tmp"
-        tmp.write_text(html, encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)  # a failed write leaves no temporary file
         written[name] = path
     return written

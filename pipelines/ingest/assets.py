@@ -15,6 +15,7 @@ import dagster as dg
 
 from pipelines.check_log import record_check
 from pipelines.contract import KEYS, TABLES, columns
+from pipelines.ingest.limits import Limits
 from pipelines.ingest.load import IngestSummary, ingest_landing
 from pipelines.resources import CasewatchSettings, Warehouse
 
@@ -95,7 +96,9 @@ def _column_schema(table: str) -> dg.TableSchema:
 def raw_tables(context, settings: CasewatchSettings, warehouse: Warehouse):
     """Load every new landing batch into the raw layer."""
     with warehouse.connect() as con:
-        summary = ingest_landing(con, settings.landing, log=context.log.info)
+        summary = ingest_landing(con, settings.landing, log=context.log.info,
+                                 as_of=settings.as_of_date(),
+                                 limits=Limits.from_mapping(settings.ingest_limits))
         counts = {
             t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
             for t in [*TABLES, *LEDGER_TABLES]
@@ -108,7 +111,8 @@ def raw_tables(context, settings: CasewatchSettings, warehouse: Warehouse):
     context.log.info(
         f"ingestion: {summary.batches_seen} batch(es) seen, {summary.batches_skipped} already "
         f"loaded, {summary.batches_refused} refused whole; {summary.files_loaded} file(s) "
-        f"loaded, {summary.files_refused} refused in {summary.seconds:.1f} s"
+        f"loaded, {summary.files_refused} refused, {summary.entries_ignored} other entries "
+        f"ignored in {summary.seconds:.1f} s"
     )
     accepted, quarantined = summary.rows_accepted, summary.rows_quarantined
     for t in TABLES:
@@ -129,6 +133,7 @@ def raw_tables(context, settings: CasewatchSettings, warehouse: Warehouse):
             "batches_refused_whole": summary.batches_refused,
             "files_loaded_this_run": summary.files_loaded,
             "files_refused_this_run": summary.files_refused,
+            "entries_ignored_this_run": summary.entries_ignored,
         },
     )
     yield dg.MaterializeResult(

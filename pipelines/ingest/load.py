@@ -1,21 +1,26 @@
 """Load every landing batch into the raw layer: manifest, files, quarantine, batch ledger.
 
 `ingest_landing(con, landing_dir)` is the whole of ingestion, callable without Dagster (tests,
-benchmarks). Batches are the folders under the landing root (`_reference/` and dot folders
-excepted), processed in `batch_id` order. For each batch:
+benchmarks). Batches are the real folders under the landing root (not links, not starting
+with `.` or `_`), processed in `batch_id` order; every other entry of the landing area gets a
+ledger row (`scan_landing`, `_batch_entries`: symbolic links `refused`, the rest `ignored`).
+For each batch:
 
-1. Every file's sha256 is computed. A file already in the ledger with the same content is
-   skipped, so loading the same batch twice adds no rows anywhere. A file the ledger holds as
-   *loaded* under this batch_id but with other content is refused
-   (`redelivered_different_content`): the first load stands, corrections come in a new batch.
-   A file the ledger holds as *refused* is tried again when its content (or the manifest)
-   changed — a repaired transfer re-sent under the same batch_id loads.
+1. Every data file's sha256 is computed (never through a symbolic link). A file already in
+   the ledger with the same content is skipped, so loading the same batch twice adds no rows
+   anywhere. A file the ledger holds as *loaded* under this batch_id but with other content is
+   refused (`redelivered_different_content`): the first load stands, corrections come in a
+   new batch. A file the ledger holds as *refused* is tried again when its content (or the
+   manifest) changed — a repaired transfer re-sent under the same batch_id loads.
 2. `_manifest.json`, when present, is verified: every listed file must exist with the listed
    sha256 and row count. Any mismatch refuses the whole batch; nothing of it is loaded.
-3. Each file is read (`read`), its headers mapped onto the contract; a file that cannot be
-   parsed, lacks a required column or repeats one is refused on its own.
-4. Rows are typed and validated (`validate`); accepted rows are appended to `raw.<table>` with
-   their lineage, failing rows go to `raw.quarantine`; the ledger gets one row per file.
+3. Each file is read (`read`) within the caps of `limits`, its headers mapped onto the
+   contract; a file over a cap (`too_large`), that cannot be parsed, whose reader fails in any
+   way, that lacks a required column or repeats one is refused on its own.
+4. Rows are typed and validated (`validate`) against the code lists, the units and the
+   plausible dates (as_of, the batch's receipt time); accepted rows are appended to
+   `raw.<table>` with their lineage, failing rows go to `raw.quarantine` (values masked); the
+   ledger gets one row per file.
 
 Consecutive small batches are validated and written together (one pandera pass per table, the
 row rules still apply within each file) in one transaction, so a backlog of many nightly
@@ -27,12 +32,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import re
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -40,6 +48,7 @@ import polars as pl
 from pipelines import paths
 from pipelines.contract import TABLES, create_raw_tables
 from pipelines.ingest.ledger import LEDGER_COLUMNS
+from pipelines.ingest.limits import Limits, TooLarge
 from pipelines.ingest.read import (
     FORMATS,
     MappedFile,
@@ -49,10 +58,12 @@ from pipelines.ingest.read import (
     read_landed,
 )
 from pipelines.ingest.rules import refusal_texts
-from pipelines.ingest.validate import Validated, validate_rows
+from pipelines.ingest.validate import RECEIVED, Validated, ValueRules, validate_rows
 
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
 MANIFEST = "_manifest.json"
 REFERENCE_FOLDER = "_reference"
+ROOT_BATCH = "(landing)"  # batch_id of a ledger row for a file lying in the landing root
 SUPPORTED_CONTRACT_VERSIONS = (1,)
 GROUP_ROWS = 500_000  # batches are loaded in groups of up to this many rows ...
 GROUP_BATCHES = 200  # ... or this many batches
@@ -83,9 +94,10 @@ class FileOutcome:
     extra_columns: str | None = None
     rule_counts: dict[str, int] = field(default_factory=dict)
 
-    def refuse(self, code: str, detail: str = "", file: str | None = None) -> FileOutcome:
+    def refuse(self, code: str, detail: str = "", file: str | None = None,
+               status: str = "refused") -> FileOutcome:
         vi, en = refusal_texts(code, file or self.file_name, detail)
-        self.status, self.refusal_code = "refused", code
+        self.status, self.refusal_code = status, code
         self.refusal_reason, self.refusal_reason_vi = en, vi
         # A refused file is outside the row balance: no counts.
         self.rows_landed = self.rows_accepted = self.rows_quarantined = self.rows_blank = None
@@ -124,6 +136,10 @@ class IngestSummary:
     def files_refused(self) -> int:
         return sum(f.status == "refused" for f in self.files)
 
+    @property
+    def entries_ignored(self) -> int:
+        return sum(f.status == "ignored" for f in self.files)
+
     def rule_counts(self, table: str) -> dict[str, int]:
         total: Counter[str] = Counter()
         for f in self.files:
@@ -139,41 +155,143 @@ class IngestSummary:
 
 
 def ingest_landing(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path | str, log: Log = print
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path | str,
+    log: Log = print,
+    *,
+    as_of: dt.date | None = None,
+    limits: Limits | None = None,
 ) -> IngestSummary:
-    """Load every new batch under `landing_dir` into the raw layer; see the module docstring."""
+    """Load every new batch under `landing_dir` into the raw layer; see the module docstring.
+
+    `as_of` (default: today in Asia/Ho_Chi_Minh) bounds plausible dates; `limits` caps what
+    any file may cost to read (`pipelines.ingest.limits`).
+    """
     start = time.perf_counter()
     create_raw_tables(con)
-    codes = load_code_lists(con)
+    limits = limits or Limits()
+    rules = ValueRules(
+        codes=load_code_lists(con),
+        units=load_unit_codes(con),
+        earliest=limits.earliest_date,
+        earliest_birth=limits.earliest_birth_date,
+        latest=limits.latest_date(as_of or _today()),
+        future_slack=dt.timedelta(days=limits.future_updated_at_days),
+    )
     summary = IngestSummary()
-    batches = discover_batches(Path(landing_dir))
+    batches, root_entries = scan_landing(Path(landing_dir))
+    root_entries = _unrecorded(con, root_entries)
+    if root_entries:
+        _write_once(con, root_entries, summary, log)
     if not batches:
         log(f"no batches under {Path(landing_dir).name}/")
     plans: list[_BatchPlan] = []
     for batch_dir in batches:
         summary.batches_seen += 1
-        plan = _plan_batch(con, batch_dir, summary, log)
+        plan = _plan_batch(con, batch_dir, summary, log, limits)
         if plan is not None:
             plans.append(plan)
         # Small batches are validated and written together (one pandera pass per table);
         # a big one on its own. Each group is one transaction.
         if plans and (sum(p.rows for p in plans) >= GROUP_ROWS or len(plans) >= GROUP_BATCHES):
-            _load_plans(con, plans, codes, summary, log)
+            _load_plans(con, plans, rules, summary, log)
             plans = []
-    _load_plans(con, plans, codes, summary, log)
+    _load_plans(con, plans, rules, summary, log)
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def discover_batches(landing_dir: Path) -> list[Path]:
-    """Batch folders in `batch_id` order (`_reference/` and hidden folders excepted)."""
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).date()
+
+
+def _entry(batch_id: str, file_name: str, code: str, shown: str,
+           status: str = "ignored") -> FileOutcome:
+    """A ledger row for an entry that is not read (never opened)."""
+    return FileOutcome(batch_id=batch_id, file_name=file_name, table_name=None,
+                       status=status).refuse(code, file=shown, status=status)
+
+
+def scan_landing(landing_dir: Path) -> tuple[list[Path], list[FileOutcome]]:
+    """Batch folders in `batch_id` order, and a ledger row for every other entry of the root.
+
+    A symbolic link (to a file or a folder) is refused (`not_a_regular_file`) and never
+    followed; hidden entries, folders starting with `_` (except `_reference/`) and files lying
+    in the root are `ignored`. A folder of the root is recorded as (`<name>`, `<name>/`), a
+    file of the root as (`(landing)`, `<name>`).
+    """
     if not landing_dir.is_dir():
+        return [], []
+    batches: list[Path] = []
+    entries: list[FileOutcome] = []
+    for p in sorted(landing_dir.iterdir(), key=lambda p: p.name):
+        name = p.name
+        folder = f"{name}/"
+        if p.is_symlink():
+            entries.append(_entry(name, folder, "not_a_regular_file", folder, "refused"))
+        elif p.is_dir():
+            if name == REFERENCE_FOLDER:
+                entries += [_entry(name, q.name, "not_a_regular_file", f"{folder}{q.name}",
+                                   "refused") for q in sorted(p.iterdir()) if q.is_symlink()]
+                continue
+            if name.startswith("."):
+                entries.append(_entry(name, folder, "hidden_entry", folder))
+            elif name.startswith("_"):
+                entries.append(_entry(name, folder, "not_a_batch_folder", folder))
+            else:
+                batches.append(p)
+        elif name.startswith("."):
+            entries.append(_entry(ROOT_BATCH, name, "hidden_entry", name))
+        elif p.is_file():
+            entries.append(_entry(ROOT_BATCH, name, "not_in_a_batch", name))
+        else:
+            entries.append(_entry(ROOT_BATCH, name, "not_a_regular_file", name, "refused"))
+    return batches, entries
+
+
+def discover_batches(landing_dir: Path) -> list[Path]:
+    """Batch folders in `batch_id` order (see `scan_landing`)."""
+    return scan_landing(landing_dir)[0]
+
+
+def _unrecorded(con: duckdb.DuckDBPyConnection, entries: list[FileOutcome]) -> list[FileOutcome]:
+    """Entries the ledger does not hold yet with the same verdict (recorded once, not nightly)."""
+    if not entries:
         return []
-    return sorted(
-        (p for p in landing_dir.iterdir()
-         if p.is_dir() and not p.name.startswith(".") and p.name != REFERENCE_FOLDER),
-        key=lambda p: p.name,
-    )
+    seen = set(con.execute(
+        "select batch_id, file_name, status, refusal_code from raw.batch_ledger "
+        "where status <> 'loaded' and sha256 is null").fetchall())
+    return [e for e in entries
+            if (e.batch_id, e.file_name, e.status, e.refusal_code) not in seen]
+
+
+def _write_once(con: duckdb.DuckDBPyConnection, entries: list[FileOutcome],
+                summary: IngestSummary, log: Log) -> None:
+    loaded_at = dt.datetime.now(dt.UTC)
+    con.execute("begin transaction")
+    try:
+        _write_ledger(con, entries, loaded_at)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    summary.files.extend(entries)
+    for e in entries:
+        log(f"landing root: {e.status} ({e.refusal_reason})")
+
+
+def load_unit_codes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """Unit codes of `reference.units` (or the project's units.csv when not loaded yet)."""
+    (exists,) = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'reference' and table_name = 'units'"
+    ).fetchall()[0]
+    if exists:
+        rows = [r[0] for r in con.execute("select unit_code from reference.units").fetchall()]
+    else:
+        rows = pl.read_csv(paths.REFERENCE_DIR / "units.csv", infer_schema=False).get_column(
+            "unit_code").to_list()
+    return tuple(sorted({unicodedata.normalize("NFC", u) for u in rows if u}))
 
 
 def load_code_lists(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
@@ -196,7 +314,8 @@ def load_code_lists(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    # O_NOFOLLOW: a file swapped for a symbolic link after the scan is still never followed.
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
@@ -209,17 +328,26 @@ def sha256_file(path: Path) -> str:
 class _Manifest:
     sha256: str | None = None
     source_system: str | None = None
+    exported_at: dt.datetime | None = None  # local wall time
     files: dict[str, dict] = field(default_factory=dict)
     problem: tuple[str, str] | None = None  # (refusal code, detail)
 
 
+MAX_MANIFEST_BYTES = 16 << 20
+
+
 def _read_manifest(path: Path) -> _Manifest | None:
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
+    if path.is_symlink() or not path.is_file():
+        return _Manifest(problem=("manifest_invalid",
+                                  "it is a symbolic link or not a regular file; not opened"))
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        return _Manifest(problem=("manifest_invalid", "larger than 16 MiB; not read"))
     m = _Manifest(sha256=sha256_file(path))
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         m.problem = ("manifest_invalid", str(exc)[:200])
         return m
     if not isinstance(doc, dict) or not isinstance(doc.get("files", {}), dict):
@@ -230,6 +358,10 @@ def _read_manifest(path: Path) -> _Manifest | None:
         m.problem = ("unsupported_contract_version", str(version))
         return m
     m.source_system = doc.get("source_system")
+    if not isinstance(m.source_system, str | None):
+        m.problem = ("manifest_invalid", "source_system is not text")
+        return m
+    m.exported_at = _local_time(doc.get("exported_at"))
     for name, entry in doc.get("files", {}).items():
         rows = entry.get("rows") if isinstance(entry, dict) else None
         sha = entry.get("sha256") if isinstance(entry, dict) else None
@@ -244,10 +376,42 @@ def _read_manifest(path: Path) -> _Manifest | None:
     return m
 
 
+def _local_time(value: object) -> dt.datetime | None:
+    """An ISO 8601 time as naive local wall time (an offset converted); None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if t.tzinfo is not None:
+        t = t.astimezone(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None)
+    return t
+
+
+_BATCH_TIME = re.compile(r"^(\d{8})T(\d{4})(\d{2})?")
+
+
+def received_at(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime:
+    """When the batch was received: the manifest's `exported_at`, else the export time its id
+    names (`20240315T0100`; a bare date is not read as a time), else now (local time)."""
+    if exported_at is not None:
+        return exported_at
+    m = _BATCH_TIME.match(batch_id)
+    if m:
+        try:
+            day = dt.datetime.strptime(m.group(1), "%Y%m%d")
+            hhmm = dt.datetime.strptime(m.group(2) + (m.group(3) or "00"), "%H%M%S").time()
+            return dt.datetime.combine(day.date(), hhmm)
+        except ValueError:
+            pass
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)
+
+
 def _previous_attempts(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
     return con.execute(
         "select file_name, sha256, status, manifest_sha256 from raw.batch_ledger "
-        "where batch_id = ?",
+        "where batch_id = ? and status <> 'ignored'",
         [batch_id],
     ).fetchall()
 
@@ -265,22 +429,46 @@ class _BatchPlan:
         return sum(m.frame.height for m in self.mapped.values())
 
 
+def _batch_entries(batch_dir: Path) -> tuple[list[Path], list[FileOutcome]]:
+    """The data files of a batch (regular files with a supported extension, directly in it),
+    and a ledger row for every other entry."""
+    batch_id = batch_dir.name
+    files: list[Path] = []
+    entries: list[FileOutcome] = []
+    for p in sorted(batch_dir.iterdir(), key=lambda p: p.name):
+        name = p.name
+        if name == MANIFEST:
+            continue  # read (or refused) by `_read_manifest`
+        if p.is_symlink():
+            entries.append(_entry(batch_id, name, "not_a_regular_file", name, "refused"))
+        elif name.startswith("."):
+            entries.append(_entry(batch_id, name, "hidden_entry", name))
+        elif p.is_dir():
+            entries.append(_entry(batch_id, f"{name}/", "sub_folder", f"{name}/"))
+        elif not p.is_file():
+            entries.append(_entry(batch_id, name, "not_a_regular_file", name, "refused"))
+        elif p.suffix.lower() not in FORMATS:
+            entries.append(_entry(batch_id, name, "unsupported_format", name))
+        else:
+            files.append(p)
+    return files, entries
+
+
 def _plan_batch(
-    con: duckdb.DuckDBPyConnection, batch_dir: Path, summary: IngestSummary, log: Log
+    con: duckdb.DuckDBPyConnection, batch_dir: Path, summary: IngestSummary, log: Log,
+    limits: Limits,
 ) -> _BatchPlan | None:
     """Checksums, previous deliveries, manifest, reading and header mapping of one batch.
 
     Returns None when there is nothing new in it.
     """
     batch_id = batch_dir.name
-    data_files = sorted(
-        (p for p in batch_dir.iterdir()
-         if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST),
-        key=lambda p: p.name,
-    )
+    data_files, entries = _batch_entries(batch_dir)
+    entries = _unrecorded(con, entries)
     shas = {p.name: sha256_file(p) for p in data_files}
     manifest = _read_manifest(batch_dir / MANIFEST)
     manifest_sha = manifest.sha256 if manifest else None
+    receipt = received_at(batch_id, manifest.exported_at if manifest else None)
 
     previous = _previous_attempts(con, batch_id)
     loaded = {name: sha for name, sha, status, _ in previous if status == "loaded"}
@@ -312,6 +500,8 @@ def _plan_batch(
     if not todo and not redelivered:
         summary.batches_skipped += 1
         log(f"batch {batch_id}: already loaded, skipped")
+        if entries:
+            return _BatchPlan(batch_id=batch_id, outcomes=entries, mapped={})
         return None
 
     files = {p.name: outcome(p.name, shas[p.name]) for p in todo}
@@ -360,11 +550,18 @@ def _plan_batch(
                 f.refuse("duplicate_table_file", detail=f.table_name)
                 continue
             try:
-                landed = read_landed(p)
+                landed = read_landed(p, limits)
+                m = map_headers(landed, f.table_name)
+            except TooLarge as exc:
+                f.refuse("too_large", detail=str(exc))
+                continue
             except UnreadableFile as exc:
                 f.refuse("unreadable_file", detail=str(exc))
                 continue
-            m = map_headers(landed, f.table_name)
+            except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001
+                # Whatever a reader does with a hostile file, it is that file's refusal.
+                f.refuse("unreadable_file", detail=f"the reader failed ({type(exc).__name__})")
+                continue
             listed = manifest.files.get(p.name) if manifest else None
             if listed and listed["rows"] is not None and listed["rows"] != m.records:
                 files[p.name].manifest_status = "mismatch"
@@ -380,7 +577,8 @@ def _plan_batch(
                 f.extra_columns = extra_columns_json(m.extra_headers)
                 f.rows_blank = m.blank_rows
                 m.frame = m.frame.with_columns(
-                    pl.lit(batch_id).alias("_batch_id"), pl.lit(p.name).alias("_file_name"))
+                    pl.lit(batch_id).alias("_batch_id"), pl.lit(p.name).alias("_file_name"),
+                    pl.lit(receipt, dtype=pl.Datetime("us")).alias(RECEIVED))
                 mapped[p.name] = m
 
     if batch_problem is not None:
@@ -390,14 +588,14 @@ def _plan_batch(
             f.refuse(code, detail=detail, file=bad_file)
         summary.batches_refused += 1
         log(f"batch {batch_id}: refused whole ({code}: {bad_file}: {detail}); nothing loaded")
-    return _BatchPlan(batch_id=batch_id, outcomes=[*files.values(), *redelivered],
+    return _BatchPlan(batch_id=batch_id, outcomes=[*files.values(), *redelivered, *entries],
                       mapped=mapped)
 
 
 def _load_plans(
     con: duckdb.DuckDBPyConnection,
     plans: list[_BatchPlan],
-    codes: Mapping[str, Sequence[str]],
+    rules: ValueRules,
     summary: IngestSummary,
     log: Log,
 ) -> None:
@@ -415,7 +613,7 @@ def _load_plans(
             if not frames:
                 continue
             stacked = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-            result = validate_rows(stacked, table, codes)
+            result = validate_rows(stacked, table, rules)
             _write_rows(con, table, result, loaded_at)
             for key, counts in result.files.items():
                 o = outcomes[key]
@@ -480,9 +678,11 @@ def _write_ledger(
 def _log_batch(log: Log, batch_id: str, outcomes: list[FileOutcome]) -> None:
     loaded = [o for o in outcomes if o.status == "loaded"]
     refused = [o for o in outcomes if o.status == "refused"]
+    ignored = [o for o in outcomes if o.status == "ignored"]
     log(
-        f"batch {batch_id}: {len(outcomes)} file(s), {len(loaded)} loaded, {len(refused)} "
-        f"refused; rows accepted {sum(o.rows_accepted or 0 for o in loaded)}, "
+        f"batch {batch_id}: {len(outcomes)} entries, {len(loaded)} loaded, {len(refused)} "
+        f"refused, {len(ignored)} ignored; rows accepted "
+        f"{sum(o.rows_accepted or 0 for o in loaded)}, "
         f"quarantined {sum(o.rows_quarantined or 0 for o in loaded)}"
     )
     for o in loaded:
@@ -491,3 +691,5 @@ def _log_batch(log: Log, batch_id: str, outcomes: list[FileOutcome]) -> None:
             f"{o.rows_quarantined} quarantined{extra}")
     for o in refused:
         log(f"  {o.file_name}: refused ({o.refusal_reason})")
+    for o in ignored:
+        log(f"  {o.file_name}: ignored ({o.refusal_reason})")

@@ -79,22 +79,25 @@ def _cascade(s: pl.Series, dtype: pl.DataType,
     return out
 
 
-def _four_digit_years(parsed: pl.Series) -> pl.Series:
-    # chrono's %Y also reads "24" as year 24: the contract's forms have four-digit years.
-    year = parsed.dt.year()
-    return parsed.set(~year.is_between(1000, 9999).fill_null(True), None)
+# chrono's %Y also reads "24" as year 24: the contract's forms have four-digit years. A
+# four-digit year such as 0999 reads (validation then finds it implausible, not unreadable).
+_FOUR_DIGIT_YEAR = r"^\d{4}-|^\d{1,2}/\d{1,2}/\d{4}(?:[^0-9]|$)"
+
+
+def _four_digit_years(parsed: pl.Series, text: pl.Series) -> pl.Series:
+    return parsed.set(~text.str.contains(_FOUR_DIGIT_YEAR).fill_null(False), None)
 
 
 def _naive(fmt: str) -> Callable[[pl.Series], pl.Series]:
     return lambda s: _four_digit_years(
-        s.str.strptime(pl.Datetime("us"), fmt, strict=False))
+        s.str.strptime(pl.Datetime("us"), fmt, strict=False), s)
 
 
 def _aware(fmt: str) -> Callable[[pl.Series], pl.Series]:
     def attempt(s: pl.Series) -> pl.Series:
         parsed = s.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False)
         local = parsed.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None)
-        return _four_digit_years(local)
+        return _four_digit_years(local, s)
 
     return attempt
 
@@ -105,7 +108,7 @@ def parse_timestamp(s: pl.Series) -> pl.Series:
 
 
 def _date(fmt: str) -> Callable[[pl.Series], pl.Series]:
-    return lambda s: _four_digit_years(s.str.strptime(pl.Date, fmt, strict=False))
+    return lambda s: _four_digit_years(s.str.strptime(pl.Date, fmt, strict=False), s)
 
 
 def _midnight(s: pl.Series) -> pl.Series:

@@ -8,6 +8,7 @@ CSV and XLSX, the 0-based row index in Parquet.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
@@ -17,6 +18,9 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contract import TABLES, columns
+from pipelines.ingest.limits import Limits, TooLarge
+from pipelines.ingest.xlsx_child import ReaderFailed, read_isolated
+from pipelines.ingest.xlsx_guard import NotAWorkbook, check_workbook
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 ROW_BASE = {"csv": 1, "xlsx": 1, "parquet": 0}
@@ -83,20 +87,51 @@ class MappedFile:
     blank_rows: int = 0  # records with no value at all: skipped, not landed
 
 
-def read_landed(path: Path) -> LandedFile:
+def read_landed(path: Path, limits: Limits | None = None) -> LandedFile:
+    """Read a landed file within `limits` (raises `TooLarge` naming the cap, checked before
+    the reader allocates for it, or `UnreadableFile`)."""
+    limits = limits or Limits()
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"unsupported format {path.suffix}")
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise TooLarge("max_file_bytes",
+                       f"{size:,} bytes, the cap is {limits.max_file_bytes:,}")
     try:
         if fmt == "csv":
-            return _read_csv(path)
-        if fmt == "xlsx":
-            return _read_xlsx(path)
-        return _read_parquet(path)
-    except UnreadableFile:
+            landed = _read_csv(path, limits)
+        elif fmt == "xlsx":
+            landed = _read_xlsx(path, limits)
+        else:
+            landed = _read_parquet(path, limits)
+    except (UnreadableFile, TooLarge):
         raise
+    except NotAWorkbook as exc:
+        raise UnreadableFile(f"not a readable XLSX workbook ({exc})") from exc
+    except pl.exceptions.PanicException as exc:  # a reader's internal error: still the file's
+        raise UnreadableFile(_describe(exc, fmt)) from exc
     except Exception as exc:  # noqa: BLE001 - any parser error means the file is unreadable
         raise UnreadableFile(_describe(exc, fmt)) from exc
+    _check_shape(landed, limits)
+    return landed
+
+
+def _check_shape(landed: LandedFile, limits: Limits) -> None:
+    """Rows, columns and field length of what was read (memory is already bounded by the
+    file-size cap, or for XLSX by the sheet pre-check)."""
+    if len(landed.headers) > limits.max_columns:
+        raise TooLarge("max_columns", f"{len(landed.headers):,} columns, the cap is "
+                       f"{limits.max_columns:,}")
+    if landed.frame.height > limits.max_rows:
+        raise TooLarge("max_rows", f"more than {limits.max_rows:,} data rows")
+    longest = max((len(h) for h in landed.headers), default=0)
+    if landed.frame.width:
+        lengths = landed.frame.select(pl.all().cast(pl.String).str.len_chars().max()).row(0)
+        longest = max(longest, *(n or 0 for n in lengths))
+    if longest > limits.max_field_chars:
+        raise TooLarge("max_field_chars", f"a value of {longest:,} characters, the cap is "
+                       f"{limits.max_field_chars:,}")
 
 
 def _describe(exc: Exception, fmt: str) -> str:
@@ -124,8 +159,29 @@ def _split_header(raw: pl.DataFrame, fmt: str) -> LandedFile:
     return LandedFile(frame=frame, headers=headers, format=fmt)
 
 
-def _read_csv(path: Path) -> LandedFile:
-    # RFC 4180, UTF-8 (a BOM is dropped by the reader); every cell read as text.
+HEADER_PEEK = 1 << 20  # a header row longer than this is over any sensible cap
+
+
+def _check_csv_header(path: Path, limits: Limits) -> None:
+    """Columns of the header row, from the file's first MiB, before the reader runs."""
+    with path.open("rb") as fh:
+        head = fh.read(HEADER_PEEK)
+    end = head.find(b"\n")
+    if end < 0 and len(head) == HEADER_PEEK:
+        raise TooLarge("max_field_chars", "the header row is longer than 1 MiB")
+    line = head[: end if end >= 0 else len(head)].decode("utf-8", "replace")
+    try:
+        width = len(next(csv.reader([line]), []))
+    except csv.Error:
+        return  # the reader says what is wrong
+    if width > limits.max_columns:
+        raise TooLarge("max_columns", f"{width:,} columns, the cap is {limits.max_columns:,}")
+
+
+def _read_csv(path: Path, limits: Limits) -> LandedFile:
+    # RFC 4180, UTF-8 (a BOM is dropped by the reader); every cell read as text. Reading
+    # stops one record past the row cap, so an endless file costs no more than the cap.
+    _check_csv_header(path, limits)
     raw = pl.read_csv(
         path,
         has_header=False,
@@ -134,23 +190,38 @@ def _read_csv(path: Path) -> LandedFile:
         quote_char='"',
         separator=",",
         raise_if_empty=True,
+        n_rows=limits.max_rows + 2,  # the header, the cap, one more
     )
     return _split_header(raw, "csv")
 
 
-def _read_xlsx(path: Path) -> LandedFile:
-    import fastexcel
-
-    reader = fastexcel.read_excel(str(path))
-    # header_row=None keeps every row (blank rows too), so row numbers match the sheet.
-    sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-    return _split_header(sheet.to_polars(), "xlsx")
+def _read_xlsx(path: Path, limits: Limits) -> LandedFile:
+    check_workbook(path, limits)  # the reader never sees a workbook that would exhaust memory
+    try:  # and it runs in a child process under a memory limit, in case it does anyway
+        frame = read_isolated(path, limits.max_reader_memory_bytes,
+                              limits.reader_timeout_seconds)
+    except ReaderFailed as exc:
+        raise UnreadableFile(str(exc)) from exc
+    return _split_header(frame, "xlsx")
 
 
 _TZ = "Asia/Ho_Chi_Minh"
 
 
-def _read_parquet(path: Path) -> LandedFile:
+def _read_parquet(path: Path, limits: Limits) -> LandedFile:
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path)  # the footer only
+    if meta.num_columns > limits.max_columns:
+        raise TooLarge("max_columns", f"{meta.num_columns:,} columns, the cap is "
+                       f"{limits.max_columns:,}")
+    if meta.num_rows > limits.max_rows:
+        raise TooLarge("max_rows", f"{meta.num_rows:,} data rows, the cap is "
+                       f"{limits.max_rows:,}")
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > limits.max_uncompressed_bytes:
+        raise TooLarge("max_uncompressed_bytes", f"the data unpacks to {unpacked:,} bytes, the "
+                       f"cap is {limits.max_uncompressed_bytes:,}")
     df = pl.read_parquet(path)
     cells = []
     for name, dtype in df.schema.items():

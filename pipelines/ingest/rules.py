@@ -70,6 +70,35 @@ QUARANTINE_RULES: dict[str, Rule] = {
             "duplicate_conflict: several rows share the key '{column}' and 'updated_at' but "
             "differ in content; all of them are quarantined",
         ),
+        Rule(
+            "implausible_date",
+            "Ngày không hợp lý",
+            "Implausible date",
+            "implausible_date: ngày ở cột '{column}' ({header}) nằm ngoài khoảng hợp lý "
+            "{earliest_vi} – {latest_vi}",
+            "implausible_date: the date in column '{column}' ({header}) is outside the plausible "
+            "range {earliest} – {latest}",
+        ),
+        Rule(
+            "future_updated_at",
+            "Thời điểm cập nhật ở tương lai",
+            "updated_at in the future",
+            "future_updated_at: '{column}' ({header}) muộn hơn thời điểm nhận lô (exported_at, "
+            "nếu không có thì thời điểm ghi trong mã lô) quá {slack} ngày; một phiên bản như vậy "
+            "sẽ không bao giờ được sửa lại",
+            "future_updated_at: '{column}' ({header}) is more than {slack} day(s) after the "
+            "batch was received (exported_at, else the time in the batch id); such a version "
+            "could never be corrected",
+        ),
+        Rule(
+            "unknown_reference",
+            "Mã không có trong danh mục tham chiếu",
+            "Not in the reference data",
+            "unknown_reference: giá trị ở cột '{column}' ({header}) không phải là mã đơn vị "
+            "trong danh mục đơn vị; các mã hợp lệ gần nhất: {nearest}",
+            "unknown_reference: the value in column '{column}' ({header}) is not a unit code of "
+            "the units reference; nearest valid codes: {nearest}",
+        ),
     ]
 }
 
@@ -157,6 +186,17 @@ REFUSALS: dict[str, Refusal] = {
             "The batch holds several files for table {detail}; all of them are refused",
         ),
         Refusal(
+            "too_large",
+            "Tệp {file} vượt giới hạn đọc {detail}; tệp không được đọc",
+            "File {file} exceeds the reading cap {detail}; it is not read",
+        ),
+        Refusal(
+            "not_a_regular_file",
+            "{file} là liên kết tượng trưng (symlink) hoặc không phải tệp thông thường; không "
+            "được mở",
+            "{file} is a symbolic link or not a regular file; it is never opened",
+        ),
+        Refusal(
             "redelivered_different_content",
             "Lô {detail} đã được nạp tệp {file} với nội dung khác; bản gửi lại không được nạp "
             "(sửa dữ liệu phải gửi trong một lô mới)",
@@ -167,9 +207,40 @@ REFUSALS: dict[str, Refusal] = {
 }
 
 
+# Entries of the landing area that are not read, recorded in the ledger with status `ignored`
+# (never opened, nothing of them loaded). `unsupported_format` is also one of these.
+IGNORED: dict[str, Refusal] = {
+    r.code: r
+    for r in [
+        Refusal(
+            "hidden_entry",
+            "Bỏ qua {file}: tên bắt đầu bằng dấu chấm (tệp/thư mục ẩn)",
+            "Ignored {file}: its name starts with a dot (hidden file or folder)",
+        ),
+        Refusal(
+            "sub_folder",
+            "Bỏ qua thư mục con {file}: chỉ đọc các tệp nằm trực tiếp trong thư mục lô",
+            "Ignored sub-folder {file}: only files directly inside a batch folder are read",
+        ),
+        Refusal(
+            "not_a_batch_folder",
+            "Bỏ qua thư mục {file}: tên bắt đầu bằng '_' không phải là lô dữ liệu (trừ "
+            "_reference)",
+            "Ignored folder {file}: a name starting with '_' is not a batch (except _reference)",
+        ),
+        Refusal(
+            "not_in_a_batch",
+            "Bỏ qua tệp {file}: nằm ngay trong thư mục tiếp nhận, không thuộc lô nào",
+            "Ignored file {file}: it lies in the landing root, outside any batch folder",
+        ),
+    ]
+}
+IGNORED["unsupported_format"] = REFUSALS["unsupported_format"]
+
+
 def refusal_texts(code: str, file: str, detail: str = "") -> tuple[str, str]:
     """(reason_vi, reason_en) of a refusal, prefixed with its code."""
-    r = REFUSALS[code]
+    r = REFUSALS.get(code) or IGNORED[code]
     return (
         f"{code}: " + r.reason_vi.format(file=file, detail=detail),
         f"{code}: " + r.reason_en.format(file=file, detail=detail),

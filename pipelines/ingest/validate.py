@@ -16,14 +16,19 @@ Pandera checks and the quarantine rule each maps to:
 | `date_order` (start after end within the row) | `date_order` |
 | `duplicate_conflict` (same key and `updated_at`, other content) | `duplicate_conflict` |
 | `required_for_person` (`case_events.case_id` when the subject is a person) | `missing_required` |
+| `implausible_date` (a date before the earliest or after as_of + 1 year) | `implausible_date` |
+| `future_updated_at` (`updated_at` after the batch's receipt + 1 day) | `future_updated_at` |
+| `unknown_reference` (`unit_code` not in `reference.units`) | `unknown_reference` |
 
 A required cell that is present but unparseable raises both `not_nullable` and `parseable`;
-only `unparseable` is kept.
+only `unparseable` is kept; an `updated_at` in the future is `future_updated_at` only.
+The raw value of a broken cell is masked as `pipelines.ingest.masking` says.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +36,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from pipelines.contract import KEYS, PII_COLUMNS, columns
+from pipelines.contract import KEYS, columns
+from pipelines.ingest.masking import MASK, looks_personal, mask_values
 from pipelines.ingest.parse import POLARS_TYPES, clean_series, parse_series
 from pipelines.ingest.rules import (
     CASE_ID_FOR_PERSON_EN,
@@ -45,7 +51,28 @@ from pipelines.ingest.rules import (
 RAW = "__raw__"  # prefix of the cleaned-text twin of a typed column
 FILE = ("_batch_id", "_file_name")  # lineage: the rules hold within one file
 CONTENT = "__content"  # hash of a row's typed contract values
-MASK = "***"
+RECEIVED = "_received_at"  # when the row's batch was received (local time)
+UNIT_COLUMNS = ("unit_code",)  # columns that must name a unit of reference.units
+NEAREST = 3  # valid codes suggested for an unknown unit
+
+
+@dataclass(frozen=True, eq=False)
+class ValueRules:
+    """What a value is checked against besides its type: code lists, units, plausible dates."""
+
+    codes: Mapping[str, Sequence[str]]
+    units: Sequence[str] = ()  # empty: units are not checked
+    earliest: dt.date = dt.date(1945, 1, 1)
+    earliest_birth: dt.date = dt.date(1900, 1, 1)
+    latest: dt.date | None = None  # None: no upper bound
+    future_slack: dt.timedelta = dt.timedelta(days=1)
+
+    def key(self) -> tuple:
+        return (tuple(sorted((k, tuple(v)) for k, v in self.codes.items())), tuple(self.units),
+                self.earliest, self.earliest_birth, self.latest, self.future_slack)
+
+    def earliest_for(self, column: str) -> dt.date:
+        return self.earliest_birth if column == "birth_date" else self.earliest
 
 # (earlier column, later column): the earlier must not be after the later, within one row.
 DATE_ORDER: dict[str, list[tuple[str, str]]] = {
@@ -98,14 +125,45 @@ def _duplicate_conflict(key: Sequence[str]):
     return check
 
 
+def _plausible_date(earliest: dt.date, latest: dt.date | None, col_type: str):
+    def check(data: PolarsData) -> pl.LazyFrame:
+        day = pl.col(data.key).dt.date() if col_type == "timestamp" else pl.col(data.key)
+        ok = day >= earliest
+        if latest is not None:
+            ok = ok & (day <= latest)
+        return data.lazyframe.select(ok.fill_null(True))
+
+    return check
+
+
+def _not_in_future(slack: dt.timedelta):
+    def check(data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(data.key) <= pl.col(RECEIVED) + slack)
+                                     .fill_null(True))
+
+    return check
+
+
+def _known_unit(units: Sequence[str]):
+    def check(data: PolarsData) -> pl.LazyFrame:
+        col = pl.col(data.key)
+        return data.lazyframe.select(col.is_in(list(units)).fill_null(True) | col.is_null())
+
+    return check
+
+
 def _required_for_person(data: PolarsData) -> pl.LazyFrame:
     return data.lazyframe.select(
         ~((pl.col("subject_type") == "person") & pl.col("case_id").is_null()).fill_null(False)
     )
 
 
-def build_schema(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrameSchema:
-    """The pandera schema of `table`: types, required columns, code lists, row rules."""
+def build_schema(table: str, rules: ValueRules | Mapping[str, Sequence[str]]
+                 ) -> pa.DataFrameSchema:
+    """The pandera schema of `table`: types, required columns, code lists, units, plausible
+    dates, row rules."""
+    rules = rules if isinstance(rules, ValueRules) else ValueRules(codes=rules)
+    codes = rules.codes
     cols = columns(table)
     by_name = {c.name: c for c in cols}
     order_checks: dict[str, list[pa.Check]] = {}
@@ -123,6 +181,14 @@ def build_schema(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrame
             if c.code not in codes:
                 raise KeyError(f"code list {c.code!r} is missing from reference.codes")
             checks.append(pa.Check.isin(list(codes[c.code]), name="unknown_code"))
+        if c.type in ("date", "timestamp"):
+            checks.append(pa.Check(
+                _plausible_date(rules.earliest_for(c.name), rules.latest, c.type),
+                name="implausible_date"))
+        if c.name == "updated_at":
+            checks.append(pa.Check(_not_in_future(rules.future_slack), name="future_updated_at"))
+        if c.name in UNIT_COLUMNS and rules.units:
+            checks.append(pa.Check(_known_unit(rules.units), name="unknown_reference"))
         checks += order_checks.get(c.name, [])
         if c.name == key[0]:
             checks.append(pa.Check(_duplicate_conflict(key), name="duplicate_conflict"))
@@ -132,25 +198,36 @@ def build_schema(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrame
     return pa.DataFrameSchema(spec, strict=False, name=table)
 
 
-@functools.lru_cache(maxsize=64)
-def _cached_schema(table: str, codes_key: tuple) -> pa.DataFrameSchema:
-    return build_schema(table, dict(codes_key))
+_SCHEMAS: dict[tuple, pa.DataFrameSchema] = {}
 
 
-def schema_for(table: str, codes: Mapping[str, Sequence[str]]) -> pa.DataFrameSchema:
-    return _cached_schema(table, tuple(sorted((k, tuple(v)) for k, v in codes.items())))
+def schema_for(table: str, rules: ValueRules) -> pa.DataFrameSchema:
+    key = (table, rules.key())
+    if key not in _SCHEMAS:
+        if len(_SCHEMAS) >= 64:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = build_schema(table, rules)
+    return _SCHEMAS[key]
 
 
 # --- messages -------------------------------------------------------------------------------
 
 
-def _messages(table: str) -> pl.DataFrame:
-    """(rule, column_name) -> message_vi, message_en for every rule a column can break."""
+def _messages(table: str, rules: ValueRules) -> pl.DataFrame:
+    """(rule, column_name) -> message_vi, message_en for every rule a column can break.
+    `{nearest}` stays in the text of `unknown_reference`; it is filled in per value."""
     cols = columns(table)
     others = {later: earlier for earlier, later in DATE_ORDER.get(table, [])}
     rows = []
     for c in cols:
+        earliest, latest = rules.earliest_for(c.name), rules.latest
         fmt = {
+            "earliest": earliest.isoformat(),
+            "latest": latest.isoformat() if latest else "…",
+            "earliest_vi": f"{earliest:%d/%m/%Y}",
+            "latest_vi": f"{latest:%d/%m/%Y}" if latest else "…",
+            "slack": rules.future_slack.days,
+            "nearest": "{nearest}",
             "column": c.name,
             "header": c.vi_header,
             "type": TYPE_EN.get(c.type, c.type),
@@ -175,6 +252,9 @@ _CHECK_RULES = {
     "date_order": "date_order",
     "duplicate_conflict": "duplicate_conflict",
     "required_for_person": "missing_required",
+    "implausible_date": "implausible_date",
+    "future_updated_at": "future_updated_at",
+    "unknown_reference": "unknown_reference",
 }
 
 
@@ -214,6 +294,8 @@ def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     cols = columns(table)
     n = frame.height
     series = [frame.get_column(c) for c in (*FILE, "_row_number", "_extra")]
+    series.append(frame.get_column(RECEIVED) if RECEIVED in frame.columns
+                  else pl.Series(RECEIVED, dtype=pl.Datetime("us")).extend_constant(None, n))
     typed = []
     for c in cols:
         text = (
@@ -227,7 +309,7 @@ def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
 
 
 def validate_rows(
-    frame: pl.DataFrame, table: str, codes: Mapping[str, Sequence[str]]
+    frame: pl.DataFrame, table: str, rules: ValueRules | Mapping[str, Sequence[str]]
 ) -> Validated:
     """Type and validate the mapped text rows of one or more files of `table`.
 
@@ -235,9 +317,10 @@ def validate_rows(
     present (text, see `read.map_headers`); files of several batches may be stacked, so many
     small files cost one validation.
     """
+    rules = rules if isinstance(rules, ValueRules) else ValueRules(codes=rules)
     cols = columns(table)
     typed = _typed_frame(frame, table)
-    schema = schema_for(table, codes)
+    schema = schema_for(table, rules)
     try:
         schema.validate(typed, lazy=True)
         failures = pl.DataFrame(schema={"index": pl.Int64, "column_name": pl.String,
@@ -250,7 +333,7 @@ def validate_rows(
     accepted = typed.filter(~is_bad).select(
         *[c.name for c in cols], *FILE, "_row_number", "_extra"
     ).with_columns(pl.col("is_deleted").fill_null(False))
-    quarantine = _quarantine_rows(failures, typed, table)
+    quarantine = _quarantine_rows(failures, typed, table, rules)
 
     files: dict[tuple[str, str], FileCounts] = {}
     landed = typed.group_by(*FILE).len().rows()
@@ -301,6 +384,12 @@ def _failures(failure_cases: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:
         fc = fc.join(raw_present, on=["index", "column_name"], how="left").filter(
             ~((pl.col("check") == "not_nullable") & pl.col("raw_present").fill_null(False))
         )
+    # An updated_at in the future is that, not also an implausible date.
+    future = fc.filter(pl.col("rule") == "future_updated_at").select("index", "column_name")
+    if future.height:
+        fc = fc.join(future.with_columns(pl.lit(True).alias("_future")),
+                     on=["index", "column_name"], how="left").filter(
+            ~((pl.col("rule") == "implausible_date") & pl.col("_future").fill_null(False)))
     return fc.select("index", "column_name", "rule").unique(maintain_order=True)
 
 
@@ -313,7 +402,18 @@ def _record_id(table: str) -> pl.Expr:
     return pl.when(~all_null).then(pl.concat_str(parts, separator="|"))
 
 
-def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str) -> pl.DataFrame:
+def _nearest_units(values: pl.Series, units: Sequence[str]) -> pl.Series:
+    """The valid unit codes nearest to each value (by spelling), comma-separated."""
+    lookup = {}
+    upper = {u.upper(): u for u in units}
+    for v in values.drop_nulls().unique().to_list():
+        found = difflib.get_close_matches(v.upper(), list(upper), n=NEAREST, cutoff=0.0)
+        lookup[v] = ", ".join(upper[f] for f in found)
+    return values.replace_strict(lookup, default="", return_dtype=pl.String)
+
+
+def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str,
+                     rules: ValueRules) -> pl.DataFrame:
     names = list(QUARANTINE_SCHEMA)
     if failures.height == 0:
         return pl.DataFrame(schema={n: QUARANTINE_SCHEMA[n] for n in names})
@@ -341,15 +441,29 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str) ->
                      pl.lit(f"; {col}="), value.fill_null("")]
                 )
             ).to_series()
-        if col in PII_COLUMNS:
-            value = pl.select(pl.when(value.is_not_null()).then(pl.lit(MASK))).to_series()
-        parts.append(g.with_columns(value.alias("raw_value")))
+        nearest = (_nearest_units(value, rules.units) if rule == "unknown_reference"
+                   else pl.Series(dtype=pl.String).extend_constant(None, len(value)))
+        value = mask_values(value, col)
+        parts.append(g.with_columns(value.alias("raw_value"), nearest.alias("_nearest")))
     with_values = pl.concat(parts)
-    return (
+    out = (
         with_values.join(row_info, on="index", how="left")
-        .join(_messages(table), on=["rule", "column_name"], how="left")
+        .join(_messages(table, rules), on=["rule", "column_name"], how="left")
         .with_columns(pl.lit(SEVERITY_ERROR).alias("severity"), pl.lit(table).alias("table_name"))
-        .sort("batch_id", "file_name", "row_number", "column_name", "rule")
+    )
+    nearest = pl.col("_nearest").fill_null("–")
+    personal = [looks_personal(out.get_column(c)) for c in ("record_id", "unit_code")]
+    out = out.with_columns(
+        pl.col("message_vi").str.replace("{nearest}", nearest, literal=True),
+        pl.col("message_en").str.replace("{nearest}", nearest, literal=True),
+        # A name or ID number typed into a key or unit column is not shown either.
+        pl.when(personal[0]).then(pl.lit(MASK)).otherwise(pl.col("record_id"))
+        .alias("record_id"),
+        pl.when(personal[1]).then(pl.lit(MASK)).otherwise(pl.col("unit_code"))
+        .alias("unit_code"),
+    )
+    return (
+        out.sort("batch_id", "file_name", "row_number", "column_name", "rule")
         .select(names)
         .cast({n: QUARANTINE_SCHEMA[n] for n in names})
     )

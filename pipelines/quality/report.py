@@ -29,7 +29,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from pipelines.contract import PII_COLUMNS, TABLES
+from pipelines.ingest.masking import mask_value
 from pipelines.resources import TIMEZONE, CasewatchSettings, Warehouse
+from pipelines.safe_output import csv_cell, finalize
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_FILE = "steward-report.html"
@@ -58,6 +60,9 @@ RULE_LABELS = {
         "Trùng khóa và thời điểm cập nhật nhưng nội dung khác nhau",
         "Same key and updated_at, different content",
     ),
+    "implausible_date": ("Ngày không hợp lý", "Implausible date"),
+    "future_updated_at": ("Thời điểm cập nhật ở tương lai", "updated_at in the future"),
+    "unknown_reference": ("Mã không có trong danh mục tham chiếu", "Not in the reference data"),
     # data findings (outputs.md §4)
     "reference_pending": ("Chưa có bản ghi liên quan", "Referenced record not yet received"),
     "movement_order": ("Thứ tự biến động không hợp lệ", "Movements out of order"),
@@ -140,9 +145,10 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _masked(column: str | None, value: Any) -> str:
+    # Masked at ingestion already; checked again for rows quarantined by older versions.
     if column in PII_COLUMNS and value is not None:
         return "***"
-    return "" if value is None else str(value)
+    return mask_value(value, column)
 
 
 # ------------------------------------------------------------------------------ model
@@ -195,6 +201,8 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             b["landed"] += f.get("rows_landed") or 0
             b["accepted"] += f.get("rows_accepted") or 0
             b["quarantined"] += f.get("rows_quarantined") or 0
+        elif f.get("status") == "ignored":  # never read: shown with its reason, not counted
+            b["ignored_files"] = b.get("ignored_files", 0) + 1
         else:
             b["refused_files"] += 1
         when = f["loaded_at_local"]
@@ -205,13 +213,13 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         b["source_system"] = b["source_system"] or f.get("source_system")
     for b in batches.values():
         b["manifest"] = ", ".join(sorted(b["manifest"]))
-        n = len(b["files"])
-        b["status"] = ("refused" if b["refused_files"] == n
+        n = len(b["files"]) - b.get("ignored_files", 0)
+        b["status"] = ("ignored" if n == 0 else "refused" if b["refused_files"] == n
                        else "partial" if b["refused_files"] else "loaded")
         b["balances"] = all(f["balances"] for f in b["files"])
     ordered = list(batches.values())  # newest batch first
     loaded_files = [f for f in files if f.get("status") == "loaded"]
-    refused = [f for f in files if f.get("status") != "loaded"]
+    refused = [f for f in files if f.get("status") == "refused"]
     return {
         "available": True,
         "batches": ordered[:MAX_BATCHES],
@@ -638,6 +646,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(int=_fmt_int, date=_fmt_date, time=_fmt_time, pct=_fmt_pct)
+    env.finalize = finalize  # landed text: NUL removed, bidi controls visible, long cut
     return env
 
 
@@ -660,8 +669,11 @@ def render(report: Report) -> str:
 def _atomic_write(path: Path, write: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed write (disk full) leaves no temporary file
 
 
 def write_csv_exports(report: Report, out_dir: Path) -> list[Path]:
@@ -681,7 +693,7 @@ def write_csv_exports(report: Report, out_dir: Path) -> list[Path]:
                 w = csv.writer(fh)
                 w.writerow(CSV_HEADER)
                 for r in rows:
-                    w.writerow([
+                    w.writerow(csv_cell(v) for v in [
                         r["batch_id"], r["file_name"], r["row_number"], r["table_name"],
                         r.get("record_id") or "", r["route_unit"] or "",
                         UNIT_FROM.get(r["route_via"] or "", ""),

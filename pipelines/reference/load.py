@@ -44,6 +44,12 @@ STAFF_COLUMNS = (
 )
 
 
+def _regular_file(path: Path) -> bool:
+    """A landed file that is not reached through a symbolic link (links are never followed;
+    ingestion records them in the batch ledger)."""
+    return path.is_file() and not path.is_symlink() and not path.parent.is_symlink()
+
+
 def merge_landing_reference(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
     """Add the landing root's optional `_reference/units.csv` and `_reference/staff.csv`.
 
@@ -51,7 +57,7 @@ def merge_landing_reference(con: duckdb.DuckDBPyConnection, landing_dir: Path) -
     reference layer and are only shown on the restricted campaign page.
     """
     extra_units = landing_dir / "_reference" / "units.csv"
-    if extra_units.exists():
+    if _regular_file(extra_units):
         con.execute(
             "insert into reference.units by name select * from read_csv(?, header = true, "
             "sample_size = -1, types = {'valid_from': 'DATE', 'valid_to': 'DATE'}) "
@@ -60,7 +66,7 @@ def merge_landing_reference(con: duckdb.DuckDBPyConnection, landing_dir: Path) -
         )
     con.execute(f"create or replace table reference.staff ({STAFF_COLUMNS})")
     staff = landing_dir / "_reference" / "staff.csv"
-    if staff.exists():
+    if _regular_file(staff):
         con.execute(
             "insert into reference.staff by name select * from read_csv(?, header = true, "
             "sample_size = -1)",

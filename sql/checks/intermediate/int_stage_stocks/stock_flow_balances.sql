@@ -1,21 +1,22 @@
 -- For every stage, unit (both hierarchies) and month: open at the start of the month + received
 -- + transferred in − transferred out (case transfers and re-organisation) − resolved = open at
--- its end (the end of the month, or $as_of for the running month). Stocks come from clock states
+-- its end (the end of the month, or as_of for the running month). Stocks come from clock states
 -- at the date (int_stage_stocks), flows from dated events (int_stage_flows): a failing row means
 -- the two computations disagree.
+{{ config(meta={'dagster': {'ref': {'name': 'int_stage_stocks'}}}) }}
 
 with months as (
     select period_start as month_start, measured_through
-    from intermediate.int_periods
+    from {{ ref('int_periods') }}
     where period_kind = 'month'
 ),
 
 stocks as (
-    select stage, hierarchy, unit_code, stock_date, open_count from intermediate.int_stage_stocks
+    select stage, hierarchy, unit_code, stock_date, open_count from {{ ref('int_stage_stocks') }}
 ),
 
 flows as (
-    select * from intermediate.int_stage_flows
+    select * from {{ ref('int_stage_flows') }}
 ),
 
 keys as (

@@ -1,36 +1,37 @@
 -- The ledger tells the truth: for every loaded file, raw.<table> holds exactly rows_accepted rows
 -- of it and raw.quarantine exactly rows_quarantined distinct rows; refused files left nothing.
+{{ config(meta={'dagster': {'ref': {'name': 'batch_ledger'}}}) }}
 
 with raw_rows as (
     select 'crime_reports' as table_name, _batch_id as batch_id, _file_name as file_name, count(*) as n
-    from raw.crime_reports group by all
+    from {{ source('raw', 'crime_reports') }} group by all
     union all
-    select 'cases', _batch_id, _file_name, count(*) from raw.cases group by all
+    select 'cases', _batch_id, _file_name, count(*) from {{ source('raw', 'cases') }} group by all
     union all
-    select 'persons', _batch_id, _file_name, count(*) from raw.persons group by all
+    select 'persons', _batch_id, _file_name, count(*) from {{ source('raw', 'persons') }} group by all
     union all
-    select 'case_events', _batch_id, _file_name, count(*) from raw.case_events group by all
+    select 'case_events', _batch_id, _file_name, count(*) from {{ source('raw', 'case_events') }} group by all
     union all
-    select 'detention_orders', _batch_id, _file_name, count(*) from raw.detention_orders group by all
+    select 'detention_orders', _batch_id, _file_name, count(*) from {{ source('raw', 'detention_orders') }} group by all
     union all
-    select 'detention_movements', _batch_id, _file_name, count(*) from raw.detention_movements group by all
+    select 'detention_movements', _batch_id, _file_name, count(*) from {{ source('raw', 'detention_movements') }} group by all
     union all
-    select 'judgements', _batch_id, _file_name, count(*) from raw.judgements group by all
+    select 'judgements', _batch_id, _file_name, count(*) from {{ source('raw', 'judgements') }} group by all
     union all
-    select 'execution_events', _batch_id, _file_name, count(*) from raw.execution_events group by all
+    select 'execution_events', _batch_id, _file_name, count(*) from {{ source('raw', 'execution_events') }} group by all
     union all
-    select 'manual_scores', _batch_id, _file_name, count(*) from raw.manual_scores group by all
+    select 'manual_scores', _batch_id, _file_name, count(*) from {{ source('raw', 'manual_scores') }} group by all
 ),
 
 quarantined as (
     select batch_id, file_name, count(distinct row_number) as n
-    from raw.quarantine
+    from {{ source('raw', 'quarantine') }}
     group by all
 ),
 
 loaded as (
     select batch_id, file_name, table_name, rows_accepted, rows_quarantined
-    from marts.batch_ledger
+    from {{ ref('batch_ledger') }}
     where status = 'loaded'
 ),
 

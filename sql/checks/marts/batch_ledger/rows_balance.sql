@@ -1,8 +1,9 @@
 -- Nothing is dropped without a trace: every loaded file balances, rows landed = rows accepted +
 -- rows quarantined (landing contract §5).
+{{ config(meta={'dagster': {'ref': {'name': 'batch_ledger'}}}) }}
 
 select batch_id, file_name, rows_landed, rows_accepted, rows_quarantined
-from marts.batch_ledger
+from {{ ref('batch_ledger') }}
 where
     status = 'loaded'
     and (

@@ -3,8 +3,10 @@
 -- closing date and are on either side of as_of; days_late and days_remaining are the differences.
 -- A clock with due_at (an hour limit) is on time or late by closed_at against due_at, and late by
 -- the started days after due_at (contract 1.1 D6).
+{{ config(meta={'dagster': {'ref': {'name': 'deadlines'}}}) }}
+
 select clock_id, status, due_on, closed_on, as_of, days_late, days_remaining
-from marts.deadlines
+from {{ ref('deadlines') }}
 where not coalesce(
     case status
         when 'on_time' then closed_on <= due_on and days_late = 0 and days_remaining is null

@@ -3,16 +3,17 @@
 -- unit codes without a parent) are equal in as_was and in as_is. Indicators that count distinct
 -- cases or persons are left out: a case or person that passed through both the former and the
 -- merged province in one period is one in as_is and one in each province in as_was.
+{{ config(meta={'dagster': {'ref': {'name': 'indicator_values'}}}) }}
 
 with top_level as (
-    select hierarchy, unit_code from marts.units where parent_code is null
+    select hierarchy, unit_code from {{ ref('units') }} where parent_code is null
 ),
 
 totals as (
     select v.indicator_code, v.stage, v.period_kind, v.period_start, v.hierarchy,
            sum(coalesce(v.numerator, 0)) as numerator,
            sum(coalesce(v.denominator, 0)) as denominator
-    from marts.indicator_values as v
+    from {{ ref('indicator_values') }} as v
     join top_level as t on t.hierarchy = v.hierarchy and t.unit_code = v.unit_code
     where v.indicator_code not in ('vks_return_rate', 'court_return_rate', 'wrongful_prosecution_count',
                                    'overdue_custody_count', 'overdue_detention_count')

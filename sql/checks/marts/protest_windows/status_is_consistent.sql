@@ -1,8 +1,10 @@
 -- A window's status agrees with its protest and the as-of date: used = a protest on or before
 -- closes_on, late = only after it, expired = none and as_of past closes_on, open = none and the
 -- window still running. A window is never overdue.
+{{ config(meta={'dagster': {'ref': {'name': 'protest_windows'}}}) }}
+
 select judgement_id, "window", status, protested_on, closes_on
-from marts.protest_windows
+from {{ ref('protest_windows') }}
 where not coalesce(case status
     when 'used' then protested_on is not null and protested_on <= closes_on
     when 'late' then protested_on is not null and protested_on > closes_on

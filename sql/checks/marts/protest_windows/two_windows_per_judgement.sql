@@ -1,15 +1,17 @@
 -- Every first-instance judgement pronounced by the as-of date (and not held back as
 -- reference_pending) has exactly its same_level and superior windows.
+{{ config(meta={'dagster': {'ref': {'name': 'protest_windows'}}}) }}
+
 with expected as (
     select judgement_id
-    from staging.stg_landing__judgements
-    where instance = 'first' and not is_reference_pending and pronounced_date <= $as_of
+    from {{ ref('stg_landing__judgements') }}
+    where instance = 'first' and not is_reference_pending and pronounced_date <= {{ as_of() }}
 ),
 
 actual as (
     select judgement_id, count(*) filter (where "window" = 'same_level') as same_level,
         count(*) filter (where "window" = 'superior') as superior, count(*) as windows
-    from marts.protest_windows
+    from {{ ref('protest_windows') }}
     group by judgement_id
 )
 

@@ -1,0 +1,146 @@
+"""The dbt project in `sql/`: where it lives, how its manifest is prepared, what it holds.
+
+`make setup` prepares the manifest (`dbt parse`, into `sql/target/`, never committed);
+`ensure_manifest()` re-parses when a file of the project is newer than the manifest, so a run
+or a test never works from a stale graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dagster_dbt import DbtProject
+
+from pipelines.paths import DEFAULT_WAREHOUSE, SQL_DIR
+
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+SOURCE_SCHEMAS = ("raw", "reference")
+PROJECT_NAME = "casewatch"
+
+DBT_PROJECT = DbtProject(project_dir=SQL_DIR, profiles_dir=SQL_DIR)
+MANIFEST_PATH = Path(DBT_PROJECT.manifest_path)
+
+
+def dbt_executable() -> str:
+    """The `dbt` installed next to this interpreter (the project's virtual environment)."""
+    local = Path(sys.executable).parent / "dbt"
+    return str(local) if local.exists() else "dbt"
+
+
+def dbt_env(warehouse: str | Path = DEFAULT_WAREHOUSE, **params: str) -> dict[str, str]:
+    """The environment dbt runs in: the warehouse file (`profiles.yml`) and run parameters
+    (`CASEWATCH_AS_OF`, `CASEWATCH_RUN_ID`, see `sql/macros/run_vars.sql`)."""
+    return {
+        **os.environ,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "CASEWATCH_WAREHOUSE": str(Path(warehouse).resolve()),
+        **{f"CASEWATCH_{k.upper()}": v for k, v in params.items()},
+    }
+
+
+def project_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    """Every file dbt reads: project and profile, models, macros, checks."""
+    files = [sql_dir / "dbt_project.yml", sql_dir / "profiles.yml"]
+    for folder in ("models", "macros", "checks", "seeds"):
+        files += sorted(p for p in (sql_dir / folder).rglob("*") if p.is_file())
+    return files
+
+
+def is_stale(artifact: Path, sql_dir: Path = SQL_DIR) -> bool:
+    if not artifact.exists():
+        return True
+    built = artifact.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in project_files(sql_dir))
+
+
+def run_dbt(
+    args: Iterable[str], sql_dir: Path = SQL_DIR, env: Mapping[str, str] | None = None
+) -> None:
+    """Run one dbt command on the project, quietly; raise with dbt's output when it fails."""
+    args = list(args)
+    cmd = [dbt_executable(), *args, "--project-dir", str(sql_dir), "--profiles-dir", str(sql_dir)]
+    done = subprocess.run(
+        cmd, cwd=sql_dir, env=dict(env or dbt_env()), capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when the manifest is missing or older than a project file."""
+    if is_stale(MANIFEST_PATH):
+        run_dbt(["parse", "--quiet"])
+    return MANIFEST_PATH
+
+
+@cache
+def _load(path: str, mtime: float) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def load_manifest(path: Path | None = None) -> Mapping[str, Any]:
+    path = path or ensure_manifest()
+    return _load(str(path), path.stat().st_mtime)
+
+
+def model_nodes(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """unique_id -> node, for the models only."""
+    return {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+
+
+def model_keys(manifest: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """(schema, table) of every model."""
+    manifest = manifest or load_manifest()
+    return sorted((n["schema"], n["name"]) for n in model_nodes(manifest).values())
+
+
+def leading_comment(sql: str) -> str:
+    """The `--` lines a file starts with, joined: what a check states."""
+    lines = []
+    for line in sql.splitlines():
+        s = line.strip()
+        if not s.startswith("--"):
+            if lines or s:
+                break
+            continue
+        lines.append(s[2:].strip())
+    return " ".join(lines).strip()
+
+
+def grain(manifest: Mapping[str, Any], model_id: str) -> list[str]:
+    """The columns of a model's `grain_is_unique` test (its grain), or none."""
+    for child in manifest["child_map"].get(model_id, []):
+        node = manifest["nodes"].get(child, {})
+        meta = node.get("test_metadata") or {}
+        if meta.get("name") == "grain_is_unique" and node.get("attached_node") == model_id:
+            return list(meta["kwargs"]["columns"])
+    return []
+
+
+def check_description(manifest: Mapping[str, Any], test_id: str) -> str:
+    node = manifest["nodes"][test_id]
+    if node.get("description"):
+        return node["description"]
+    meta = node.get("test_metadata") or {}
+    if meta.get("name") == "grain_is_unique":
+        return f"One row per ({', '.join(meta['kwargs']['columns'])})."
+    return leading_comment(node.get("raw_code", "")) or node["name"]
+
+
+def check_detail(manifest: Mapping[str, Any], test_id: str) -> str:
+    """What `marts.validation_results` says a check states."""
+    meta = manifest["nodes"][test_id].get("test_metadata") or {}
+    if meta.get("name") == "grain_is_unique":
+        return f"duplicate keys on ({', '.join(meta['kwargs']['columns'])})"
+    return check_description(manifest, test_id)
+
+
+if __name__ == "__main__":  # `make setup`: prepare the manifest
+    print(f"dbt manifest: {ensure_manifest().relative_to(SQL_DIR.parent)}")

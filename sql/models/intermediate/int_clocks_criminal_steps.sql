@@ -1,0 +1,486 @@
+with recursive
+clocks as (
+    select
+        clock_id,
+        clock,
+        case_id,
+        started_on,
+        start_event_type,
+        is_started_on_receipt,
+        coalesce(closed_on, {{ as_of() }}) as last_running_day
+    from {{ ref('int_clocks_criminal_spans') }}
+),
+
+cases as (
+    select case_id, crime_category
+    from {{ ref('stg_landing__cases') }}
+),
+
+-- the category in force on the clock's last running day (the case's at institution before any
+-- change); report clocks have none and take the rules written for every category ('*')
+clock_keys as materialized (
+    select
+        k.clock_id,
+        k.clock,
+        k.started_on,
+        k.start_event_type,
+        k.is_started_on_receipt,
+        coalesce(h.crime_category, c.crime_category) as crime_category,
+        coalesce(h.crime_category, c.crime_category, '*') as category_key
+    from clocks as k
+    left join {{ ref('int_case_category_history') }} as h
+        on h.case_id = k.case_id
+        and k.last_running_day >= h.valid_from
+        and (h.valid_to is null or k.last_running_day <= h.valid_to)
+    left join cases as c on c.case_id = k.case_id
+),
+
+rule_rows as (
+    select
+        rule_id,
+        clock,
+        crime_category,
+        extension_no as slot,
+        cast(length as integer) as length,
+        unit,
+        anchor,
+        legal_basis,
+        cast(valid_from as date) as valid_from
+    from {{ source('reference', 'deadline_rules') }}
+    where clock in (select distinct clock from clocks)
+),
+
+category_keys as (
+    select code as category_key
+    from {{ source('reference', 'codes') }}
+    where list = 'crime_category'
+    union all
+    select '*'
+),
+
+-- one rule row per clock, category and slot: the category's own row, else the '*' row
+rules_by_category as (
+    select r.*, r.crime_category as category_key
+    from rule_rows as r
+    where r.crime_category <> '*'
+    union all
+    select r.*, k.category_key
+    from rule_rows as r
+    cross join category_keys as k
+    where r.crime_category = '*'
+        and not exists (
+            select 1 from rule_rows as s
+            where s.clock = r.clock and s.slot = r.slot and s.crime_category = k.category_key
+                and s.crime_category <> '*'
+        )
+),
+
+-- a rule version applies from its valid_from until the next version; the first also before it
+rule_versions as (
+    select
+        *,
+        case
+            when row_number() over w = 1 then date '0001-01-01'
+            else valid_from
+        end as effective_from,
+        coalesce(lead(valid_from) over w - 1, date '9999-12-31') as effective_to
+    from rules_by_category
+    window w as (partition by clock, category_key, slot order by valid_from)
+),
+
+-- base limits and maxima depend only on the clock kind, the category and the start date: they
+-- are computed once per distinct key, not once per clock
+start_keys as (
+    select distinct clock, category_key, started_on
+    from clock_keys
+),
+
+key_rules as (
+    select
+        k.clock,
+        k.category_key,
+        k.started_on,
+        r.slot,
+        r.rule_id,
+        r.length,
+        r.unit,
+        r.anchor,
+        r.legal_basis
+    from start_keys as k
+    inner join rule_versions as r
+        on r.clock = k.clock
+        and r.category_key = k.category_key
+        and k.started_on between r.effective_from and r.effective_to
+),
+
+calendar as (
+    select date, working_day_seq, is_working_day, next_working_day
+    from {{ ref('int_calendar_days') }}
+),
+
+working_day_targets as (
+    select r.clock, r.category_key, r.started_on, t.date as nominal
+    from key_rules as r
+    inner join calendar as s on s.date = r.started_on
+    inner join calendar as t
+        on t.working_day_seq = s.working_day_seq + r.length and t.is_working_day
+    where r.slot = 0 and r.unit = 'working_days'
+),
+
+key_base as (
+    select
+        r.*,
+        case r.unit
+            when 'days' then r.started_on + r.length
+            when 'months' then cast(r.started_on + to_months(r.length) as date)
+            when 'months30' then r.started_on + 30 * r.length
+            when 'working_days' then w.nominal
+        end as nominal
+    from key_rules as r
+    left join working_day_targets as w using (clock, category_key, started_on)
+    where r.slot = 0
+),
+
+-- the start stepped by the base limit, then by each allowed cap in order
+cumulative (clock, category_key, started_on, slot, max_date) as (
+    select clock, category_key, started_on, 0, nominal
+    from key_base
+    union all
+    select c.clock, c.category_key, c.started_on, r.slot, case r.unit
+        when 'days' then (case r.anchor when 'start' then r.started_on else c.max_date end) + r.length
+        when 'months' then cast(
+            (case r.anchor when 'start' then r.started_on else c.max_date end) + to_months(r.length)
+            as date)
+        when 'months30' then (case r.anchor when 'start' then r.started_on else c.max_date end)
+            + 30 * r.length
+    end
+    from cumulative as c
+    inner join key_rules as r
+        on r.clock = c.clock
+        and r.category_key = c.category_key
+        and r.started_on = c.started_on
+        and r.slot = c.slot + 1
+),
+
+key_maxima as (
+    select
+        clock,
+        category_key,
+        started_on,
+        arg_max(max_date, slot) as cumulative_max,
+        max(slot) as max_slot
+    from cumulative
+    group by clock, category_key, started_on
+),
+
+key_steps as (
+    select
+        b.clock,
+        b.category_key,
+        b.started_on,
+        b.rule_id,
+        b.length,
+        b.unit,
+        b.anchor,
+        b.legal_basis,
+        b.nominal,
+        m.cumulative_max,
+        a.rule_id as last_allowed_rule_id,
+        a.legal_basis as last_allowed_legal_basis
+    from key_base as b
+    inner join key_maxima as m using (clock, category_key, started_on)
+    inner join key_rules as a
+        on a.clock = b.clock
+        and a.category_key = b.category_key
+        and a.started_on = b.started_on
+        and a.slot = m.max_slot
+),
+
+-- each applied extension with the rule of its slot (none beyond the allowed number)
+extensions as materialized (
+    select
+        e.clock_id,
+        e.extension_seq,
+        e.event_id,
+        e.event_type,
+        e.event_date,
+        e.stated_end_date,
+        r.rule_id,
+        r.legal_basis,
+        r.length,
+        r.unit,
+        r.anchor,
+        r.rule_id is null as is_beyond_count,
+        e.extension_count,
+        c.clock,
+        c.started_on,
+        c.category_key,
+        c.crime_category
+    from {{ ref('int_clocks_criminal_extensions') }} as e
+    inner join clock_keys as c on c.clock_id = e.clock_id
+    left join key_rules as r
+        on r.clock = c.clock
+        and r.category_key = c.category_key
+        and r.started_on = c.started_on
+        and r.slot = e.rule_slot
+),
+
+-- "3 months" / "3 tháng"
+lengths (unit, singular_en, plural_en, word_vi) as (
+    values
+        ('days', 'day', 'days', 'ngày'),
+        ('months', 'month', 'months', 'tháng'),
+        ('months30', 'month of 30 days', 'months of 30 days', 'tháng (30 ngày)'),
+        ('working_days', 'working day', 'working days', 'ngày làm việc')
+),
+
+labelled as (
+    select
+        c.clock_id,
+        c.clock,
+        c.started_on,
+        c.crime_category,
+        k.rule_id,
+        k.length,
+        k.unit,
+        k.anchor,
+        k.legal_basis,
+        k.nominal,
+        k.cumulative_max,
+        k.last_allowed_rule_id,
+        k.last_allowed_legal_basis,
+        c.clock_id not in (select clock_id from extensions) as has_no_extension,
+        case c.clock
+            when 'report_resolution' then 'received'
+            when 'report_resolution_resumed' then case
+                when c.start_event_type = 'report_resumed' then 'resumed'
+                when c.is_started_on_receipt then 'suspension cancelled, received'
+                else 'suspension cancelled'
+            end
+            when 'investigation' then 'instituted'
+            when 'resumed_investigation' then 'investigation resumed'
+            when 'supplementary_investigation_vks' then case
+                when c.is_started_on_receipt then 'file returned by the procuracy, received'
+                else 'file returned by the procuracy'
+            end
+            when 'supplementary_investigation_court' then case
+                when c.is_started_on_receipt then 'file returned by the court, received'
+                else 'file returned by the court'
+            end
+            when 'prosecution_decision' then case c.start_event_type
+                when 'case_resumed' then 'case resumed'
+                else 'file received by the procuracy'
+            end
+            when 'trial_preparation' then case c.start_event_type
+                when 'case_resumed' then 'case resumed'
+                else 'accepted by the court'
+            end
+            when 'trial_decision_after_return' then 'accepted again by the court after a return'
+            when 'hearing_opening' then 'trial scheduled'
+        end as start_label_en,
+        case c.clock
+            when 'report_resolution' then 'tiếp nhận'
+            when 'report_resolution_resumed' then case
+                when c.start_event_type = 'report_resumed' then 'phục hồi'
+                when c.is_started_on_receipt then 'nhận quyết định hủy tạm đình chỉ'
+                else 'Viện kiểm sát hủy quyết định tạm đình chỉ'
+            end
+            when 'investigation' then 'khởi tố'
+            when 'resumed_investigation' then 'phục hồi điều tra'
+            when 'supplementary_investigation_vks' then case
+                when c.is_started_on_receipt then 'nhận hồ sơ Viện kiểm sát trả'
+                else 'Viện kiểm sát trả hồ sơ'
+            end
+            when 'supplementary_investigation_court' then case
+                when c.is_started_on_receipt then 'nhận hồ sơ Tòa án trả'
+                else 'Tòa án trả hồ sơ'
+            end
+            when 'prosecution_decision' then case c.start_event_type
+                when 'case_resumed' then 'phục hồi vụ án'
+                else 'Viện kiểm sát nhận hồ sơ'
+            end
+            when 'trial_preparation' then case c.start_event_type
+                when 'case_resumed' then 'phục hồi vụ án'
+                else 'Tòa án thụ lý'
+            end
+            when 'trial_decision_after_return' then 'Tòa án thụ lý lại sau khi trả hồ sơ'
+            when 'hearing_opening' then 'quyết định đưa vụ án ra xét xử'
+        end as start_label_vi
+    from clock_keys as c
+    inner join key_steps as k using (clock, category_key, started_on)
+),
+
+base_steps as materialized (
+    select
+        b.clock_id,
+        0 as step,
+        b.has_no_extension as is_last_step,
+        b.crime_category,
+        null::varchar as event_id,
+        null::varchar as event_type,
+        null::date as event_date,
+        b.rule_id,
+        b.legal_basis,
+        b.length,
+        b.unit,
+        b.anchor,
+        null::date as previous_nominal,
+        null::date as cap_date,
+        b.cumulative_max,
+        null::date as stated_end_date,
+        b.nominal,
+        false as is_beyond_count,
+        false as is_beyond_cap,
+        false as is_beyond_cumulative,
+        b.start_label_en || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
+            || case when b.length = 1 then n.singular_en else n.plural_en end as explanation_en,
+        b.start_label_vi || ' ' || strftime(b.started_on, '%d/%m/%Y') || ' + ' || b.length || ' '
+            || n.word_vi as explanation_vi
+    from labelled as b
+    left join lengths as n on n.unit = b.unit
+),
+
+-- everything an extension step needs that does not depend on the previous step
+extension_inputs as (
+    select
+        e.clock_id,
+        e.extension_seq as step,
+        e.extension_seq = e.extension_count as is_last_step,
+        e.crime_category,
+        e.event_id,
+        e.event_type,
+        e.event_date,
+        coalesce(e.rule_id, k.last_allowed_rule_id) as rule_id,
+        coalesce(e.legal_basis, k.last_allowed_legal_basis) as legal_basis,
+        e.length,
+        e.unit,
+        e.anchor,
+        e.started_on,
+        k.cumulative_max,
+        e.stated_end_date,
+        e.is_beyond_count,
+        e.length || ' ' || case when e.length = 1 then n.singular_en else n.plural_en end
+            || case when e.anchor = 'start'
+                then ' from ' || case e.clock when 'report_resolution' then 'receipt' else 'the start' end
+                else ''
+            end as length_en,
+        e.length || ' ' || n.word_vi
+            || case when e.anchor = 'start'
+                then ' kể từ '
+                    || case e.clock when 'report_resolution' then 'ngày tiếp nhận' else 'ngày bắt đầu' end
+                else ''
+            end as length_vi,
+        case e.event_type
+            when 'report_prolonged' then 'prolonged'
+            when 'report_extended' then 'procuracy extension'
+            else 'extension ' || e.extension_seq
+        end as label_en,
+        case e.event_type
+            when 'report_prolonged' then 'kéo dài'
+            when 'report_extended' then 'Viện kiểm sát gia hạn'
+            else 'gia hạn lần ' || e.extension_seq
+        end as label_vi
+    from extensions as e
+    inner join key_steps as k using (clock, category_key, started_on)
+    left join lengths as n on n.unit = e.unit
+),
+
+-- extension k applied to the nominal date of step k − 1, for the clocks that have extensions
+chain (
+    clock_id, step, is_last_step, crime_category, event_id, event_type, event_date, rule_id,
+    legal_basis, length, unit, anchor, previous_nominal, cap_date, cumulative_max,
+    stated_end_date, nominal, is_beyond_count, is_beyond_cap, is_beyond_cumulative,
+    explanation_en, explanation_vi
+) as (
+    select *
+    from base_steps
+    where not is_last_step
+    union all
+    select
+        clock_id, step, is_last_step, crime_category, event_id, event_type, event_date, rule_id,
+        legal_basis, length, unit, anchor, previous_nominal, cap_date, cumulative_max,
+        stated_end_date,
+        least(stated_end_date, cap_date, cumulative_max),
+        is_beyond_count,
+        coalesce(stated_end_date > cap_date, false),
+        coalesce(stated_end_date > cumulative_max, false),
+        explanation_en || ' + ' || label_en || ' ('
+            || case
+                when stated_end_date > least(cap_date, cumulative_max)
+                    then 'to ' || strftime(stated_end_date, '%d/%m/%Y') || ', limited to '
+                        || strftime(least(cap_date, cumulative_max), '%d/%m/%Y')
+                when stated_end_date is not null then 'to ' || strftime(stated_end_date, '%d/%m/%Y')
+                when is_beyond_count then 'beyond the allowed number, up to the maximum'
+                else length_en
+            end
+            || ')',
+        explanation_vi || ' + ' || label_vi || ' ('
+            || case
+                when stated_end_date > least(cap_date, cumulative_max)
+                    then 'đến ' || strftime(stated_end_date, '%d/%m/%Y') || ', giới hạn '
+                        || strftime(least(cap_date, cumulative_max), '%d/%m/%Y')
+                when stated_end_date is not null then 'đến ' || strftime(stated_end_date, '%d/%m/%Y')
+                when is_beyond_count then 'vượt số lần cho phép, đến mức tối đa'
+                else length_vi
+            end
+            || ')'
+    from (
+        select
+            x.*,
+            c.nominal as previous_nominal,
+            case x.unit
+                when 'days' then (case x.anchor when 'start' then x.started_on else c.nominal end)
+                    + x.length
+                when 'months' then cast(
+                    (case x.anchor when 'start' then x.started_on else c.nominal end)
+                    + to_months(x.length) as date)
+                when 'months30' then (case x.anchor when 'start' then x.started_on else c.nominal end)
+                    + 30 * x.length
+            end as cap_date,
+            c.explanation_en,
+            c.explanation_vi
+        from chain as c
+        inner join extension_inputs as x on x.clock_id = c.clock_id and x.step = c.step + 1
+    )
+),
+
+steps as (
+    select * from base_steps
+    union all
+    select * from chain where step > 0
+),
+
+final as (
+    select
+        s.clock_id,
+        s.step,
+        s.is_last_step,
+        s.crime_category,
+        s.event_id,
+        s.event_type,
+        s.event_date,
+        s.rule_id,
+        s.legal_basis,
+        s.length,
+        s.unit,
+        s.anchor,
+        s.previous_nominal,
+        coalesce(
+            p.next_working_day,
+            s.previous_nominal
+            + case isodow(s.previous_nominal) when 6 then 2 when 7 then 1 else 0 end
+        ) as previous_due_on,
+        s.cap_date,
+        s.cumulative_max,
+        s.stated_end_date,
+        s.nominal,
+        s.is_beyond_count,
+        s.is_beyond_cap,
+        s.is_beyond_cumulative,
+        s.explanation_en,
+        s.explanation_vi
+    from steps as s
+    left join calendar as p on p.date = s.previous_nominal
+)
+
+select * from final

@@ -1,0 +1,54 @@
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by updated_at desc, _batch_id desc, _row_number desc
+        ) as version_rank
+    from {{ source('raw', 'case_events') }}
+),
+
+current_versions as (
+    select
+        event_id,
+        event_type,
+        subject_type,
+        subject_id,
+        case_id,
+        event_date,
+        received_date,
+        judgement_id,
+        stated_end_date,
+        extension_no,
+        requested_date,
+        outcome,
+        issuing_body,
+        return_by,
+        return_ground,
+        crime_category,
+        penal_code_article,
+        to_unit_code,
+        is_accepted,
+        suspension_ground,
+        updated_at,
+        _batch_id,
+        _file_name,
+        _row_number
+    from versions
+    where version_rank = 1 and not coalesce(is_deleted, false)
+),
+
+final as (
+    select
+        v.*,
+        coalesce(case v.subject_type
+            when 'report' then not exists (select 1 from {{ ref('stg_landing__crime_reports') }} r where r.report_id = v.subject_id)
+            when 'case' then not exists (select 1 from {{ ref('stg_landing__cases') }} c where c.case_id = v.subject_id)
+            when 'person' then not exists (select 1 from {{ ref('stg_landing__persons') }} p where p.person_id = v.subject_id and p.case_id = v.case_id and not p.is_reference_pending)
+            when 'judgement' then not exists (select 1 from {{ ref('stg_landing__judgements') }} j where j.judgement_id = v.subject_id and not j.is_reference_pending)
+            else true
+        end, false) as is_reference_pending
+    from current_versions as v
+)
+
+select * from final

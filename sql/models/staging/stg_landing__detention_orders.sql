@@ -1,0 +1,42 @@
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by updated_at desc, _batch_id desc, _row_number desc
+        ) as version_rank
+    from {{ source('raw', 'detention_orders') }}
+),
+
+current_versions as (
+    select
+        order_id,
+        person_id,
+        case_id,
+        unit_code,
+        facility_code,
+        measure,
+        stage,
+        extension_no,
+        start_at,
+        stated_end_date,
+        vks_approved_at,
+        requested_date,
+        vks_received_at,
+        vks_refused_at,
+        updated_at,
+        _batch_id,
+        _file_name,
+        _row_number
+    from versions
+    where version_rank = 1 and not coalesce(is_deleted, false)
+),
+
+final as (
+    select
+        v.*,
+        coalesce(v.case_id is not null and not exists (select 1 from {{ ref('stg_landing__persons') }} p where p.person_id = v.person_id and p.case_id = v.case_id and not p.is_reference_pending), false) as is_reference_pending
+    from current_versions as v
+)
+
+select * from final

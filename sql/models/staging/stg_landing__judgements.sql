@@ -1,0 +1,43 @@
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by judgement_id
+            order by updated_at desc, _batch_id desc, _row_number desc
+        ) as version_rank
+    from {{ source('raw', 'judgements') }}
+),
+
+current_versions as (
+    select
+        judgement_id,
+        case_id,
+        person_id,
+        unit_code,
+        instance,
+        pronounced_date,
+        effective_date,
+        verdict,
+        sentence_type,
+        sentence_months,
+        probation_months,
+        at_liberty,
+        appeal_result,
+        fault,
+        received_date,
+        updated_at,
+        _batch_id,
+        _file_name,
+        _row_number
+    from versions
+    where version_rank = 1 and not coalesce(is_deleted, false)
+),
+
+final as (
+    select
+        v.*,
+        coalesce(not exists (select 1 from {{ ref('stg_landing__persons') }} p where p.person_id = v.person_id and p.case_id = v.case_id and not p.is_reference_pending), false) as is_reference_pending
+    from current_versions as v
+)
+
+select * from final

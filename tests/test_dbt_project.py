@@ -1,0 +1,128 @@
+"""The dbt project in sql/: models keyed by layer, documented with their grain, and the
+compiled-SQL harness the given/expect tests use (pipelines.dbt_compiled)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import dbt_compiled, dbt_project, paths
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Path:
+    """A two-model project with the real dbt_project.yml, profile and macros."""
+    root = tmp_path_factory.mktemp("toy")
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(paths.SQL_DIR / name, root / name)
+    shutil.copytree(paths.SQL_DIR / "macros", root / "macros")
+    _write(root, "models/sources.yml",
+           "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n"
+           "      - name: things\n")
+    _write(root, "models/staging/stg_things.sql", "select * from {{ source('raw', 'things') }}\n")
+    _write(root, "models/staging/stg_things.yml",
+           "version: 2\nmodels:\n  - name: stg_things\n    description: Things as landed.\n"
+           "    data_tests:\n      - grain_is_unique:\n          name: grain_is_unique\n"
+           "          arguments:\n            columns: [thing_id]\n")
+    _write(root, "models/marts/thing_counts.sql",
+           "with t as (select * from {{ ref('stg_things') }} where seen_on <= {{ as_of() }})\n"
+           "select kind, count(*) as n from t group by kind\n")
+    _write(root, "checks/marts/thing_counts/no_empty_kind.sql",
+           "-- Every kind has a name.\n"
+           "{{ config(meta={'dagster': {'ref': {'name': 'thing_counts'}}}, severity='warn') }}\n"
+           "select * from {{ ref('thing_counts') }} where kind = ''\n")
+    return root
+
+
+@pytest.fixture
+def db() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.things (thing_id int, kind varchar, seen_on date)")
+    con.execute(
+        "insert into raw.things values (1, 'a', '2024-01-01'), (2, 'a', '2024-02-01'),"
+        " (3, '', '2024-01-15'), (4, 'b', '2025-01-01')"
+    )
+    return con
+
+
+def test_compiled_sql_holds_no_run_parameter_and_serves_every_as_of(toy, db) -> None:
+    project = dbt_compiled.load(toy)
+    mart = project.by_table()["marts.thing_counts"]
+    assert "run_param_as_of()" in mart.sql and "2024" not in mart.sql
+    assert '"staging"."stg_things"' in mart.sql  # no database name: runs on any connection
+    assert dbt_compiled.build(db, "2024-12-31", project=project) == {
+        "staging.stg_things": 4, "marts.thing_counts": 2}
+    assert dict(db.execute("select kind, n from marts.thing_counts").fetchall()) == {"a": 2, "": 1}
+    dbt_compiled.build(db, dt.date(2024, 1, 10), project=project)
+    assert dict(db.execute("select kind, n from marts.thing_counts").fetchall()) == {"a": 1}
+
+
+def test_only_builds_the_requested_model_and_its_upstream(toy, db) -> None:
+    project = dbt_compiled.load(toy)
+    assert list(dbt_compiled.build(db, "2030-01-01", only=["staging.stg_things"],
+                                   project=project)) == ["staging.stg_things"]
+    with pytest.raises(KeyError, match="marts.nothing"):
+        project.order(["marts.nothing"])
+
+
+def test_grain_and_checks_report_failures(toy, db) -> None:
+    project = dbt_compiled.load(toy)
+    dbt_compiled.build(db, "2030-01-01", project=project)
+    stg = project.by_table()["staging.stg_things"]
+    assert stg.grain == ("thing_id",)
+    assert dbt_compiled.grain_violations(db, stg) == 0
+    db.execute("insert into staging.stg_things values (1, 'dup', '2024-01-01')")
+    assert dbt_compiled.grain_violations(db, stg) == 1
+    grain, empty_kind = sorted(project.checks, key=lambda c: c.name)
+    assert (grain.name, grain.table, grain.blocking) == ("grain_is_unique", "stg_things", True)
+    assert dbt_compiled.check_failures(db, grain)[0] == 1
+    assert (empty_kind.severity, empty_kind.blocking) == ("warn", False)
+    assert empty_kind.description == "Every kind has a name."
+    assert dbt_compiled.check_failures(db, empty_kind) == (1, [("", 1)])
+
+
+def test_a_changed_project_file_makes_the_manifest_stale(toy) -> None:
+    dbt_compiled.load(toy)
+    manifest = toy / dbt_compiled.HARNESS_TARGET / "manifest.json"
+    assert not dbt_project.is_stale(manifest, toy)
+    later = manifest.stat().st_mtime + 5
+    os.utime(toy / "models/marts/thing_counts.sql", (later, later))
+    assert dbt_project.is_stale(manifest, toy)
+
+
+def test_every_model_is_keyed_by_its_layer_and_documented_with_its_grain() -> None:
+    manifest = dbt_project.load_manifest()
+    nodes = dbt_project.model_nodes(manifest)
+    assert len(nodes) > 50
+    for uid, node in nodes.items():
+        schema = node["schema"]
+        assert schema in dbt_project.MODEL_SCHEMAS
+        assert node["original_file_path"].startswith(f"models/{schema}/"), uid
+        assert node["description"], f"{uid} has no description"
+        assert dbt_project.grain(manifest, uid), f"{uid} has no grain_is_unique test"
+        assert node["config"]["materialized"] == "table"
+        if schema == "marts":
+            assert node["columns"], f"{uid} documents no column"
+
+
+def test_project_models_are_acyclic_and_read_only_known_relations() -> None:
+    models = dbt_compiled.discover_models()
+    order = dbt_compiled.topological_order(models)
+    assert len(order) == len(models) > 0
+    manifest = dbt_project.load_manifest()
+    for node in dbt_project.model_nodes(manifest).values():
+        for parent in node["depends_on"]["nodes"]:
+            kind = parent.split(".")[0]
+            assert kind in ("model", "source"), (node["name"], parent)
