@@ -56,7 +56,9 @@ final as (
             || ' suspended ' || strftime(e.event_date, '%d/%m/%Y') || ' ('
             || coalesce('ground: ' || coalesce(g.label_en, e.suspension_ground), 'no ground given')
             || '), before the limit expired on ' || strftime(e.due_on, '%d/%m/%Y')
-            || ' (' || e.clock || ', ' || (e.due_on - e.event_date) || ' days early)' as detail,
+            || ' (' || e.clock || ', ' || (e.due_on - e.event_date)
+            || case when e.due_on - e.event_date = 1 then ' day' else ' days' end || ' early)'
+            as detail,
         r.legal_basis,
         e.event_date as dated_on
     from early as e
