@@ -30,22 +30,29 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.sample:
         from pipelines.generator import SAMPLE
 
-        summary = generate(out=Path(args.out or paths.DEFAULT_LANDING), **SAMPLE)
-        print(summary)
-        return 0
-    if not args.out:
+        out = Path(args.out or paths.DEFAULT_LANDING)
+        print(generate(out=out, **SAMPLE))
+    elif not args.out:
         print("casewatch generate: --out is required (or --sample)", file=sys.stderr)
         return 2
-    summary = generate(
-        out=Path(args.out),
-        seed=args.seed,
-        scale=args.scale,
-        start=args.start,
-        end=args.end,
-        defect_rate=args.defect_rate,
-        batches=args.batches,
-    )
-    print(summary)
+    else:
+        out = Path(args.out)
+        print(generate(
+            out=out,
+            seed=args.seed,
+            scale=args.scale,
+            start=args.start,
+            end=args.end,
+            defect_rate=args.defect_rate,
+            batches=args.batches,
+            units=args.units,
+        ))
+    if args.report:
+        from pipelines.generator.realism import realism_report
+
+        report = realism_report(out)
+        print(report.text())
+        return 0 if not report.outside() else 3
     return 0
 
 
@@ -164,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--end", type=_date, default=None, help="last day (default: today)")
     gen.add_argument("--defect-rate", type=float, default=0.0)
     gen.add_argument("--batches", choices=["daily", "single"], default="single")
+    gen.add_argument("--units", type=int, default=None,
+                     help="national scale: simulate only this many of the 355 units")
+    gen.add_argument("--report", action="store_true",
+                     help="then run the pipeline on it and print the realism report "
+                          "(calibrated measures beside their published ranges)")
     gen.set_defaults(func=_cmd_generate)
 
     run = sub.add_parser("run", help="run the whole asset graph in-process")

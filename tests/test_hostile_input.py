@@ -596,3 +596,21 @@ def test_limits_by_name_are_checked():
     with pytest.raises(ValueError, match="max_rows: 'many' is not a whole number"):
         Limits.from_mapping({"max_rows": "many"})
     assert Limits().latest_date(dt.date(2024, 2, 29)) == dt.date(2025, 2, 28)
+
+
+def test_a_parquet_reader_out_of_memory_refuses_the_file_not_the_run(con, tmp_path):
+    """The Parquet reader runs in the child too: with a memory limit it cannot live within,
+    the child dies and this process refuses the file."""
+    landing = tmp_path / "landing"
+    path = landing / B1 / "cases.parquet"
+    path.parent.mkdir(parents=True)
+    pl.DataFrame([case()]).write_parquet(path)
+    write_csv(landing / B1 / "crime_reports.csv", [{
+        "report_id": "R1", "unit_code": "BTR-TP", "source_type": "denunciation",
+        "received_date": "2024-03-01", "handling_body": "cqdt",
+        "updated_at": "2024-03-01 08:00"}])
+    run(con, landing, max_reader_memory_bytes=64 << 20)
+    rows = ledger(con)
+    assert rows[(B1, "cases.parquet")]["refusal_code"] == "unreadable_file"
+    assert "the PARQUET reader failed" in rows[(B1, "cases.parquet")]["refusal_reason"]
+    assert rows[(B1, "crime_reports.csv")]["status"] == "loaded"

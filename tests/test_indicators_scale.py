@@ -329,6 +329,7 @@ def test_synthetic_national_warehouse_keeps_every_invariant():
         "calendar_year",
         "statistical_year",
         "statistical_half",
+        "na_year",
         "campaign",
     }
     units = con.execute(

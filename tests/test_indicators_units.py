@@ -54,6 +54,10 @@ def test_periods_are_named_and_bounded_as_the_statistics_regime_says(con):
     assert rows[("statistical_half", d("01/12/2023"))][0] == d("31/05/2024")
     assert rows[("statistical_half", d("01/06/2024"))][0] == d("30/11/2024")
     assert rows[("statistical_half", d("01/06/2024"))][3] == "SY2024-H2"
+    # National Assembly reporting year 2024: 01/10/2023 – 30/09/2024 (the published figures')
+    assert rows[("na_year", d("01/10/2023"))] == (d("30/09/2024"), d("30/09/2024"), True, "NA2024")
+    assert rows[("na_year", d("01/10/2024"))] == (d("30/09/2025"), d("15/12/2024"), False, "NA2025")
+    assert ("na_year", d("01/10/2022")) not in rows  # ended before the first record
     assert rows[("campaign", d("01/01/2020"))][0] == d("31/12/2025")
     assert rows[("quarter", d("01/10/2024"))][3] == "2024-Q4"
     assert rows[("month", d("01/12/2024"))][:2] == (d("31/12/2024"), d("15/12/2024"))
@@ -66,6 +70,7 @@ def test_periods_are_named_and_bounded_as_the_statistics_regime_says(con):
         "calendar_year",
         "statistical_year",
         "statistical_half",
+        "na_year",
         "campaign",
     }
 

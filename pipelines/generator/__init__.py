@@ -13,6 +13,7 @@ Layout of the landing root it writes:
     _reference/staff.csv                  prosecutors (fictitious names) per unit and period
     _reference/units.csv                  national scale only: the synthetic units
     _defects.json                         every planted defect (empty list when clean)
+    _generation.json                      the arguments, the units simulated, the big-city units
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ SAMPLE: dict = {
     "end": dt.date(2025, 12, 31),
     "defect_rate": 0.0005,
     "batches": "single",
+    "showcase": True,
 }
 
 SCALES = ("district", "province", "national")
@@ -132,13 +134,18 @@ def _batch_id(key: int, single: bool, end: int, hour: int = 1) -> tuple[str, dt.
 
 
 def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | None,
-             defect_rate: float, batches: str) -> str:
+             defect_rate: float, batches: str, units: int | None = None,
+             showcase: bool = False) -> str:
     """Write synthetic landing batches to `out`; returns a one-paragraph summary.
 
     `end=None` means today in Asia/Ho_Chi_Minh. `scale`: district (one unit), province (the
     Bến Tre / Vĩnh Long units) or national (355 regional units). `batches`: daily (one batch
     per day of data entry, exported at 01:00 the next morning) or single (one main batch and a
     small follow-up). `defect_rate`: each class of bad input at about that share of rows.
+    `units`: at national scale, simulate only that many units, evenly spread (a quick national
+    sample; `_generation.json` gives the weight back to the whole). `showcase`: one of each
+    rare outcome (acquittal, wrongful termination, superior and withdrawn protests) in the
+    first unit, so that a small sample shows them (the committed sample does).
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
@@ -146,6 +153,8 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
         raise ValueError(f"batches must be daily or single, not {batches!r}")
     if not 0 <= defect_rate < 0.2:
         raise ValueError("defect_rate must be in [0, 0.2)")
+    if units is not None and (scale != "national" or not 1 <= units <= 355):
+        raise ValueError("units: a number of units from 1 to 355, at national scale only")
     if end is None:
         from pipelines.resources import today_local  # imports Dagster: only when needed
 
@@ -158,8 +167,9 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
     single = batches == "single"
     start_day, end_day = to_day(start), to_day(end)
 
-    world = build_world(scale, seed, start_day, end_day, paths.REFERENCE_DIR)
-    _progress(f"{scale}: {len(world.territories)} units, seed {seed}")
+    world = build_world(scale, seed, start_day, end_day, paths.REFERENCE_DIR, units=units,
+                        showcase=showcase)
+    _progress(f"{scale}: {len(world.territories)} of {world.units_total} units, seed {seed}")
     frames = _simulate_all(world.territories, seed, start_day, end_day)
     frames, adoption = contract11.enrich(frames, seed, start_day, end_day)
     codes = _load_codes()
@@ -175,6 +185,7 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
                                         defect_rate > 0, scale, adoption)
     _write_reference(out, world)
     _write_defects(out, planted, refused, seed, defect_rate)
+    _write_generation(out, world, seed, scale, start, end, batches, defect_rate, showcase)
     _progress(f"done: {len(batch_ids)} batches in {out}")
 
     rows = {t: frames[t].height + overlay.rows[t].height - len(overlay.replaced[t])
@@ -183,7 +194,10 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
     parts = [f"{t} {n:,}" for t, n in rows.items() if n]
     summary = (
         f"Wrote {len(batch_ids)} batches ({batch_ids[0]} … {batch_ids[-1]}) to {out}: "
-        f"{scale} scale, {len(world.territories)} units, data from {start:%d/%m/%Y} to "
+        f"{scale} scale, {len(world.territories)} units"
+        + (f" (a sample of {world.units_total})" if len(world.territories) < world.units_total
+           else "")
+        + f", data from {start:%d/%m/%Y} to "
         f"{end:%d/%m/%Y}, seed {seed}. Rows per table: {'; '.join(parts)} "
         f"({sum(rows.values()):,} in all, including {stats['resent']:,} re-sent, "
         f"{stats['corrected']:,} corrected, {stats['retracted']:,} retracted and "
@@ -332,6 +346,29 @@ def _write_reference(out: Path, world) -> None:
         writer.write_csv_rows(ref / "units.csv", world.units_rows,
                               ["unit_code", "name_vi", "level", "parent_code", "valid_from",
                                "valid_to", "successor_code", "source"])
+
+
+def _write_generation(out: Path, world, seed: int, scale: str, start: dt.date, end: dt.date,
+                      batches: str, defect_rate: float, showcase: bool) -> None:
+    """What was generated, for the realism report: the arguments, the units simulated (a
+    national sample is weighted back to the whole) and the big-city units."""
+    doc = {
+        "seed": seed,
+        "scale": scale,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "batches": batches,
+        "defect_rate": defect_rate,
+        "showcase": showcase,
+        "units_total": world.units_total,
+        "units_simulated": len(world.territories),
+        "weight": round(world.weight, 6),
+        "units": sorted({u for t in world.territories
+                         for u in (t.unit_code, t.successor_code) if u}),
+        "city_units": sorted(t.unit_code for t in world.territories if t.city),
+    }
+    (out / "_generation.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
 
 
 def _write_defects(out: Path, planted: list, refused: str | None, seed: int,

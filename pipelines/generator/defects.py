@@ -206,8 +206,11 @@ class Planter:
     def plant_row_class(self, cls: str, n: int) -> None:
         weights = {}
         for table in self.frames:
-            if self._columns_for(cls, table):
-                weights[table] = len(self.eligible[table])
+            candidates = self._columns_for(cls, table)
+            if candidates:  # rows that have a value to break
+                rows = self.frames[table][self.eligible[table].tolist()]
+                weights[table] = rows.select(pl.any_horizontal(
+                    pl.col(c).is_not_null() for c in candidates)).to_series().sum()
         for table, k in self.allocate(n, weights).items():
             cols = {c.name: c for c in TABLES[table]}
             candidates = self._columns_for(cls, table)

@@ -15,11 +15,13 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.generator.calibration import Knobs, knobs
 from pipelines.generator.dates import from_day, to_day
 
 DISTRICT_UNIT = "BTR-BD"  # district scale: Bình Đại, the unit whose account opens domain.md
 NATIONAL_UNITS = 355
 NATIONAL_PROVINCES = 34
+CITY_PROVINCES = (1, 2)  # national scale: the big-city provinces (TP.HCM-, Hà Nội-like)
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Võ", "Vũ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đoàn", "Lâm", "Châu"]
@@ -60,7 +62,9 @@ class Territory:
     custody_facility: str
     detention_facility: str
     national_id_prefix: str  # three-digit province code of the fictitious CCCD numbers
-    reports_per_year: float
+    knobs: Knobs
+    size: float = 1.0  # the unit's volume relative to the calibrated mean unit
+    city: bool = False  # a big-city unit (more returns for supplementary investigation)
     prosecutors: list[Prosecutor] = field(default_factory=list)
 
     def unit_at(self, day: int) -> str:
@@ -74,6 +78,8 @@ class World:
     scale: str
     territories: list[Territory]
     units_rows: list[dict[str, str]]  # _reference/units.csv rows (national scale only)
+    units_total: int = 0  # units of the scale, of which `territories` may be a sample
+    weight: float = 1.0  # national scale with a sample of units: total size / sampled size
 
     def staff_rows(self) -> list[dict[str, str]]:
         """`_reference/staff.csv`: one row per prosecutor and unit period."""
@@ -128,8 +134,12 @@ def _roster(rng: random.Random, t: Territory, size: int, start: int, end: int) -
     t.prosecutors = staff
 
 
-def build_world(scale: str, seed: int, start: int, end: int, reference_dir: Path) -> World:
+def build_world(scale: str, seed: int, start: int, end: int, reference_dir: Path,
+                units: int | None = None, showcase: bool = False) -> World:
+    """The units of `scale`; `units`: at national scale, simulate only that many of the 355,
+    evenly spread (their volumes are still those of the whole; `World.weight` scales back)."""
     rng = random.Random(f"{seed}:world")
+    rural, city = knobs(scale, showcase=showcase), knobs(scale, city=True, showcase=showcase)
     territories: list[Territory] = []
     units_rows: list[dict[str, str]] = []
     if scale in ("district", "province"):
@@ -148,7 +158,7 @@ def build_world(scale: str, seed: int, start: int, end: int, reference_dir: Path
                 custody_facility=f"NTG-{u['unit_code']}",
                 detention_facility="TTG-BTR",
                 national_id_prefix="083",
-                reports_per_year=120.0,
+                knobs=rural,
             ))
     elif scale == "national":
         per_province, extra = divmod(NATIONAL_UNITS, NATIONAL_PROVINCES)
@@ -178,11 +188,31 @@ def build_world(scale: str, seed: int, start: int, end: int, reference_dir: Path
                     custody_facility=f"NTG-{code}",
                     detention_facility=f"TTG-{prov}",
                     national_id_prefix=f"{(p * 3) % 96 + 1:03d}",
-                    reports_per_year=330.0,
+                    knobs=city if p in CITY_PROVINCES else rural,
+                    city=p in CITY_PROVINCES,
                 ))
     else:
         raise ValueError(f"unknown scale {scale!r} (district, province or national)")
+    # volumes vary between units (log-normal, big cities larger), at the calibrated mean
+    sizes_rng = random.Random(f"{seed}:sizes")
+    for t in territories:
+        t.size = (sizes_rng.lognormvariate(0.0, rural.unit_size_sigma)
+                  * (rural.city_size if t.city else 1.0))
+    mean = sum(t.size for t in territories) / len(territories)
+    for t in territories:
+        t.size /= mean
+    total, weight = len(territories), 1.0
+    if units is not None and scale == "national" and units < total:
+        if units < 1:
+            raise ValueError("units must be at least 1")
+        picked = sorted({round(i * total / units) for i in range(units)})
+        sample = [territories[i] for i in picked]
+        weight = sum(t.size for t in territories) / sum(t.size for t in sample)
+        territories = sample
+        kept = {t.unit_code for t in territories}
+        units_rows = [u for u in units_rows if u["level"] == "province" or u["unit_code"] in kept]
     for t in territories:
         size = 8 if scale == "national" else 6
         _roster(random.Random(f"{seed}:staff:{t.index}"), t, size + rng.randint(0, 2), start, end)
-    return World(scale=scale, territories=territories, units_rows=units_rows)
+    return World(scale=scale, territories=territories, units_rows=units_rows,
+                 units_total=total, weight=weight)

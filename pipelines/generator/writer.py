@@ -64,7 +64,7 @@ class Style:
 
 
 # single mode: a fixed plan that shows every variant at least once; the main batch's biggest
-# table comes as Parquet (a bulk export), its follow-up as CSV
+# tables (case and execution events) come as Parquet (a bulk export), their follow-ups as CSV
 SINGLE_PLAN = {
     0: {
         "crime_reports": Style(bom=True),
@@ -74,7 +74,7 @@ SINGLE_PLAN = {
         "detention_orders": Style(timestamps="offset"),
         "detention_movements": Style(fmt="parquet"),
         "judgements": Style(fmt="xlsx", dates="dmy", bools="10"),
-        "execution_events": Style(bom=True, dates="dmy", timestamps="dmy"),
+        "execution_events": Style(fmt="parquet", headers="vi_nfd"),
         "manual_scores": Style(headers="vi", nfd=True),
     },
     1: {  # the follow-up carries the retractions: is_deleted shows its styles here

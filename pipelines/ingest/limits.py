@@ -26,8 +26,9 @@ class Limits:
     max_uncompressed_bytes: int = 1024**3  # all parts of a workbook / Parquet data, unpacked
     max_zip_ratio: int = 200  # unpacked / packed size of a workbook part over 1 MiB ("zip bomb")
     max_sheet_cells: int = 50_000_000  # rows x columns of a sheet's extent (declared or used)
-    # The XLSX reader runs in a child process with this address-space limit and time limit.
-    max_reader_memory_bytes: int = 8 * 1024**3
+    # The XLSX and Parquet readers run in a child process with these address-space and time
+    # limits.
+    max_reader_memory_bytes: int = 16 * 1024**3  # address space, not resident memory
     reader_timeout_seconds: int = 1800
     # --- per value (quarantine `implausible_date`, `future_updated_at`) ---
     earliest_date: dt.date = dt.date(1945, 1, 1)  # a date before this is implausible ...

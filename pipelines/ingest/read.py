@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contract import TABLES, columns
+from pipelines.ingest.isolated import ReaderFailed, read_isolated
 from pipelines.ingest.limits import Limits, TooLarge
-from pipelines.ingest.xlsx_child import ReaderFailed, read_isolated
 from pipelines.ingest.xlsx_guard import NotAWorkbook, check_workbook
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -198,7 +198,7 @@ def _read_csv(path: Path, limits: Limits) -> LandedFile:
 def _read_xlsx(path: Path, limits: Limits) -> LandedFile:
     check_workbook(path, limits)  # the reader never sees a workbook that would exhaust memory
     try:  # and it runs in a child process under a memory limit, in case it does anyway
-        frame = read_isolated(path, limits.max_reader_memory_bytes,
+        frame = read_isolated("xlsx", path, limits.max_reader_memory_bytes,
                               limits.reader_timeout_seconds)
     except ReaderFailed as exc:
         raise UnreadableFile(str(exc)) from exc
@@ -222,7 +222,11 @@ def _read_parquet(path: Path, limits: Limits) -> LandedFile:
     if unpacked > limits.max_uncompressed_bytes:
         raise TooLarge("max_uncompressed_bytes", f"the data unpacks to {unpacked:,} bytes, the "
                        f"cap is {limits.max_uncompressed_bytes:,}")
-    df = pl.read_parquet(path)
+    try:  # a native reader: in a child process under a memory limit
+        df = read_isolated("parquet", path, limits.max_reader_memory_bytes,
+                           limits.reader_timeout_seconds)
+    except ReaderFailed as exc:
+        raise UnreadableFile(str(exc)) from exc
     cells = []
     for name, dtype in df.schema.items():
         col = pl.col(name)

@@ -49,6 +49,14 @@ statistical_halves as (
     from months
 ),
 
+-- A National Assembly reporting year starts on 01/10; October–December belong to the next year's.
+na_years as (
+    select distinct
+        case when month(period_start) >= 10 then make_date(year(period_start), 10, 1)
+             else make_date(year(period_start) - 1, 10, 1) end as period_start
+    from months
+),
+
 campaign as (
     select cast(valid_from as date) as period_start, cast(valid_to as date) as period_end, name_vi, name_en
     from {{ source('reference', 'campaign') }}
@@ -100,6 +108,15 @@ all_periods as (
                 else 'Second half of statistical year ' || year(period_start)
                      || ' (1 Jun – 30 Nov ' || year(period_start) || ')' end
     from statistical_halves
+    union all
+    select 'na_year', period_start,
+           cast(period_start + interval 1 year - interval 1 day as date),
+           'NA' || (year(period_start) + 1),
+           'Năm báo cáo Quốc hội ' || (year(period_start) + 1) || ' (01/10/' || year(period_start)
+               || '–30/09/' || (year(period_start) + 1) || ')',
+           'National Assembly reporting year ' || (year(period_start) + 1) || ' (1 Oct '
+               || year(period_start) || ' – 30 Sep ' || (year(period_start) + 1) || ')'
+    from na_years
     union all
     select 'campaign', period_start, period_end,
            'campaign-' || strftime(period_start, '%Y') || '-' || strftime(period_end, '%Y'),
