@@ -29,8 +29,6 @@ from pipelines import dbt_project
 from pipelines.check_log import record_check
 from pipelines.resources import CasewatchSettings, Warehouse
 
-OWNER = "team:casewatch-data"
-
 # The manifest defines the assets: parse the project when it is missing or older than a file
 # of `sql/` (a cheap check when it is fresh; `make setup` prepares it).
 dbt_project.ensure_manifest()
@@ -46,9 +44,6 @@ class CasewatchTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props["schema"]
-
-    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
-        return [OWNER]
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -77,8 +72,9 @@ class CasewatchTranslator(DagsterDbtTranslator):
         )
 
 
+# code references: each model's .sql file (definitions.py adds the Python source)
 TRANSLATOR = CasewatchTranslator(
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
 )
 
 

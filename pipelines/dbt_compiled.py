@@ -46,6 +46,7 @@ class CompiledModel:
     deps: frozenset[tuple[str, str]]  # (schema, table) of the models it reads
     description: str = ""
     column_docs: Mapping[str, str] = field(default_factory=dict)
+    materialized: str = "table"  # or "view"
 
     @property
     def table(self) -> str:
@@ -147,6 +148,7 @@ def _read(manifest: Mapping[str, Any]) -> CompiledProject:
             ),
             description=n.get("description", ""),
             column_docs={c: v.get("description", "") for c, v in n["columns"].items()},
+            materialized=n["config"]["materialized"],
         )
         for uid, n in nodes.items()
     }
@@ -205,11 +207,15 @@ def _quote(text: str) -> str:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: CompiledModel) -> int:
-    """Materialise one model with its table and column comments (dbt's persist_docs)."""
+    """Materialise one model (a table, or a view) with its comments (dbt's persist_docs)."""
     con.execute(f"create schema if not exists {model.schema}")
-    con.execute(f"create or replace table {model.table} as (\n{model.sql}\n)")
+    if model.materialized == "view":
+        con.execute(f"create or replace view {model.table} as (\n{model.sql}\n)")
+    else:
+        con.execute(f"create or replace table {model.table} as (\n{model.sql}\n)")
+    kind = "view" if model.materialized == "view" else "table"
     if model.description:
-        con.execute(f"comment on table {model.table} is {_quote(model.description)}")
+        con.execute(f"comment on {kind} {model.table} is {_quote(model.description)}")
     for column, text in model.column_docs.items():
         if text:
             con.execute(f"comment on column {model.table}.{column} is {_quote(text)}")

@@ -7,36 +7,40 @@ publishing.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
-from pipelines import dashboards, ingest, quality, reference
+from pipelines import dashboards, ingest, operations, orchestration, quality, reference
 from pipelines.dbt_assets import dbt_resource, sql_models
 from pipelines.resources import CasewatchSettings, Warehouse
 
-NIGHTLY_CRON = "0 2 * * *"
-TIMEZONE = "Asia/Ho_Chi_Minh"
+OWNER = "team:casewatch-data"
+
+
+def with_policy(assets: list) -> list:
+    """What every asset carries, applied here once: its owner, and a reference to the code
+    that computes it (the Python function; for dbt models also their .sql file)."""
+    owned = dg.map_asset_specs(lambda spec: spec.replace_attributes(owners=[OWNER]), assets)
+    with warnings.catch_warnings():  # code references are a beta API of Dagster 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return list(dg.with_source_code_references(owned))
 
 
 def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
-    settings = settings or CasewatchSettings()
-    assets = [*reference.ASSETS, *ingest.ASSETS, sql_models, *quality.ASSETS, *dashboards.ASSETS]
-    checks = [*reference.CHECKS, *ingest.CHECKS, *quality.CHECKS, *dashboards.CHECKS]
-    nightly = dg.define_asset_job(
-        "nightly",
-        selection=dg.AssetSelection.all(),
-        executor_def=dg.in_process_executor,  # DuckDB has one writer
-        description="Load the night's batches, compute clocks and indicators, check, publish.",
+    settings = settings or orchestration.settings_from_env()
+    assets = with_policy(
+        [*reference.ASSETS, *ingest.ASSETS, sql_models, *quality.ASSETS, *dashboards.ASSETS,
+         *operations.ASSETS]
     )
+    checks = [*reference.CHECKS, *ingest.CHECKS, *quality.CHECKS, *dashboards.CHECKS]
+    nightly = orchestration.nightly_job()
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
         jobs=[nightly],
-        schedules=[
-            dg.ScheduleDefinition(
-                job=nightly, cron_schedule=NIGHTLY_CRON, execution_timezone=TIMEZONE,
-                default_status=dg.DefaultScheduleStatus.STOPPED,
-            )
-        ],
+        schedules=orchestration.schedules(nightly),
+        sensors=orchestration.sensors(nightly, settings),
         resources={
             "settings": settings,
             "warehouse": Warehouse(path=settings.warehouse_path),

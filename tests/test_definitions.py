@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.definitions import NIGHTLY_CRON, build_defs, defs
+from pipelines.definitions import build_defs, defs
 
 
 def test_definitions_load() -> None:
@@ -33,7 +33,29 @@ def test_sql_assets_are_keyed_by_schema_and_table() -> None:
             assert graph.get(key).group_name == key.path[0]
 
 
-def test_nightly_schedule_runs_in_vietnam_time() -> None:
+def test_nightly_schedule_runs_at_one_in_vietnam_time_and_is_running(monkeypatch) -> None:
+    monkeypatch.delenv("CASEWATCH_NIGHTLY_CRON", raising=False)
     (schedule,) = build_defs().schedules
-    assert schedule.cron_schedule == NIGHTLY_CRON
+    assert schedule.cron_schedule == "0 1 * * *"
     assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_every_asset_has_the_one_owner_and_a_code_reference() -> None:
+    """Applied once, in definitions.py: the owner, and where the code is (for dbt models, their
+    .sql file as well)."""
+    from pipelines.definitions import OWNER
+
+    graph = build_defs().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assert list(node.owners) == [OWNER], key
+        refs = node.metadata.get("dagster/code_references")
+        assert refs is not None and refs.code_references, f"{key} has no code reference"
+    deadlines = graph.get(dg.AssetKey(["marts", "deadlines"])).metadata["dagster/code_references"]
+    assert any(
+        str(getattr(r, "file_path", "")).endswith("sql/models/marts/deadlines.sql")
+        for r in deadlines.code_references
+    )

@@ -805,7 +805,9 @@ def test_acquittal_may_require_an_approved_charge(wrongful):
         "update reference.indicator_conventions set value = 'true' "
         "where setting = 'acquittal_requires_charge_approved'"
     )
-    build_indicators(wrongful, "31/12/2024", only=["marts.indicator_values"])
+    build_indicators(
+        wrongful, "31/12/2024", only=["marts.indicator_values", "marts.wrongful_prosecutions"]
+    )
     people = [
         r[0]
         for r in wrongful.execute(

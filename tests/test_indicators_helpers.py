@@ -26,7 +26,14 @@ from pipelines.dbt_compiled import (
     topological_order,
 )
 
-INDICATOR_PREFIXES = ("int_period", "int_unit_", "int_indicator_", "int_stage_")
+INDICATOR_PREFIXES = (
+    "int_period",
+    "int_unit_",
+    "int_indicator_",
+    "int_stage_",
+    "int_wrongful_prosecutions",
+    "int_missed_crime_signals",
+)
 INDICATOR_MARTS = (
     "units",
     "wrongful_prosecutions",
@@ -243,14 +250,27 @@ SUBJECT_TYPES = {
 }
 
 
+def given_clock_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty marts.deadlines and marts.deadline_findings for given rows; the indicator models
+    read them through intermediate.int_deadlines and int_deadline_findings (views, as built)."""
+    con.execute(f"create or replace table marts.deadlines ({DEADLINE_COLUMNS})")
+    con.execute(f"create or replace table marts.deadline_findings ({FINDING_COLUMNS})")
+    con.execute(
+        "create or replace view intermediate.int_deadlines as select * from marts.deadlines"
+    )
+    con.execute(
+        "create or replace view intermediate.int_deadline_findings as "
+        "select * from marts.deadline_findings"
+    )
+
+
 class Clocks:
     """Given rows of marts.deadlines and marts.deadline_findings, written directly."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, as_of: str) -> None:
         self.con = con
         self.as_of = d(as_of)
-        con.execute(f"create or replace table marts.deadlines ({DEADLINE_COLUMNS})")
-        con.execute(f"create or replace table marts.deadline_findings ({FINDING_COLUMNS})")
+        given_clock_tables(con)
 
     def clock(
         self,
@@ -385,7 +405,16 @@ def build_chain(
 ) -> dict[str, int]:
     """The real chain from raw rows: staging, the deadline engine, then the indicator models."""
     return build(
-        con, d(as_of), only=only or ["marts.campaign_scorecard", "marts.exemplary_candidates"]
+        con,
+        d(as_of),
+        only=only
+        or [
+            "marts.deadlines",
+            "marts.deadline_findings",
+            "marts.missed_crime_signals",
+            "marts.campaign_scorecard",
+            "marts.exemplary_candidates",
+        ],
     )
 
 

@@ -18,7 +18,7 @@ import time
 
 import duckdb
 import pytest
-from test_indicators_helpers import DEADLINE_COLUMNS, FINDING_COLUMNS, _indicator_models
+from test_indicators_helpers import _indicator_models, given_clock_tables
 
 from pipelines import paths
 from pipelines.contract import create_raw_tables
@@ -116,8 +116,7 @@ def synthesize(con: duckdb.DuckDBPyConnection, n_clocks: int, seed: int = 7) -> 
         from base as b
         join kinds as k on b.u_kind < k.cum and b.u_kind >= k.cum - k.share
     """)
-    con.execute(f"create or replace table marts.deadlines ({DEADLINE_COLUMNS})")
-    con.execute(f"create or replace table marts.deadline_findings ({FINDING_COLUMNS})")
+    given_clock_tables(con)
     execution = (
         "('issue_execution_decision', 'dispatch_execution_decision', 'report_to_serve', "
         "'summon_suspended_sentence')"

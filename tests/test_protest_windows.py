@@ -231,3 +231,31 @@ def test_checks_catch_a_broken_mart(con, build, judgements):
     assert failures["status_is_consistent"] == 2
     assert failures["closes_on_follows_the_roll"] == 1
     assert failures["two_windows_per_judgement"] == 1
+
+
+def test_a_new_rule_version_applies_to_judgements_pronounced_from_its_valid_from(con, build,
+                                                                                 judgements):
+    """Rule versions are chosen in one place (int_deadline_rule_versions): a hypothetical 45-day
+    superior window from 01/09/2023 leaves the August judgements on 30 days, both in the
+    windows and in the end of the windows in int_judgements_final."""
+    con.execute("""
+        insert into reference.deadline_rules by name
+        select * replace ('protest_window:superior:v2' as rule_id, 45 as length,
+                          date '2023-09-01' as valid_from)
+        from reference.deadline_rules where rule_id = 'protest_window:superior'
+    """)
+    insert(con, "judgements", dict(judgement_id="J-4", case_id="C1", person_id="P2",
+                                   unit_code="BTR-MCB", instance="first",
+                                   pronounced_date="2023-09-05", verdict="convicted"),
+           batch="b2")
+    build("2023-12-31", only=[*MODELS, "intermediate.int_judgements_final"])
+    w = windows(con)
+    assert w[("J-1", "superior")]["closes_on"] == D("2023-09-09")
+    assert w[("J-4", "superior")]["closes_on"] == D("2023-10-20")
+    assert w[("J-4", "superior")]["rule_id"] == "protest_window:superior:v2"
+    assert w[("J-4", "same_level")]["closes_on"] == D("2023-09-20")
+    # P2's final judgement is J-4 now: one row, its windows closing on the 45th day
+    closes = con.execute(
+        "select judgement_id, windows_close_on from intermediate.int_judgements_final "
+        "where person_id = 'P2'").fetchall()
+    assert closes == [("J-4", D("2023-10-20"))]

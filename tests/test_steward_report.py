@@ -20,7 +20,13 @@ from pipelines.quality.suites import ExpectationOutcome, SuiteOutcome
 
 AS_OF = dt.date(2024, 3, 11)
 B1, B2, B3, B4 = "20240301T0100", "20240302T0100", "20240303T0100", "20240304T0100"
-STEWARD_MARTS = ["marts.batch_ledger", "marts.quarantine", "marts.data_findings"]
+STEWARD_MARTS = [
+    "marts.batch_ledger",
+    "marts.quarantine",
+    "marts.quarantine_routes",
+    "marts.quarantine_rates",
+    "marts.data_findings",
+]
 NAME, NATIONAL_ID = "Nguyễn Văn An", "079123456789"
 
 

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from pipelines.dashboards.pages import render_pages
-from pipelines.publish import OWNER, build_snapshot_asset
+from pipelines.publish import build_snapshot_asset
 from pipelines.resources import CasewatchSettings, Warehouse
 
 snapshot = build_snapshot_asset()
@@ -20,7 +20,6 @@ snapshot = build_snapshot_asset()
         "from the marts just published; offline, Vietnamese with an English switch."
     ),
     kinds={"html"},
-    owners=[OWNER],
 )
 def dashboard_pages(
     context: dg.AssetExecutionContext, settings: CasewatchSettings, warehouse: Warehouse

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from pipelines.contract import PII_COLUMNS, TABLES
 from pipelines.dashboards import charts
-from pipelines.dashboards.db import column_names, query, query_value, table_names
+from pipelines.dashboards.db import query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.labels import Labels
 
@@ -204,36 +204,19 @@ class Context:
 
 
 def unit_quality(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """Per unit: rows quarantined / rows landed, over the landing tables whose rows carry a
-    unit_code. Rows landed = quarantined + accepted; accepted rows are counted (never shown)
-    in the warehouse's raw layer when it is there."""
-    quarantined = {
-        r["unit_code"]: r["n"]
-        for r in query(
-            con,
-            "select unit_code, count(distinct (batch_id, file_name, row_number)) as n "
-            "from marts.quarantine where list_contains(?, table_name) group by 1",
-            [list(UNIT_TABLES)],
-        )
-    }
-    accepted: dict[str, int] = {}
-    raw = table_names(con, "raw")
-    parts = [
-        f"select unit_code from raw.{t}" for t in UNIT_TABLES
-        if t in raw and "unit_code" in column_names(con, "raw", t)
-    ]
-    if parts:
-        accepted = {
-            r["unit_code"]: r["n"]
-            for r in query(
-                con,
-                f"select unit_code, count(*) as n from ({' union all '.join(parts)}) group by 1",
-            )
-        }
+    """Per unit, from `marts.quarantine_rates` over every batch: rows quarantined / rows landed
+    (quarantined + accepted), over the landing tables whose rows carry a unit_code. Rows without
+    a readable unit are counted under "" with no rate."""
+    if "quarantine_rates" not in table_names(con, "marts"):
+        raise MissingMartError("marts.quarantine_rates")
     out = {}
-    for unit in set(quarantined) | set(accepted):
-        q, a = quarantined.get(unit, 0), accepted.get(unit, 0)
-        known = bool(parts) and unit is not None  # rows without a readable unit: no rate
+    for r in query(
+        con,
+        "select unit_code, sum(quarantined) as quarantined, sum(accepted) as accepted "
+        "from marts.quarantine_rates group by 1",
+    ):
+        q, a, unit = int(r["quarantined"]), int(r["accepted"]), r["unit_code"]
+        known = unit is not None  # rows without a readable unit: no rate
         out[unit or ""] = {
             "quarantined": q,
             "landed": q + a if known else None,

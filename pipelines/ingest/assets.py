@@ -19,7 +19,6 @@ from pipelines.ingest.limits import Limits
 from pipelines.ingest.load import IngestSummary, ingest_landing
 from pipelines.resources import CasewatchSettings, Warehouse
 
-OWNER = "team:casewatch-data"
 CHECK_NAME = "matches_contract"
 LEDGER_TABLES = {
     "batch_ledger": "One row per delivered file of every landing batch: loaded or refused, "
@@ -62,7 +61,6 @@ def _column_schema(table: str) -> dg.TableSchema:
                 key=["raw", t],
                 group_name="raw",
                 kinds={"duckdb", "polars"},
-                owners=[OWNER],
                 description=_table_description(t),
                 deps=[dg.AssetKey(["reference", "codes"])],
                 metadata={"dagster/column_schema": _column_schema(t)},
@@ -74,7 +72,6 @@ def _column_schema(table: str) -> dg.TableSchema:
                 key=["raw", t],
                 group_name="raw",
                 kinds={"duckdb", "polars"},
-                owners=[OWNER],
                 description=text,
                 deps=[dg.AssetKey(["reference", "codes"])],
             )

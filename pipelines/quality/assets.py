@@ -21,7 +21,6 @@ def steward_report_asset() -> dg.AssetsDefinition:
         group_name="quality",
         deps=deps,
         kinds={"html", "csv"},
-        owners=["team:casewatch-data"],
         description=(
             "The data stewards' report (steward-report.html, Vietnamese with English) and one "
             "CSV of open rejections per unit (steward/<unit_code>-open-rejections.csv). It "

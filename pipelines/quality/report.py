@@ -6,9 +6,10 @@ and by unit, the data findings, this run's check results, the quarantine-rate tr
 what to send back to each unit. `<out>/steward/<unit_code>-open-rejections.csv` lists each
 unit's open rejections (UTF-8 with BOM, so Excel reads the Vietnamese correctly).
 
-Inputs: `marts.batch_ledger`, `marts.quarantine`, `marts.data_findings` and
-`marts.validation_results`; `raw.<table>` for the accepted rows per unit (trend);
-`reference.units` for unit names. A missing table shows as "not available", never as an error.
+Inputs: `marts.batch_ledger`, `marts.quarantine`, `marts.quarantine_routes` (where each row
+goes back), `marts.quarantine_rates` (trend), `marts.data_findings` and
+`marts.validation_results`; `reference.units` for unit names. A missing table shows as "not
+available", never as an error.
 Personal data never reaches the page: record ids are pseudonymous and the raw value of
 `full_name`, `national_id` and `birth_date` is shown as `***` whatever the input says.
 """
@@ -28,7 +29,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from pipelines.contract import PII_COLUMNS, TABLES
+from pipelines.contract import PII_COLUMNS
 from pipelines.ingest.masking import mask_value
 from pipelines.resources import TIMEZONE, CasewatchSettings, Warehouse
 from pipelines.safe_output import csv_cell, finalize
@@ -47,8 +48,6 @@ MAX_FINDINGS_PER_RULE = 50
 MAX_RESOLVED = 50
 TREND_BATCHES = 20
 
-# Tables whose rows carry their own unit_code: the quarantine-rate trend per unit counts these.
-UNIT_TABLES = tuple(t for t, cols in TABLES.items() if any(c.name == "unit_code" for c in cols))
 
 RULE_LABELS = {
     # quarantine rules (landing.md §5)
@@ -236,84 +235,12 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
-# Where a rejected row without a readable unit_code is sent back: the unit of a related record
-# already received (its case, judgement or detention order), found through the record's key.
-ROUTING_SQL = """
-with missing as (
-    select distinct table_name, record_id from marts.quarantine
-    where unit_code is null and record_id is not null
-),
-cases as (select case_id, arg_max(unit_code, updated_at) as unit_code from raw.cases group by 1),
-judgements as (
-    select judgement_id, arg_max(unit_code, updated_at) as unit_code from raw.judgements group by 1
-),
-events as (
-    select event_id,
-        arg_max(coalesce(case_id, case when subject_type = 'case' then subject_id end),
-                updated_at) as case_id,
-        arg_max(judgement_id, updated_at) as judgement_id
-    from raw.case_events group by 1
-),
-executions as (
-    select event_id, arg_max(judgement_id, updated_at) as judgement_id
-    from raw.execution_events group by 1
-),
-movements as (
-    select movement_id, arg_max(person_id, updated_at) as person_id
-    from raw.detention_movements group by 1
-),
-orders as (
-    select person_id, arg_max(unit_code, start_at) as unit_code from raw.detention_orders group by 1
-),
-routed as (
-    select m.table_name, m.record_id,
-        case m.table_name
-            when 'persons' then (select unit_code from cases
-                                 where case_id = split_part(m.record_id, '|', 2))
-            when 'case_events' then coalesce(
-                (select c.unit_code from events as e join cases as c using (case_id)
-                 where e.event_id = m.record_id),
-                (select j.unit_code from events as e join judgements as j using (judgement_id)
-                 where e.event_id = m.record_id))
-            when 'execution_events' then (
-                select j.unit_code from executions as x join judgements as j using (judgement_id)
-                where x.event_id = m.record_id)
-            when 'detention_movements' then (
-                select o.unit_code from movements as v join orders as o using (person_id)
-                where v.movement_id = m.record_id)
-        end as unit_code,
-        case m.table_name
-            when 'persons' then 'case'
-            when 'case_events' then 'case'
-            when 'execution_events' then 'judgement'
-            when 'detention_movements' then 'detention_order'
-        end as via
-    from missing as m
-)
-select * from routed where unit_code is not null
-"""
-
-
-def _routing(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, str]]:
-    needed = ("cases", "judgements", "case_events", "execution_events", "detention_movements",
-              "detention_orders")
-    if not all(_exists(con, "raw", t) for t in needed):
+def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple[str, str]]:
+    """Where each quarantined row goes back to (`marts.quarantine_routes`)."""
+    if not _exists(con, "marts", "quarantine_routes"):
         return {}
-    return {(r["table_name"], r["record_id"]): (r["unit_code"], r["via"])
-            for r in _records(con, ROUTING_SQL)}
-
-
-def _single_unit_batches(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Batches whose rows name one unit only (a unit's own export): their unit."""
-    parts = [f"select _batch_id as batch_id, unit_code from raw.{t}"
-             for t in UNIT_TABLES if _exists(con, "raw", t)]
-    parts.append("select batch_id, unit_code from marts.quarantine")
-    rows = _records(con, f"""
-        select batch_id, any_value(unit_code) as unit_code
-        from ({' union all '.join(parts)}) where unit_code is not null
-        group by batch_id having count(distinct unit_code) = 1
-    """)
-    return {r["batch_id"]: r["unit_code"] for r in rows}
+    return {(r["batch_id"], r["file_name"], r["row_number"]): (r["route_unit"], r["route_via"])
+            for r in _records(con, "select * from marts.quarantine_routes")}
 
 
 def _quarantine(
@@ -325,17 +252,11 @@ def _quarantine(
         select * from marts.quarantine
         order by batch_id, file_name, row_number, column_name, rule
     """)
-    routing = _routing(con)
-    batch_units = _single_unit_batches(con)
+    routes = _routes(con)
     for r in rows:
         r["raw_value"] = _masked(r.get("column_name"), r.get("raw_value"))
-        # the unit to send the row back to: its own unit_code, else a related record's
-        r["route_unit"], r["route_via"] = r.get("unit_code"), "row" if r.get("unit_code") else None
-        if not r["route_unit"]:
-            r["route_unit"], r["route_via"] = routing.get(
-                (r["table_name"], r.get("record_id")), (None, None))
-        if not r["route_unit"] and r["batch_id"] in batch_units:
-            r["route_unit"], r["route_via"] = batch_units[r["batch_id"]], "batch"
+        r["route_unit"], r["route_via"] = routes.get(
+            (r["batch_id"], r["file_name"], r["row_number"]), (None, None))
         received = _as_date(loaded_at.get(r["batch_id"]))
         r["received_on"] = received
         if r.get("age_days") is None and r.get("status") == "open" and received:
@@ -488,40 +409,20 @@ def _checks(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
 def _trend(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Quarantine rate per unit and batch over the tables whose rows carry a unit code:
     quarantined rows / (accepted + quarantined rows), for the last `TREND_BATCHES` batches."""
-    if not _exists(con, "marts", "quarantine"):
+    if not _exists(con, "marts", "quarantine_rates"):
         return {"available": False}
-    accepted = [
-        f"select _batch_id as batch_id, unit_code, count(*) as n from raw.{t} group by all"
-        for t in UNIT_TABLES if _exists(con, "raw", t)
-    ]
-    if not accepted:
-        return {"available": False}
-    tables = ", ".join(f"'{t}'" for t in UNIT_TABLES)
+    # marts.quarantine_rates for the last batches, every unit shown in each of them
     rows = _records(con, f"""
-        with accepted as ({' union all '.join(accepted)}),
-        quarantined as (
-            select batch_id, unit_code, count(distinct (file_name, row_number)) as n
-            from marts.quarantine
-            where table_name in ({tables}) and unit_code is not null
-            group by all
-        ),
+        with rates as (select * from marts.quarantine_rates where unit_code is not null),
         batches as (
-            select batch_id
-            from (select batch_id from accepted union select batch_id from quarantined)
-            order by batch_id desc limit {TREND_BATCHES}
-        ),
-        per_unit as (
-            select b.batch_id, u.unit_code,
-                coalesce(a.n, 0) as accepted, coalesce(q.n, 0) as quarantined
-            from batches as b
-            cross join (select distinct unit_code from accepted
-                        union select distinct unit_code from quarantined) as u
-            left join (select batch_id, unit_code, sum(n) as n from accepted group by all) as a
-                on a.batch_id = b.batch_id and a.unit_code = u.unit_code
-            left join quarantined as q on q.batch_id = b.batch_id and q.unit_code = u.unit_code
-            where u.unit_code is not null
+            select distinct batch_id from rates order by batch_id desc limit {TREND_BATCHES}
         )
-        select * from per_unit order by unit_code, batch_id
+        select b.batch_id, u.unit_code,
+            coalesce(r.accepted, 0) as accepted, coalesce(r.quarantined, 0) as quarantined
+        from batches as b
+        cross join (select distinct unit_code from rates) as u
+        left join rates as r using (batch_id, unit_code)
+        order by u.unit_code, b.batch_id
     """)
     batches = sorted({r["batch_id"] for r in rows})
     units: dict[str, list[dict]] = defaultdict(list)
@@ -726,7 +627,8 @@ def refresh_steward_report(settings: CasewatchSettings, run_id: str) -> Path:
 
     The `reports/steward_report` asset runs early in the graph (it must not sit downstream of
     marts whose blocking checks may fail); checks that Dagster runs after it are only in the
-    database. `pipelines.runner.run_nightly` calls this after the job, whatever its outcome.
+    database. Every `nightly` run calls this after its last step, whatever its outcome
+    (`pipelines.orchestration.finish_nightly_run`).
     """
     with Warehouse(path=settings.warehouse_path).connect() as con:
         _, path, _ = write_steward_report(

@@ -21,7 +21,6 @@ _TABLES = sorted(
             key=["reference", t],
             group_name="reference",
             kinds={"duckdb", "python"},
-            owners=["team:casewatch-data"],
             description=f"Reference table reference.{t}, loaded from data/reference/ "
             "(versioned: each row carries its source and validity where the law can change).",
         )

@@ -84,13 +84,7 @@ assembled as (
 with_status as (
     select
         *,
-        case
-            when closed_on is not null and closed_on > due_on then 'late'
-            when closed_on is not null and is_closed_by_suspension then 'suspended'
-            when closed_on is not null then 'on_time'
-            when {{ as_of() }} > due_on then 'overdue'
-            else 'open'
-        end as status
+        {{ clock_status('due_on', 'closed_on', is_suspended='is_closed_by_suspension') }} as status
     from assembled
 ),
 
@@ -113,12 +107,8 @@ final as (
         closed_on,
         closed_by,
         status,
-        cast(case status
-            when 'late' then closed_on - due_on
-            when 'overdue' then {{ as_of() }} - due_on
-            else 0
-        end as bigint) as days_late,
-        cast(case when status = 'open' then due_on - {{ as_of() }} end as bigint) as days_remaining,
+        {{ days_late('status', 'due_on', 'closed_on') }} as days_late,
+        {{ days_remaining('status', 'due_on') }} as days_remaining,
         rule_id,
         legal_basis,
         chain_vi || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')

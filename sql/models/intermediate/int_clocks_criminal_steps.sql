@@ -35,57 +35,8 @@ clock_keys as materialized (
     left join cases as c on c.case_id = k.case_id
 ),
 
-rule_rows as (
-    select
-        rule_id,
-        clock,
-        crime_category,
-        extension_no as slot,
-        cast(length as integer) as length,
-        unit,
-        anchor,
-        legal_basis,
-        cast(valid_from as date) as valid_from
-    from {{ source('reference', 'deadline_rules') }}
-    where clock in (select distinct clock from clocks)
-),
-
-category_keys as (
-    select code as category_key
-    from {{ source('reference', 'codes') }}
-    where list = 'crime_category'
-    union all
-    select '*'
-),
-
--- one rule row per clock, category and slot: the category's own row, else the '*' row
-rules_by_category as (
-    select r.*, r.crime_category as category_key
-    from rule_rows as r
-    where r.crime_category <> '*'
-    union all
-    select r.*, k.category_key
-    from rule_rows as r
-    cross join category_keys as k
-    where r.crime_category = '*'
-        and not exists (
-            select 1 from rule_rows as s
-            where s.clock = r.clock and s.slot = r.slot and s.crime_category = k.category_key
-                and s.crime_category <> '*'
-        )
-),
-
--- a rule version applies from its valid_from until the next version; the first also before it
 rule_versions as (
-    select
-        *,
-        case
-            when row_number() over w = 1 then date '0001-01-01'
-            else valid_from
-        end as effective_from,
-        coalesce(lead(valid_from) over w - 1, date '9999-12-31') as effective_to
-    from rules_by_category
-    window w as (partition by clock, category_key, slot order by valid_from)
+    select * from {{ ref('int_deadline_rule_versions') }}
 ),
 
 -- base limits and maxima depend only on the clock kind, the category and the start date: they
@@ -108,9 +59,7 @@ key_rules as (
         r.legal_basis
     from start_keys as k
     inner join rule_versions as r
-        on r.clock = k.clock
-        and r.category_key = k.category_key
-        and k.started_on between r.effective_from and r.effective_to
+        on {{ rule_in_force('r', 'k.clock', 'k.started_on', category='k.category_key', slot=none) }}
 ),
 
 calendar as (
@@ -225,13 +174,22 @@ extensions as materialized (
         and r.slot = e.rule_slot
 ),
 
--- "3 months" / "3 tháng"
-lengths (unit, singular_en, plural_en, word_vi) as (
-    values
-        ('days', 'day', 'days', 'ngày'),
-        ('months', 'month', 'months', 'tháng'),
-        ('months30', 'month of 30 days', 'months of 30 days', 'tháng (30 ngày)'),
-        ('working_days', 'working day', 'working days', 'ngày làm việc')
+-- names in the explanations ("3 months" / "3 tháng", what started the clock, which extension)
+labels as (
+    select topic, key, label_vi, label_en, label_en_plural
+    from {{ source('reference', 'labels') }}
+),
+
+lengths as (
+    select key as unit, label_en as singular_en, label_en_plural as plural_en, label_vi as word_vi
+    from labels
+    where topic = 'length_unit'
+),
+
+start_labels as (
+    select key, label_vi, label_en
+    from labels
+    where topic = 'clock_start'
 ),
 
 labelled as (
@@ -250,64 +208,14 @@ labelled as (
         k.last_allowed_rule_id,
         k.last_allowed_legal_basis,
         c.clock_id not in (select clock_id from extensions) as has_no_extension,
-        case c.clock
-            when 'report_resolution' then 'received'
-            when 'report_resolution_resumed' then case
-                when c.start_event_type = 'report_resumed' then 'resumed'
-                when c.is_started_on_receipt then 'suspension cancelled, received'
-                else 'suspension cancelled'
-            end
-            when 'investigation' then 'instituted'
-            when 'resumed_investigation' then 'investigation resumed'
-            when 'supplementary_investigation_vks' then case
-                when c.is_started_on_receipt then 'file returned by the procuracy, received'
-                else 'file returned by the procuracy'
-            end
-            when 'supplementary_investigation_court' then case
-                when c.is_started_on_receipt then 'file returned by the court, received'
-                else 'file returned by the court'
-            end
-            when 'prosecution_decision' then case c.start_event_type
-                when 'case_resumed' then 'case resumed'
-                else 'file received by the procuracy'
-            end
-            when 'trial_preparation' then case c.start_event_type
-                when 'case_resumed' then 'case resumed'
-                else 'accepted by the court'
-            end
-            when 'trial_decision_after_return' then 'accepted again by the court after a return'
-            when 'hearing_opening' then 'trial scheduled'
-        end as start_label_en,
-        case c.clock
-            when 'report_resolution' then 'tiếp nhận'
-            when 'report_resolution_resumed' then case
-                when c.start_event_type = 'report_resumed' then 'phục hồi'
-                when c.is_started_on_receipt then 'nhận quyết định hủy tạm đình chỉ'
-                else 'Viện kiểm sát hủy quyết định tạm đình chỉ'
-            end
-            when 'investigation' then 'khởi tố'
-            when 'resumed_investigation' then 'phục hồi điều tra'
-            when 'supplementary_investigation_vks' then case
-                when c.is_started_on_receipt then 'nhận hồ sơ Viện kiểm sát trả'
-                else 'Viện kiểm sát trả hồ sơ'
-            end
-            when 'supplementary_investigation_court' then case
-                when c.is_started_on_receipt then 'nhận hồ sơ Tòa án trả'
-                else 'Tòa án trả hồ sơ'
-            end
-            when 'prosecution_decision' then case c.start_event_type
-                when 'case_resumed' then 'phục hồi vụ án'
-                else 'Viện kiểm sát nhận hồ sơ'
-            end
-            when 'trial_preparation' then case c.start_event_type
-                when 'case_resumed' then 'phục hồi vụ án'
-                else 'Tòa án thụ lý'
-            end
-            when 'trial_decision_after_return' then 'Tòa án thụ lý lại sau khi trả hồ sơ'
-            when 'hearing_opening' then 'quyết định đưa vụ án ra xét xử'
-        end as start_label_vi
+        -- the most specific label: by start event, then on receipt, then the clock's own
+        coalesce(se.label_en, sr.label_en, sc.label_en) as start_label_en,
+        coalesce(se.label_vi, sr.label_vi, sc.label_vi) as start_label_vi
     from clock_keys as c
     inner join key_steps as k using (clock, category_key, started_on)
+    left join start_labels as se on se.key = c.clock || ':' || c.start_event_type
+    left join start_labels as sr on sr.key = c.clock || ':on_receipt' and c.is_started_on_receipt
+    left join start_labels as sc on sc.key = c.clock
 ),
 
 base_steps as materialized (
@@ -361,28 +269,23 @@ extension_inputs as (
         e.is_beyond_count,
         e.length || ' ' || case when e.length = 1 then n.singular_en else n.plural_en end
             || case when e.anchor = 'start'
-                then ' from ' || case e.clock when 'report_resolution' then 'receipt' else 'the start' end
+                then ' from ' || coalesce(fc.label_en, fa.label_en)
                 else ''
             end as length_en,
         e.length || ' ' || n.word_vi
             || case when e.anchor = 'start'
-                then ' kể từ '
-                    || case e.clock when 'report_resolution' then 'ngày tiếp nhận' else 'ngày bắt đầu' end
+                then ' kể từ ' || coalesce(fc.label_vi, fa.label_vi)
                 else ''
             end as length_vi,
-        case e.event_type
-            when 'report_prolonged' then 'prolonged'
-            when 'report_extended' then 'procuracy extension'
-            else 'extension ' || e.extension_seq
-        end as label_en,
-        case e.event_type
-            when 'report_prolonged' then 'kéo dài'
-            when 'report_extended' then 'Viện kiểm sát gia hạn'
-            else 'gia hạn lần ' || e.extension_seq
-        end as label_vi
+        coalesce(xe.label_en, xa.label_en || ' ' || e.extension_seq) as label_en,
+        coalesce(xe.label_vi, xa.label_vi || ' ' || e.extension_seq) as label_vi
     from extensions as e
     inner join key_steps as k using (clock, category_key, started_on)
     left join lengths as n on n.unit = e.unit
+    left join labels as fc on fc.topic = 'count_from' and fc.key = e.clock
+    left join labels as fa on fa.topic = 'count_from' and fa.key = '*'
+    left join labels as xe on xe.topic = 'extension' and xe.key = e.event_type
+    left join labels as xa on xa.topic = 'extension' and xa.key = '*'
 ),
 
 -- extension k applied to the nominal date of step k − 1, for the clocks that have extensions

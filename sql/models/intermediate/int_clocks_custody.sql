@@ -104,47 +104,17 @@ with_category as (
         and (ch.valid_to is null or c.last_running_day <= ch.valid_to)
 ),
 
-rule_rows as (
-    select
-        rule_id,
-        clock,
-        case when clock = 'custody' then '*' else split_part(rule_id, ':', 2) end as stage_key,
-        crime_category,
-        legal_basis,
-        valid_from
-    from {{ source('reference', 'deadline_rules') }}
-    where clock in ('custody', 'detention')
-),
-
--- each rule version applies from its valid_from to the next version's; the first version also
--- before its valid_from, the last one until a newer version is added
-rules as (
-    select
-        *,
-        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
-            as effective_from,
-        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
-    from rule_rows
-    window versions as (partition by clock, stage_key, crime_category order by valid_from)
-),
-
--- a rule for the category in force wins over the rule for every category ('*')
+-- the rule row in force for the clock's start (a custody order's, a detention stage's)
 with_rule as (
     select
         c.*,
-        coalesce(rc.rule_id, ra.rule_id) as rule_id,
-        coalesce(rc.legal_basis, ra.legal_basis) as legal_basis
+        r.rule_id,
+        r.legal_basis
     from with_category as c
-    left join rules as rc
-        on rc.clock = c.clock
-        and rc.stage_key = case when c.clock = 'custody' then '*' else c.stage end
-        and rc.crime_category = c.crime_category
-        and c.started_on between rc.effective_from and rc.effective_to
-    left join rules as ra
-        on ra.clock = c.clock
-        and ra.stage_key = case when c.clock = 'custody' then '*' else c.stage end
-        and ra.crime_category = '*'
-        and c.started_on between ra.effective_from and ra.effective_to
+    left join {{ ref('int_deadline_rule_versions') }} as r
+        on {{ rule_in_force(
+            'r', 'c.clock', 'c.started_on', category='c.crime_category',
+            stage="case when c.clock = 'custody' then '*' else c.stage end") }}
 ),
 
 with_unit as (
@@ -181,19 +151,9 @@ final as (
         coalesce(not d.swaps_reviewed, true) as is_provisional,
         c.closed_on,
         c.closed_by,
-        case
-            when c.closed_on is not null and c.closed_on <= c.due_on then 'on_time'
-            when c.closed_on is not null then 'late'
-            when {{ as_of() }} <= c.due_on then 'open'
-            else 'overdue'
-        end as status,
-        cast(case
-            when c.closed_on is not null and c.closed_on > c.due_on then c.closed_on - c.due_on
-            when c.closed_on is null and {{ as_of() }} > c.due_on then {{ as_of() }} - c.due_on
-            else 0
-        end as bigint) as days_late,
-        cast(case when c.closed_on is null and {{ as_of() }} <= c.due_on then c.due_on - {{ as_of() }} end as bigint)
-            as days_remaining,
+        {{ clock_status('c.due_on', 'c.closed_on') }} as status,
+        {{ days_late(clock_status('c.due_on', 'c.closed_on'), 'c.due_on', 'c.closed_on') }} as days_late,
+        {{ days_remaining(clock_status('c.due_on', 'c.closed_on'), 'c.due_on') }} as days_remaining,
         c.rule_id,
         c.legal_basis,
         case c.clock

@@ -75,38 +75,16 @@ starts as (
         )
 ),
 
-rule_rows as (
-    select rule_id, clock, length, unit, legal_basis, valid_from
-    from {{ source('reference', 'deadline_rules') }}
-    where clock in (
-        'issue_execution_decision', 'dispatch_execution_decision', 'report_to_serve',
-        'summon_suspended_sentence'
-    )
-),
-
--- each rule version applies from its valid_from to the next version's; the first version also
--- before its valid_from (the execution law of 2019 took effect on 01/01/2020)
-rules as (
-    select
-        *,
-        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
-            as effective_from,
-        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
-    from rule_rows
-    window versions as (partition by clock order by valid_from)
-),
-
 with_rule as (
     select
         s.*,
         r.rule_id as base_rule,
-        cast(r.length as integer) as length,
+        r.length,
         r.unit,
         r.legal_basis
     from starts as s
-    inner join rules as r
-        on r.clock = s.clock
-        and s.started_on between r.effective_from and r.effective_to
+    inner join {{ ref('int_deadline_rule_versions') }} as r
+        on {{ rule_in_force('r', 's.clock', 's.started_on') }}
 ),
 
 calendar as (
@@ -308,19 +286,9 @@ final as (
         is_provisional,
         closed_on,
         closed_by,
-        case
-            when closed_on is not null and closed_on <= due_on then 'on_time'
-            when closed_on is not null then 'late'
-            when {{ as_of() }} <= due_on then 'open'
-            else 'overdue'
-        end as status,
-        cast(case
-            when closed_on is not null and closed_on > due_on then closed_on - due_on
-            when closed_on is null and {{ as_of() }} > due_on then {{ as_of() }} - due_on
-            else 0
-        end as bigint) as days_late,
-        cast(case when closed_on is null and {{ as_of() }} <= due_on then due_on - {{ as_of() }} end as bigint)
-            as days_remaining,
+        {{ clock_status('due_on', 'closed_on') }} as status,
+        {{ days_late(clock_status('due_on', 'closed_on'), 'due_on', 'closed_on') }} as days_late,
+        {{ days_remaining(clock_status('due_on', 'closed_on'), 'due_on') }} as days_remaining,
         base_rule || case when is_proxy then ':proxy' else '' end as rule_id,
         legal_basis,
         explanation,

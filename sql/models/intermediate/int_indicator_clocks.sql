@@ -1,5 +1,5 @@
 with deadlines as (
-    select * from {{ ref('deadlines') }}
+    select * from {{ ref('int_deadlines') }}
     where started_on <= cast({{ as_of() }} as date)
 ),
 

@@ -21,7 +21,7 @@ clocks as (
 missed as (
     select 'missed_crime_signal_count' as indicator_code, attribution_key, event_date as counted_on,
            1 as num, 1 as den
-    from {{ ref('missed_crime_signals') }}
+    from {{ ref('int_missed_crime_signals') }}
     where attribution_key is not null
 ),
 
@@ -48,7 +48,7 @@ protests as (
 findings as (
     select f.*, regexp_extract(f.finding_id, '[^:]+$') as last_ref,
            substr(f.finding_id, length(f.rule) + 2) as ref
-    from {{ ref('deadline_findings') }} as f
+    from {{ ref('int_deadline_findings') }} as f
     where f.rule in ('illegal_order', 'extension_request_late', 'premature_suspension')
 ),
 

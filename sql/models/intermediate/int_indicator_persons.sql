@@ -16,7 +16,7 @@ overdue_spells as (
 
 wrongful as (
     select 'wrongful_prosecution_count' as indicator_code, person_id, attribution_key, dated_on
-    from {{ ref('wrongful_prosecutions') }}
+    from {{ ref('int_wrongful_prosecutions') }}
 ),
 
 -- a person with a single spell (or a single wrongful prosecution) needs no deduplication

@@ -38,7 +38,7 @@ items as (
     from events as e
     left join first_court_return as f on f.case_id = e.case_id
     cross join conventions as c
-    cross join (values ('numerator'), ('denominator')) as s(side)
+    cross join (values ('numerator'), ('denominator')) as s (side)
     where e.event_type = 'returned_by_vks'
       and (f.first_returned_on is null or e.event_date < f.first_returned_on)
       and (s.side = 'numerator' or c.denominator_rule = 'received_or_returned')
@@ -50,7 +50,7 @@ items as (
     select 'court_return_rate', side, r.case_id, r.event_date
     from court_returns as r
     cross join conventions as c
-    cross join (values ('numerator'), ('denominator')) as s(side)
+    cross join (values ('numerator'), ('denominator')) as s (side)
     where (r.return_no = 1 or c.court_counting = 'per_period')
       and (s.side = 'numerator' or c.denominator_rule = 'received_or_returned')
 ),

@@ -12,7 +12,7 @@ final as (
             cast(p.period_start as timestamp),
             cast(date_trunc('month', p.measured_through) as timestamp),
             interval 1 month
-        ) as g(m)
+        ) as g (m)
 )
 
 select * from final

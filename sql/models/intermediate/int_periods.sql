@@ -5,7 +5,7 @@ with bounds as (
         greatest(
             least(
                 cast({{ as_of() }} as date),
-                coalesce((select min(started_on) from {{ ref('deadlines') }}), cast({{ as_of() }} as date)),
+                coalesce((select min(started_on) from {{ ref('int_deadlines') }}), cast({{ as_of() }} as date)),
                 coalesce(
                     (select min(event_date) from {{ ref('stg_landing__case_events') }}
                      where not is_reference_pending),
@@ -22,7 +22,7 @@ months as (
         cast(date_trunc('month', first_date) as timestamp),
         cast(date_trunc('month', as_of) as timestamp),
         interval 1 month
-    ) as g(m)
+    ) as g (m)
 ),
 
 quarters as (

@@ -8,14 +8,14 @@ with recursive units as (
 ),
 
 data_units as (
-    select unit_code from {{ ref('deadlines') }}
+    select unit_code from {{ ref('int_deadlines') }}
     union select unit_code from {{ ref('stg_landing__cases') }}
     union select to_unit_code from {{ ref('stg_landing__case_events') }} where event_type = 'case_transferred'
     union select unit_code from {{ ref('stg_landing__crime_reports') }}
     union select unit_code from {{ ref('stg_landing__judgements') }}
     union select unit_code from {{ ref('stg_landing__detention_orders') }}
     union select unit_code from {{ ref('stg_landing__manual_scores') }}
-    union select unit_code from {{ ref('deadline_findings') }}
+    union select unit_code from {{ ref('int_deadline_findings') }}
 ),
 
 unknown_units as (
@@ -80,7 +80,7 @@ as_is as (
 unknown as (
     select h.hierarchy, u.unit_code, date '0001-01-01' as from_date, date '9999-12-31' as to_date,
            u.unit_code as mapped_code, false as is_illustrative, false as is_known_unit
-    from unknown_units as u, (values ('as_was'), ('as_is')) as h(hierarchy)
+    from unknown_units as u, (values ('as_was'), ('as_is')) as h (hierarchy)
 ),
 
 final as (

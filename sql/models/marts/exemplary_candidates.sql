@@ -55,7 +55,7 @@ court_returns as (
 ),
 
 eligible as (
-    select w.*, 
+    select w.*,
            w.on_time_clocks / w.closed_clocks as on_time_rate,
            coalesce(x.n, 0) as wrongful_prosecution_count,
            coalesce(r.n, 0) as court_return_count,

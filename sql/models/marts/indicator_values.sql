@@ -173,7 +173,7 @@ unit_flags as (
         u.is_illustrative,
         u.is_partial_rollup,
         u.coverage_note_en,
-        exists (select 1 from rollups as r
+        exists (select 1 from rollups as r  -- noqa: LT01, LT06
                 where r.hierarchy = u.hierarchy and r.rollup_code = u.unit_code and r.unit_code <> u.unit_code)
             as is_rollup
     from {{ ref('units') }} as u

@@ -42,10 +42,19 @@ final as (
     select
         v.*,
         coalesce(case v.subject_type
-            when 'report' then not exists (select 1 from {{ ref('stg_landing__crime_reports') }} r where r.report_id = v.subject_id)
-            when 'case' then not exists (select 1 from {{ ref('stg_landing__cases') }} c where c.case_id = v.subject_id)
-            when 'person' then not exists (select 1 from {{ ref('stg_landing__persons') }} p where p.person_id = v.subject_id and p.case_id = v.case_id and not p.is_reference_pending)
-            when 'judgement' then not exists (select 1 from {{ ref('stg_landing__judgements') }} j where j.judgement_id = v.subject_id and not j.is_reference_pending)
+            when 'report' then not exists (
+                select 1 from {{ live_records('crime_reports') }} as r where r.report_id = v.subject_id
+            )
+            when 'case' then not exists (
+                select 1 from {{ live_records('cases') }} as c where c.case_id = v.subject_id
+            )
+            when 'person' then not exists (
+                select 1 from {{ live_records('persons') }} as p
+                where p.person_id = v.subject_id and p.case_id = v.case_id
+            )
+            when 'judgement' then not exists (
+                select 1 from {{ live_records('judgements') }} as j where j.judgement_id = v.subject_id
+            )
             else true
         end, false) as is_reference_pending
     from current_versions as v

@@ -27,7 +27,13 @@ current_versions as (
 final as (
     select
         v.*,
-        coalesce(not exists (select 1 from {{ ref('stg_landing__judgements') }} j where j.judgement_id = v.judgement_id and not j.is_reference_pending), false) as is_reference_pending
+        coalesce(
+            not exists (
+                select 1 from {{ live_records('judgements') }} as j
+                where j.judgement_id = v.judgement_id
+            ),
+            false
+        ) as is_reference_pending
     from current_versions as v
 )
 

@@ -36,7 +36,13 @@ current_versions as (
 final as (
     select
         v.*,
-        coalesce(not exists (select 1 from {{ ref('stg_landing__persons') }} p where p.person_id = v.person_id and p.case_id = v.case_id and not p.is_reference_pending), false) as is_reference_pending
+        coalesce(
+            not exists (
+                select 1 from {{ live_records('persons') }} as p
+                where p.person_id = v.person_id and p.case_id = v.case_id
+            ),
+            false
+        ) as is_reference_pending
     from current_versions as v
 )
 

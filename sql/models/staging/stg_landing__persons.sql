@@ -25,7 +25,10 @@ current_versions as (
 final as (
     select
         v.*,
-        coalesce(not exists (select 1 from {{ ref('stg_landing__cases') }} c where c.case_id = v.case_id), false) as is_reference_pending
+        coalesce(
+            not exists (select 1 from {{ live_records('cases') }} as c where c.case_id = v.case_id),
+            false
+        ) as is_reference_pending
     from current_versions as v
 )
 
