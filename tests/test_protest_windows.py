@@ -250,7 +250,7 @@ def test_a_new_rule_version_applies_to_judgements_pronounced_from_its_valid_from
            batch="b2")
     build("2023-12-31", only=[*MODELS, "intermediate.int_judgements_final"])
     w = windows(con)
-    assert w[("J-1", "superior")]["closes_on"] == D("2023-09-09")
+    assert w[("J-1", "superior")]["closes_on"] == D("2023-09-11")  # Sat 09/09 rolled (C5)
     assert w[("J-4", "superior")]["closes_on"] == D("2023-10-20")
     assert w[("J-4", "superior")]["rule_id"] == "protest_window:superior:v2"
     assert w[("J-4", "same_level")]["closes_on"] == D("2023-09-20")
