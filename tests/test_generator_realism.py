@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 
 import pytest
@@ -156,6 +157,13 @@ def test_one_district_over_three_years_is_within_every_published_range(district_
     assert not report.outside(), _explain(report)
     expected = SECTION_5 - {"correct_charge_rate", "vks_return_rate_city",
                             "court_return_rate_city"}
+    if judged["appellate_protests_per_100_cases"].value == 0:
+        # about one protest per 100 cases: a district may see none in three years, and then
+        # there is no acceptance rate to judge (the report says so instead of passing it)
+        expected = expected - {"protest_acceptance_rate"}
+        skipped = next(m for m in report.measures
+                       if m.target.measure == "protest_acceptance_rate")
+        assert skipped.status == "no data" and skipped.count == 0, _explain(report)
     assert expected | {"sentence_noncustodial_share"} == set(judged), _explain(report)
     for m in judged.values():
         assert m.periods == ["SY2022", "SY2023", "SY2024"], m.name
@@ -211,7 +219,8 @@ def test_generate_report_prints_every_measure_beside_its_source(tmp_path, capsys
         row = next(line for line in lines if line.startswith(t.measure + (f" {t.year}" if t.year
                                                                            else "") + " |"))
         assert t.source in row
-    assert "21 measures judged, 0 outside their range" in out
+    judged = re.search(r"(\d+) measures judged, 0 outside their range", out)
+    assert judged and int(judged.group(1)) >= 20, out
     with pytest.raises(ValueError, match="national scale only"):
         generate(out=tmp_path / "x", seed=1, scale="district", start=dt.date(2024, 1, 1),
                  end=dt.date(2024, 2, 1), defect_rate=0.0, batches="single", units=3)
