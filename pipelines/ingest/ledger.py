@@ -28,6 +28,7 @@ create table if not exists raw.batch_ledger (
     source_system varchar,
     file_format varchar,         -- csv / xlsx / parquet
     extra_columns varchar,       -- JSON array of unknown headers kept in raw._extra
+    received_at timestamp,       -- the batch's receipt (exported_at, else its id's time; local)
     loaded_at timestamptz
 )
 """
@@ -47,6 +48,7 @@ create table if not exists raw.quarantine (
     unit_code varchar,
     updated_at timestamp,
     raw_value varchar,           -- '***' for personal data
+    related_ids varchar,         -- JSON: the case, person, judgement, report keys the row names
     loaded_at timestamptz
 )
 """
@@ -55,7 +57,7 @@ LEDGER_COLUMNS = [
     "batch_id", "file_name", "table_name", "status", "refusal_code", "refusal_reason",
     "refusal_reason_vi", "rows_landed", "rows_accepted", "rows_quarantined", "rows_blank",
     "sha256", "manifest_status", "manifest_sha256", "source_system", "file_format",
-    "extra_columns", "loaded_at",
+    "extra_columns", "received_at", "loaded_at",
 ]
 
 
@@ -64,3 +66,6 @@ def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(LEDGER_DDL)
     con.execute(QUARANTINE_DDL)
+    # warehouses created before these columns existed
+    con.execute("alter table raw.quarantine add column if not exists related_ids varchar")
+    con.execute("alter table raw.batch_ledger add column if not exists received_at timestamp")

@@ -92,9 +92,10 @@ class FileOutcome:
     source_system: str | None = None
     file_format: str | None = None
     extra_columns: str | None = None
+    received_at: dt.datetime | None = None
     rule_counts: dict[str, int] = field(default_factory=dict)
 
-    def refuse(self, code: str, detail: str = "", file: str | None = None,
+    def refuse(self, code: str, detail: str | tuple[str, str] = "", file: str | None = None,
                status: str = "refused") -> FileOutcome:
         vi, en = refusal_texts(code, file or self.file_name, detail)
         self.status, self.refusal_code = status, code
@@ -330,7 +331,7 @@ class _Manifest:
     source_system: str | None = None
     exported_at: dt.datetime | None = None  # local wall time
     files: dict[str, dict] = field(default_factory=dict)
-    problem: tuple[str, str] | None = None  # (refusal code, detail)
+    problem: tuple[str, str | tuple[str, str]] | None = None  # (refusal code, detail)
 
 
 MAX_MANIFEST_BYTES = 16 << 20
@@ -340,18 +341,22 @@ def _read_manifest(path: Path) -> _Manifest | None:
     if not path.exists() and not path.is_symlink():
         return None
     if path.is_symlink() or not path.is_file():
-        return _Manifest(problem=("manifest_invalid",
-                                  "it is a symbolic link or not a regular file; not opened"))
+        return _Manifest(problem=("manifest_invalid", (
+            "là liên kết tượng trưng hoặc không phải tệp thông thường; không được mở",
+            "it is a symbolic link or not a regular file; not opened")))
     if path.stat().st_size > MAX_MANIFEST_BYTES:
-        return _Manifest(problem=("manifest_invalid", "larger than 16 MiB; not read"))
+        return _Manifest(problem=("manifest_invalid", ("lớn hơn 16 MiB; không đọc",
+                                                         "larger than 16 MiB; not read")))
     m = _Manifest(sha256=sha256_file(path))
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        m.problem = ("manifest_invalid", str(exc)[:200])
+        m.problem = ("manifest_invalid", (f"JSON không hợp lệ: {str(exc)[:200]}",
+                                          str(exc)[:200]))
         return m
     if not isinstance(doc, dict) or not isinstance(doc.get("files", {}), dict):
-        m.problem = ("manifest_invalid", "expected an object with a 'files' object")
+        m.problem = ("manifest_invalid", ("cần một đối tượng JSON có mục 'files'",
+                                          "expected an object with a 'files' object"))
         return m
     version = doc.get("contract_version", 1)
     if version not in SUPPORTED_CONTRACT_VERSIONS:
@@ -359,7 +364,8 @@ def _read_manifest(path: Path) -> _Manifest | None:
         return m
     m.source_system = doc.get("source_system")
     if not isinstance(m.source_system, str | None):
-        m.problem = ("manifest_invalid", "source_system is not text")
+        m.problem = ("manifest_invalid", ("source_system không phải là văn bản",
+                                          "source_system is not text"))
         return m
     m.exported_at = _local_time(doc.get("exported_at"))
     for name, entry in doc.get("files", {}).items():
@@ -370,7 +376,8 @@ def _read_manifest(path: Path) -> _Manifest | None:
             or (rows is not None and (not isinstance(rows, int) or isinstance(rows, bool)))
             or (sha is not None and not isinstance(sha, str))
         ):
-            m.problem = ("manifest_invalid", f"bad entry for {name}")
+            m.problem = ("manifest_invalid", (f"mục của tệp {name} không hợp lệ",
+                                              f"bad entry for {name}"))
             return m
         m.files[unicodedata.normalize("NFC", name)] = {"rows": rows, "sha256": sha}
     return m
@@ -486,6 +493,7 @@ def _plan_batch(
             manifest_sha256=manifest_sha,
             source_system=manifest.source_system if manifest else None,
             file_format=FORMATS.get(suffix),
+            received_at=receipt,
         )
 
     for p in data_files:
@@ -507,7 +515,7 @@ def _plan_batch(
     files = {p.name: outcome(p.name, shas[p.name]) for p in todo}
 
     # The manifest: checksums first (cheap), row counts once the files are read.
-    batch_problem: tuple[str, str, str] | None = None  # (code, file, detail)
+    batch_problem: tuple[str, str, str | tuple[str, str]] | None = None  # (code, file, detail)
     if manifest is not None:
         if manifest.problem:
             batch_problem = (manifest.problem[0], MANIFEST, manifest.problem[1])
@@ -518,16 +526,18 @@ def _plan_batch(
                 if name in files:
                     files[name].manifest_status = "verified"
                 if name not in shas:
-                    batch_problem = batch_problem or ("manifest_mismatch", name,
-                                                      "listed but missing from the batch")
+                    batch_problem = batch_problem or ("manifest_mismatch", name, (
+                        "có trong _manifest.json nhưng không có trong lô",
+                        "listed but missing from the batch"))
                     if (name, None, manifest_sha) not in attempted:
                         files[name] = outcome(name, None)
                     if name in files:
                         files[name].manifest_status = "mismatch"
                 elif entry["sha256"] and entry["sha256"].lower() != shas[name]:
                     batch_problem = batch_problem or (
-                        "manifest_mismatch", name,
-                        f"sha256 {shas[name]} differs from the listed {entry['sha256']}")
+                        "manifest_mismatch", name, (
+                            f"sha256 {shas[name]} khác giá trị kê khai {entry['sha256']}",
+                            f"sha256 {shas[name]} differs from the listed {entry['sha256']}"))
                     if name in files:
                         files[name].manifest_status = "mismatch"
 
@@ -565,8 +575,9 @@ def _plan_batch(
             listed = manifest.files.get(p.name) if manifest else None
             if listed and listed["rows"] is not None and listed["rows"] != m.records:
                 files[p.name].manifest_status = "mismatch"
-                batch_problem = ("manifest_mismatch", p.name,
-                                 f"{m.records} rows, the manifest lists {listed['rows']}")
+                batch_problem = ("manifest_mismatch", p.name, (
+                    f"{m.records} dòng, tệp kê khai ghi {listed['rows']}",
+                    f"{m.records} rows, the manifest lists {listed['rows']}"))
                 break
             if m.missing_required:
                 # Not listing unknown headers: a file without a header row would show data.
@@ -584,10 +595,16 @@ def _plan_batch(
     if batch_problem is not None:
         code, bad_file, detail = batch_problem
         mapped.clear()
+        # One reason for the batch, on the file that broke it; the others were not loaded
+        # because of it (all carry the reason when the culprit is the manifest itself).
         for f in files.values():
-            f.refuse(code, detail=detail, file=bad_file)
+            if bad_file in files and f.file_name != bad_file:
+                f.refuse("batch_refused", detail=bad_file)
+            else:
+                f.refuse(code, detail=detail, file=bad_file)
         summary.batches_refused += 1
-        log(f"batch {batch_id}: refused whole ({code}: {bad_file}: {detail}); nothing loaded")
+        shown = detail[1] if isinstance(detail, tuple) else detail
+        log(f"batch {batch_id}: refused whole ({code}: {bad_file}: {shown}); nothing loaded")
     return _BatchPlan(batch_id=batch_id, outcomes=[*files.values(), *redelivered, *entries],
                       mapped=mapped)
 
@@ -667,6 +684,7 @@ def _write_ledger(
     schema.update({k: pl.Int64 for k in ("rows_landed", "rows_accepted", "rows_quarantined",
                                          "rows_blank")})
     schema["loaded_at"] = pl.Datetime("us", "UTC")
+    schema["received_at"] = pl.Datetime("us")
     frame = pl.DataFrame(records, schema=schema)
     con.register("ingest_ledger", frame)
     try:
