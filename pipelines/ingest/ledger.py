@@ -28,7 +28,7 @@ create table if not exists raw.batch_ledger (
     source_system varchar,
     file_format varchar,         -- csv / xlsx / parquet
     extra_columns varchar,       -- JSON array of unknown headers kept in raw._extra
-    received_at timestamp,       -- the batch's receipt (exported_at, else its id's time; local)
+    received_at timestamp,       -- receipt the batch states: exported_at, else its id's time
     loaded_at timestamptz
 )
 """

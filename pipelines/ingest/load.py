@@ -402,6 +402,14 @@ _BATCH_TIME = re.compile(r"^(\d{8})T(\d{4})(\d{2})?")
 def received_at(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime:
     """When the batch was received: the manifest's `exported_at`, else the export time its id
     names (`20240315T0100`; a bare date is not read as a time), else now (local time)."""
+    declared = declared_receipt(batch_id, exported_at)
+    if declared is not None:
+        return declared
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)
+
+
+def declared_receipt(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime | None:
+    """The receipt time the batch states (`exported_at`, else its id's time); None if neither."""
     if exported_at is not None:
         return exported_at
     m = _BATCH_TIME.match(batch_id)
@@ -412,7 +420,7 @@ def received_at(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime:
             return dt.datetime.combine(day.date(), hhmm)
         except ValueError:
             pass
-    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)
+    return None
 
 
 def _previous_attempts(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
@@ -493,7 +501,7 @@ def _plan_batch(
             manifest_sha256=manifest_sha,
             source_system=manifest.source_system if manifest else None,
             file_format=FORMATS.get(suffix),
-            received_at=receipt,
+            received_at=declared_receipt(batch_id, manifest.exported_at if manifest else None),
         )
 
     for p in data_files:

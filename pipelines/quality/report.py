@@ -264,8 +264,7 @@ def _refusals(files: list[dict]) -> list[dict]:
         if code == "batch_refused" or entry["file_name"] is not None:
             entry["others"].append(f["file_name"])  # not loaded because of the batch
         else:
-            entry.update({k: f.get(k) for k in ("file_name", "refusal_code", "refusal_reason",
-                                                "refusal_reason_vi")})
+            entry.update({k: v for k, v in f.items() if k != "others"})
     for entry in by_batch.values():
         entry["others"].sort()
     return sorted([*by_batch.values(), *single],

@@ -32,7 +32,7 @@ final as (
         source_system,
         file_format,
         extra_columns,
-        cast(received_at as date) as received_on,
+        coalesce(cast(received_at as date), cast(loaded_at as date)) as received_on,
         deliveries,
         latest_refusal_reason,
         loaded_at

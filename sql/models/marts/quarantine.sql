@@ -26,7 +26,7 @@ accepted_versions as (
 
 -- the day each batch was received (exported_at, else the time its id names)
 receipts as (
-    select batch_id, cast(min(received_at) as date) as received_on
+    select batch_id, coalesce(cast(min(received_at) as date), cast(min(loaded_at) as date)) as received_on
     from {{ source('raw', 'batch_ledger') }}
     group by batch_id
 ),
