@@ -66,10 +66,14 @@ def test_the_guide_names_every_mart() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", range(len(guide_queries())))
-def test_worked_query_runs_on_the_snapshot(nightly, snapshot, number) -> None:
+def test_worked_query_runs_on_the_snapshot(nightly, snapshot, number, tmp_path,
+                                          monkeypatch) -> None:
     sql = guide_queries()[number]
-    # The guide's Parquet paths are the default ones; here the snapshot is in a tmp folder.
-    sql = sql.replace("data/published/", nightly["published"].parent.as_posix() + "/")
+    # Run as the guide says, from an unrelated working folder: paths are relative to the
+    # snapshot's folder (file_search_path), never to where the analyst happens to be.
+    assert "data/published" not in sql, f"query {number + 1} depends on the working folder"
+    monkeypatch.chdir(tmp_path)
+    snapshot.execute("set file_search_path = ?", [str(nightly["published"].resolve().parent)])
     rows = snapshot.execute(sql).fetchall()
     if "-- may be empty" not in sql:
         assert rows, f"query {number + 1} returned nothing on the sample data:\n{sql}"
