@@ -16,7 +16,7 @@ setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --locked --quiet
 	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@test -f $(DAGSTER_HOME)/dagster.yaml || sed 's#/var/lib/casewatch/dagster#$(DAGSTER_HOME)#g' deploy/dagster.yaml > $(DAGSTER_HOME)/dagster.yaml
 	@$(UV) run python -m pipelines.dbt_project
 
 sample: setup
@@ -26,7 +26,10 @@ run: sample
 	$(UV) run casewatch run --as-of $(SAMPLE_AS_OF)
 
 test: setup
-	$(UV) run pytest
+	@$(UV) run pytest; status=$$?; \
+	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
+	  echo "NOTE: the browser tests (pages rendered in headless Chromium) did NOT run: chromium is not installed. Install it with 'sudo apt-get install chromium' (as .ci/run does), then run 'make test' again."; \
+	fi; exit $$status
 
 ui: setup
 	$(UV) run casewatch ui

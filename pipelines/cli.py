@@ -145,16 +145,51 @@ def _run_locked(settings: CasewatchSettings, landing: Path, as_of: dt.date) -> i
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
+    from pipelines.operations.serve import ensure_instance
+
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.ROOT / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    ensure_instance(home)  # deploy/dagster.yaml: one nightly run at a time, run monitoring
     for sig in (signal.SIGINT, signal.SIGTERM):  # background shells may start us with these ignored
         signal.signal(sig, signal.SIG_DFL)
     argv = ["dagster", "dev", "-w", str(paths.ROOT / "workspace.yaml"),
             "-h", args.host, "-p", str(args.port)]
     os.execvp(argv[0], argv)
     return 0  # not reached
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from pipelines.operations.serve import serve
+
+    return serve(args.host, args.port, args.read_only_port)
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from pipelines.operations.backup import BackupError, backup
+
+    try:
+        summary = backup(args.dir, args.warehouse, args.landing)
+    except BackupError as exc:
+        print(f"casewatch backup: {exc}", file=sys.stderr)
+        return 2
+    rows = sum(summary.tables.values())
+    print(f"casewatch: backup written to {summary.path}: {len(summary.tables)} table(s), "
+          f"{rows} row(s), {summary.landing_files} landing file(s), checksums in manifest.json")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from pipelines.operations.backup import BackupError, restore
+    from pipelines.operations.versions import WarehouseVersionError
+
+    try:
+        restored = restore(args.dir, args.warehouse)
+    except (BackupError, WarehouseVersionError) as exc:
+        print(f"casewatch restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"casewatch: warehouse {args.warehouse} restored from {args.dir}: "
+          f"{len(restored)} table(s), {sum(restored.values())} row(s). The next run rebuilds "
+          "every mart; the landing copy is in the backup's landing/ folder.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,6 +229,25 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=_cmd_ui)
+
+    serve = sub.add_parser("serve", help="the Dagster webserver and daemon (schedule, sensors)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address the webserver binds to (default: loopback only)")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--read-only-port", type=int, default=None,
+                       help="also start a read-only webserver on this port")
+    serve.set_defaults(func=_cmd_serve)
+
+    bak = sub.add_parser("backup", help="export the raw and ledger layers and the landing folder")
+    bak.add_argument("dir", help="new backup folder")
+    bak.add_argument("--warehouse", default=str(paths.DEFAULT_WAREHOUSE))
+    bak.add_argument("--landing", default=None, help="landing folder to copy (with checksums)")
+    bak.set_defaults(func=_cmd_backup)
+
+    res = sub.add_parser("restore", help="rebuild an empty warehouse from a backup")
+    res.add_argument("dir", help="backup folder written by `casewatch backup`")
+    res.add_argument("--warehouse", default=str(paths.DEFAULT_WAREHOUSE))
+    res.set_defaults(func=_cmd_restore)
     return parser
 
 

@@ -11,13 +11,10 @@ import warnings
 
 import dagster as dg
 
-from pipelines import dashboards, ingest, quality, reference
+from pipelines import dashboards, ingest, operations, orchestration, quality, reference
 from pipelines.dbt_assets import dbt_resource, sql_models
+from pipelines.publish import OWNER
 from pipelines.resources import CasewatchSettings, Warehouse
-
-NIGHTLY_CRON = "0 2 * * *"
-TIMEZONE = "Asia/Ho_Chi_Minh"
-OWNER = "team:casewatch-data"
 
 
 def with_policy(assets: list) -> list:
@@ -30,27 +27,19 @@ def with_policy(assets: list) -> list:
 
 
 def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
-    settings = settings or CasewatchSettings()
+    settings = settings or orchestration.settings_from_env()
     assets = with_policy(
-        [*reference.ASSETS, *ingest.ASSETS, sql_models, *quality.ASSETS, *dashboards.ASSETS]
+        [*reference.ASSETS, *ingest.ASSETS, sql_models, *quality.ASSETS, *dashboards.ASSETS,
+         *operations.ASSETS]
     )
     checks = [*reference.CHECKS, *ingest.CHECKS, *quality.CHECKS, *dashboards.CHECKS]
-    nightly = dg.define_asset_job(
-        "nightly",
-        selection=dg.AssetSelection.all(),
-        executor_def=dg.in_process_executor,  # DuckDB has one writer
-        description="Load the night's batches, compute clocks and indicators, check, publish.",
-    )
+    nightly = orchestration.nightly_job()
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
         jobs=[nightly],
-        schedules=[
-            dg.ScheduleDefinition(
-                job=nightly, cron_schedule=NIGHTLY_CRON, execution_timezone=TIMEZONE,
-                default_status=dg.DefaultScheduleStatus.STOPPED,
-            )
-        ],
+        schedules=orchestration.schedules(nightly),
+        sensors=orchestration.sensors(nightly, settings),
         resources={
             "settings": settings,
             "warehouse": Warehouse(path=settings.warehouse_path),

@@ -10,12 +10,15 @@ skips the assets downstream of a failed blocking check). It then:
 2. exports every mart to `<published dir>/parquet/<table>.parquet` (tmp file first);
 3. `os.replace()`s the new files over the old ones. A rename is atomic on a local disk and
    works while a reader holds the old snapshot open (the reader keeps the old data until it
-   reconnects). Anything that fails before step 3 leaves the last good snapshot untouched.
+   reconnects). Anything that fails before step 3 leaves the last good snapshot untouched;
+4. keeps a copy under `<published dir>/history/`, one per night (as-of date), the newest
+   `history_nights` of them (setting `CASEWATCH_HISTORY_NIGHTS`, default 7), oldest pruned first.
 """
 
 
 import datetime as dt
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,9 @@ import yaml
 from pipelines import dbt_project, reference
 from pipelines.paths import REFERENCE_DIR
 from pipelines.resources import CasewatchSettings, Warehouse
+
+#  Owner of every asset (the Dagster UI's owner column; `pipelines.definitions`).
+OWNER = "team:casewatch-data"
 
 PUBLISHED_SCHEMAS = ("marts", "reference")
 
@@ -193,6 +199,26 @@ def publish(
     return result
 
 
+HISTORY_DIR = "history"
+
+
+def keep_history(published_path: str | Path, as_of: dt.date, nights: int) -> list[Path]:
+    """Copy the snapshot just published to `<published dir>/history/<stem>-<as_of>.duckdb` (a
+    second run for the same night replaces that night's copy) and keep only the newest
+    `nights` nights, pruning the oldest first. Returns the copies kept, oldest first."""
+    published = Path(published_path)
+    history = published.parent / HISTORY_DIR
+    history.mkdir(parents=True, exist_ok=True)
+    final = history / f"{published.stem}-{as_of.isoformat()}{published.suffix}"
+    tmp = history / f".{final.name}.tmp"
+    shutil.copyfile(published, tmp)
+    os.replace(tmp, final)
+    kept = sorted(history.glob(f"{published.stem}-????-??-??{published.suffix}"))
+    while len(kept) > max(nights, 1):
+        kept.pop(0).unlink()
+    return kept
+
+
 def _copy_table(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str,
                 fallback: dict | None = None) -> int:
     """Copy one table with its COMMENTs; `fallback` ({"description", "columns"}) documents
@@ -335,11 +361,14 @@ def build_snapshot_asset(marts: Iterable[str] | None = None) -> dg.AssetsDefinit
                 con, settings.published_path, run_id=context.run_id,
                 as_of=settings.as_of_date(), required_marts=marts,
             )
+        history = keep_history(result.published_path, settings.as_of_date(),
+                               settings.history_nights)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.published_path)),
                 "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
                 "tables": len(result.tables),
+                "history": [p.name for p in history],
                 "mart_rows": dg.MetadataValue.json(
                     {t: n for t, n in result.tables.items() if t.startswith("marts.")}
                 ),

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines import paths
 
@@ -31,12 +32,26 @@ class CasewatchSettings(dg.ConfigurableResource):
     out_dir: str = str(paths.DEFAULT_OUT)
     published_path: str = str(paths.DEFAULT_PUBLISHED)
     reference_dir: str = str(paths.REFERENCE_DIR)
-    as_of: str = ""  # YYYY-MM-DD; empty = today in Asia/Ho_Chi_Minh
+    as_of: str = ""  # YYYY-MM-DD; empty = the run's casewatch/as_of tag, else today
     # Ingestion caps and date bounds overriding the defaults, by name (docs/ingestion.md).
     ingest_limits: dict[str, str] = {}
+    history_nights: int = 7  # published snapshots kept under <published dir>/history/
+
+    _run_as_of: str = PrivateAttr(default="")
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines.orchestration import decide_as_of
+
+        self._run_as_of = decide_as_of(self.as_of, context)  # once per run, kept as a run tag
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines.orchestration import finish_nightly_run
+
+        finish_nightly_run(self, context)
 
     def as_of_date(self) -> dt.date:
-        return dt.date.fromisoformat(self.as_of) if self.as_of else today_local()
+        value = self.as_of or self._run_as_of
+        return dt.date.fromisoformat(value) if value else today_local()
 
     @property
     def landing(self) -> Path:
@@ -55,6 +70,16 @@ class Warehouse(dg.ConfigurableResource):
     """The working DuckDB warehouse the run builds into (one writer: in-process executor)."""
 
     path: str = str(paths.DEFAULT_WAREHOUSE)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before the first step: refuse a warehouse written by a release this one cannot
+        read, migrate an older one (pipelines.operations.versions)."""
+        from pipelines.operations.versions import ensure_current
+
+        with self.connect() as con:
+            for migration in ensure_current(con, f"warehouse {self.path}"):
+                if context.log is not None:
+                    context.log.info(f"warehouse migrated: {migration}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)

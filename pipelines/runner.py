@@ -38,8 +38,9 @@ def run_nightly(settings: CasewatchSettings, raise_on_error: bool = False) -> Ru
             raise_on_error=raise_on_error,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
-    # The steward report asset runs early (it must not sit downstream of marts whose blocking
-    # checks may fail); rewrite it now so it holds every check of this run, whatever the outcome.
+    # The run rewrote the steward report when its resources were torn down (as for a UI launch;
+    # pipelines.orchestration.finish_nightly_run). Rewrite it once more here so that a failure
+    # to write it becomes a failed step of the summary instead of passing unnoticed.
     from pipelines.quality.report import refresh_steward_report
 
     failed_after: list[str] = []

@@ -16,6 +16,15 @@ from pipelines.contract import create_raw_tables
 from pipelines.reference.load import load_reference
 
 
+def pytest_configure(config) -> None:
+    """Before any fixture, whatever its scope: no run goes to the Dagster instance a user
+    exported (`make test` exports DAGSTER_HOME for the UI), and no deployment setting
+    (`CASEWATCH_*`, docs/operations.md) redirects the tests' paths, schedule or mail."""
+    for name in list(os.environ):
+        if name == "DAGSTER_HOME" or name.startswith("CASEWATCH_"):
+            del os.environ[name]
+
+
 @pytest.fixture(autouse=True)
 def _hermetic_dagster(monkeypatch) -> None:
     """Runs in tests use ephemeral Dagster instances, never the project's `.dagster_home`

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.definitions import NIGHTLY_CRON, build_defs, defs
+from pipelines.definitions import build_defs, defs
 
 
 def test_definitions_load() -> None:
@@ -33,10 +33,12 @@ def test_sql_assets_are_keyed_by_schema_and_table() -> None:
             assert graph.get(key).group_name == key.path[0]
 
 
-def test_nightly_schedule_runs_in_vietnam_time() -> None:
+def test_nightly_schedule_runs_at_one_in_vietnam_time_and_is_running(monkeypatch) -> None:
+    monkeypatch.delenv("CASEWATCH_NIGHTLY_CRON", raising=False)
     (schedule,) = build_defs().schedules
-    assert schedule.cron_schedule == NIGHTLY_CRON
+    assert schedule.cron_schedule == "0 1 * * *"
     assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_every_asset_has_the_one_owner_and_a_code_reference() -> None:

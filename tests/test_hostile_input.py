@@ -458,6 +458,7 @@ def test_script_opening_value_in_chart_data_cannot_break_the_page(tmp_path):
     con = _warehouse(tmp_path / "w.duckdb")
     evil = '<!--<script>alert(1)</script>'
     con.execute("update marts.quarantine set unit_code = ?", [evil])
+    con.execute("update marts.quarantine_rates set unit_code = ?", [evil])
     con.execute("update reference.units set name_vi = ? where unit_code = 'BTR-TP'", [evil])
     written = dash.render_pages(con, tmp_path / "out", run_id=RUN_ID, as_of=AS_OF)
     con.close()

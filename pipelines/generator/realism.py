@@ -155,7 +155,7 @@ def _fmt(x: float | None) -> str:
 
 def build_warehouse(con: duckdb.DuckDBPyConnection, landing: Path, as_of: dt.date) -> None:
     """Ingest `landing` and build every model up to the indicator values."""
-    from pipelines import sql_runner
+    from pipelines import dbt_compiled
     from pipelines.contract import create_raw_tables
     from pipelines.ingest import ingest_landing
     from pipelines.reference.load import load_reference, merge_landing_reference
@@ -167,8 +167,7 @@ def build_warehouse(con: duckdb.DuckDBPyConnection, landing: Path, as_of: dt.dat
     merge_landing_reference(con, landing)
     create_raw_tables(con)
     ingest_landing(con, landing, log=lambda *_: None)
-    sql_runner.run_models(con, sql_runner.default_params(as_of, "realism"),
-                          only=["marts.indicator_values"])
+    dbt_compiled.build(con, as_of, only=["marts.indicator_values"], run_id="realism")
 
 
 def realism_report(landing: Path, con: duckdb.DuckDBPyConnection | None = None,

@@ -66,6 +66,3 @@ def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(LEDGER_DDL)
     con.execute(QUARANTINE_DDL)
-    # warehouses created before these columns existed
-    con.execute("alter table raw.quarantine add column if not exists related_ids varchar")
-    con.execute("alter table raw.batch_ledger add column if not exists received_at timestamp")

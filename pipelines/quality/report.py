@@ -671,7 +671,8 @@ def refresh_steward_report(settings: CasewatchSettings, run_id: str) -> Path:
 
     The `reports/steward_report` asset runs early in the graph (it must not sit downstream of
     marts whose blocking checks may fail); checks that Dagster runs after it are only in the
-    database. `pipelines.runner.run_nightly` calls this after the job, whatever its outcome.
+    database. Every `nightly` run calls this after its last step, whatever its outcome
+    (`pipelines.orchestration.finish_nightly_run`).
     """
     with Warehouse(path=settings.warehouse_path).connect() as con:
         _, path, _ = write_steward_report(

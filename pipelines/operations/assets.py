@@ -1,0 +1,36 @@
+"""The per-unit bundles as a Dagster asset (`["dashboards", "unit_bundles"]`)."""
+
+import dagster as dg
+
+from pipelines.operations.units import UNITS_DIR, write_unit_bundles
+from pipelines.publish import OWNER
+from pipelines.resources import CasewatchSettings, Warehouse
+
+
+@dg.asset(
+    key=["dashboards", "unit_bundles"],
+    group_name="dashboards",
+    deps=[dg.AssetKey(["dashboards", "pages"]), dg.AssetKey(["reports", "steward_report"])],
+    description=(
+        "One folder per unit (out/units/<unit_code>/): its pages, XLSX exports and open "
+        "rejections CSV, with only the data of the unit and the units it groups."
+    ),
+    kinds={"html", "xlsx", "csv"},
+    owners=[OWNER],
+)
+def unit_bundles(
+    context: dg.AssetExecutionContext, settings: CasewatchSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        written = write_unit_bundles(
+            con, settings.out_dir, run_id=context.run_id, as_of=settings.as_of_date()
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "dir": dg.MetadataValue.path(str(settings.out / UNITS_DIR)),
+            "units": sorted(written),
+        }
+    )
+
+
+ASSETS = [unit_bundles]
