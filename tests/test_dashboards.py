@@ -183,8 +183,7 @@ def given_marts(con: duckdb.DuckDBPyConnection, overdue_clocks: int = 3) -> None
                case indicator_code when 'report_resolution_rate' then 'hai_chan_2'
                     else 'ba_mui_1' end as pillar,
                indicator_code, value, target_value, target_is_confirmed,
-               case target_status when 'met' then 'đạt' when 'exceeded' then 'vượt'
-                    when 'missed' then 'không đạt' else target_status end as status,
+               target_status as status,
                'case_data' as source
         from marts.indicator_values where stage = 'all'
         union all
