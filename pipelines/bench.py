@@ -6,7 +6,12 @@ phase in a fresh process so its peak RSS is its own:
 - ingest: reading, validating and loading every batch into the raw layer;
 - scan: the same DuckDB merely scanning the event tables (the baseline for the ratio);
 - clocks: every clock, the findings and the watchlist (`marts.deadlines` and friends);
-- indicators: every indicator value for all period kinds, on top of the clocks.
+- indicators: every indicator value for all period kinds, on top of the clocks;
+- dbt: what the nightly run does, one `dbt build` of every model and test (dbt start-up and
+  parse included) in a child process, whose peak memory is reported apart.
+
+clocks and indicators run the models' compiled SQL (`pipelines.dbt_compiled`), so they time
+the SQL alone; dbt minus (clocks + indicators) is what dbt itself adds.
 
 Then the realism report (`pipelines.generator.realism`) on the same warehouse: every calibrated
 measure of the benchmark data beside its published range, also written to data/bench/realism.md.
@@ -109,6 +114,21 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
             "select count(*) from marts.indicator_values"
         ).fetchall()[0][0]
         detail["models"] = len(order)
+    elif name == "dbt":
+        # the nightly run's path: one `dbt build` (parse, every model, every test) in its own
+        # process, on the same warehouse
+        from pipelines import dbt_project
+
+        con.close()
+        dbt_project.run_dbt(
+            ["build", "--quiet"],
+            env=dbt_project.dbt_env(warehouse, as_of=AS_OF.isoformat(), run_id="bench"),
+        )
+        con = duckdb.connect(str(warehouse))
+        detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
+        detail["dbt_peak_rss_mb"] = round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        )
     else:
         raise SystemExit(f"unknown phase {name}")
     seconds = time.perf_counter() - start
@@ -186,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict]] = {}
     print("bench: ingest ...", flush=True)
     results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing)]
-    for name in ("scan", "clocks", "indicators"):
+    for name in ("scan", "clocks", "indicators", "dbt"):
         results[name] = []
         for i in range(args.repeat):
             print(f"bench: {name} {i + 1}/{args.repeat} ...", flush=True)

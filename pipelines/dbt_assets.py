@@ -21,6 +21,7 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 from packaging.version import Version
@@ -32,6 +33,7 @@ from pipelines.resources import CasewatchSettings, Warehouse
 # The manifest defines the assets: parse the project when it is missing or older than a file
 # of `sql/` (a cheap check when it is fresh; `make setup` prepares it).
 dbt_project.ensure_manifest()
+DBT_PROJECT = DbtProject(project_dir=dbt_project.SQL_DIR, profiles_dir=dbt_project.SQL_DIR)
 
 
 class CasewatchTranslator(DagsterDbtTranslator):
@@ -111,8 +113,8 @@ def _table_metadata(con, table: str, docs: Mapping[str, str]) -> dict[str, Any]:
 
 
 @dbt_assets(
-    manifest=dbt_project.DBT_PROJECT.manifest_path,
-    project=dbt_project.DBT_PROJECT,
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     name="sql_models",
 )
@@ -204,5 +206,5 @@ class WarehouseDbt(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     return WarehouseDbt(
-        project_dir=dbt_project.DBT_PROJECT, dbt_executable=dbt_project.dbt_executable()
+        project_dir=DBT_PROJECT, dbt_executable=dbt_project.dbt_executable()
     )

@@ -16,16 +16,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dagster_dbt import DbtProject
-
 from pipelines.paths import DEFAULT_WAREHOUSE, SQL_DIR
 
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 SOURCE_SCHEMAS = ("raw", "reference")
 PROJECT_NAME = "casewatch"
 
-DBT_PROJECT = DbtProject(project_dir=SQL_DIR, profiles_dir=SQL_DIR)
-MANIFEST_PATH = Path(DBT_PROJECT.manifest_path)
+# dbt's default target path; pipelines.dbt_assets points dagster-dbt's DbtProject at the same
+# project (imported there only: the test harness and the benchmark need no dbt import)
+MANIFEST_PATH = SQL_DIR / "target" / "manifest.json"
 
 
 def dbt_executable() -> str:

@@ -13,8 +13,9 @@ import dagster as dg
 
 from pipelines import dashboards, ingest, operations, orchestration, quality, reference
 from pipelines.dbt_assets import dbt_resource, sql_models
-from pipelines.publish import OWNER
 from pipelines.resources import CasewatchSettings, Warehouse
+
+OWNER = "team:casewatch-data"
 
 
 def with_policy(assets: list) -> list:

@@ -31,9 +31,6 @@ from pipelines import dbt_project, reference
 from pipelines.paths import REFERENCE_DIR
 from pipelines.resources import CasewatchSettings, Warehouse
 
-#  Owner of every asset (the Dagster UI's owner column; `pipelines.definitions`).
-OWNER = "team:casewatch-data"
-
 PUBLISHED_SCHEMAS = ("marts", "reference")
 
 #  Marts that are not SQL models: kept by the checks themselves (`pipelines.check_log`).

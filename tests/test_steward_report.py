@@ -26,6 +26,7 @@ STEWARD_MARTS = [
     "marts.quarantine_routes",
     "marts.quarantine_rates",
     "marts.data_findings",
+    "marts.data_finding_ages",
 ]
 NAME, NATIONAL_ID = "Nguyễn Văn An", "079123456789"
 
@@ -248,6 +249,14 @@ def test_data_findings_show_what_is_pending(con, warehouse, tmp_path):
     pending = {(f["table_name"], f["record_id"]) for f in groups["reference_pending"]["open"]}
     assert pending == {("cases", "C3"), ("case_events", "E1")}
     assert all(f["first_seen_batch"] == B1 for f in groups["reference_pending"]["open"])
+    # marts.data_finding_ages: B1 was received on 01/03 (the time its id names), ten days
+    # before this run's as-of date
+    received = dt.date(2024, 3, 1)
+    ages = con.execute(
+        "select first_seen_on, days_open from marts.data_finding_ages").fetchall()
+    assert ages == [(received, 10)] * 2
+    assert all((f["first_seen_on"], f["days_open"]) == (received, 10)
+               for f in groups["reference_pending"]["open"])
 
 
 def test_check_results_of_this_run_and_earlier_runs(con, warehouse, tmp_path):

@@ -3,7 +3,6 @@
 import dagster as dg
 
 from pipelines.operations.units import UNITS_DIR, write_unit_bundles
-from pipelines.publish import OWNER
 from pipelines.resources import CasewatchSettings, Warehouse
 
 
@@ -16,7 +15,6 @@ from pipelines.resources import CasewatchSettings, Warehouse
         "rejections CSV, with only the data of the unit and the units it groups."
     ),
     kinds={"html", "xlsx", "csv"},
-    owners=[OWNER],
 )
 def unit_bundles(
     context: dg.AssetExecutionContext, settings: CasewatchSettings, warehouse: Warehouse

@@ -10,7 +10,15 @@ from pipelines.resources import CasewatchSettings, Warehouse
 # What the report reads: the ingestion marts and the check log. It deliberately depends on
 # nothing built later: Dagster skips everything downstream of a failed blocking check, and the
 # stewards need the report most on exactly those nights.
-REPORT_INPUTS = ("batch_ledger", "quarantine", "data_findings", "validation_results")
+REPORT_INPUTS = (
+    "batch_ledger",
+    "quarantine",
+    "quarantine_routes",
+    "quarantine_rates",
+    "data_findings",
+    "data_finding_ages",
+    "validation_results",
+)
 
 
 def steward_report_asset() -> dg.AssetsDefinition:

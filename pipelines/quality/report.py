@@ -7,9 +7,9 @@ what to send back to each unit. `<out>/steward/<unit_code>-open-rejections.csv` 
 unit's open rejections (UTF-8 with BOM, so Excel reads the Vietnamese correctly).
 
 Inputs: `marts.batch_ledger`, `marts.quarantine`, `marts.quarantine_routes` (where each row
-goes back), `marts.quarantine_rates` (trend), `marts.data_findings` and
-`marts.validation_results`; `reference.units` for unit names. A missing table shows as "not
-available", never as an error.
+goes back), `marts.quarantine_rates` (trend), `marts.data_findings` with
+`marts.data_finding_ages`, and `marts.validation_results`; `reference.units` for unit names.
+A missing table shows as "not available", never as an error.
 Personal data never reaches the page: record ids are pseudonymous and the raw value of
 `full_name`, `national_id` and `birth_date` is shown as `***` whatever the input says.
 """
@@ -376,14 +376,13 @@ def _quarantine(
     }
 
 
-def _findings(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, loaded_at: dict[str, Any],
-    received_on: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    received_on = received_on or {}
+def _findings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not _exists(con, "marts", "data_findings"):
         return {"available": False}
     rows = _records(con, "select * from marts.data_findings order by rule, finding_id")
+    ages = {r["finding_id"]: r for r in _records(
+        con, "select finding_id, first_seen_on, days_open from marts.data_finding_ages")
+    } if _exists(con, "marts", "data_finding_ages") else {}
     groups: dict[str, dict[str, Any]] = {}
 
     def group(rule: str) -> dict[str, Any]:
@@ -395,15 +394,10 @@ def _findings(
     for rule in FINDING_RULES:  # always shown, also when there are none
         group(rule)
     for r in rows:
-        batch = r.get("first_seen_batch") or ""
-        first = received_on.get(batch) or _as_date(loaded_at.get(batch))
-        r["first_seen_on"] = first
+        age = ages.get(r["finding_id"], {})
+        r["first_seen_on"], r["days_open"] = age.get("first_seen_on"), age.get("days_open")
         r["detail_vi"] = r.get("detail_vi") or r.get("detail")
         r["detail_en"] = r.get("detail_en") or r.get("detail")
-        if r.get("days_open") is None:
-            # unknown when the batch was received after the as-of date (a replay of past dates)
-            age = (as_of - first).days if first else None
-            r["days_open"] = age if age is not None and age >= 0 else None
         g = group(r["rule"])
         if r.get("status") in (None, "open"):
             g["open"].append(r)
@@ -512,7 +506,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> Repo
         units=_unit_names(con),
         ledger=ledger,
         quarantine=_quarantine(con, as_of, loaded_at, received_on),
-        findings=_findings(con, as_of, loaded_at, received_on),
+        findings=_findings(con),
         checks=_checks(con, run_id),
         trend=_trend(con),
     )
