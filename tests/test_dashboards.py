@@ -692,3 +692,21 @@ def test_one_number_style_in_both_languages() -> None:
     assert format_pct(0.003, 2) == "0,30\u00a0%"
     assert fmt_int(1311).vi == fmt_int(1311).en == "1.311"
     assert fmt_pct(0.003, 2).vi == fmt_pct(0.003, 2).en == "0,30\u00a0%"
+
+
+@pytest.mark.browser
+def test_no_table_overflows_a_1366_px_screen(browser, site) -> None:
+    for name, path in site["pages"].items():
+        page, errors, _ = _open(browser, path)
+        try:
+            page.set_viewport_size({"width": 1366, "height": 900})
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t =>
+                t.getBoundingClientRect().right > window.innerWidth + 1
+                || t.scrollWidth > t.parentElement.clientWidth + 1)
+                .map(t => t.id || t.className)""")
+            assert wide == [], f"{name}: {wide}"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1366, name
+            assert errors == [], name
+        finally:
+            page.close()
