@@ -26,6 +26,8 @@ CODE_COLUMNS: dict[tuple[str, str], str] = {
     ("quarantine_routes", "route_via"): "route_via",
     ("data_findings", "status"): "finding_status",
     ("data_findings", "rule"): "finding_rule",
+    ("data_finding_ages", "status"): "finding_status",
+    ("data_finding_ages", "rule"): "finding_rule",
     ("deadline_findings", "rule"): "finding_rule",
 }
 
