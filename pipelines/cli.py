@@ -92,6 +92,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"casewatch: {exc}", file=sys.stderr)
         return 2
+    if args.memory_limit:
+        from pipelines.memory import parse_size
+
+        try:
+            parse_size(args.memory_limit)
+        except ValueError as exc:
+            print(f"casewatch: --memory-limit: {exc}", file=sys.stderr)
+            return 2
     as_of = args.as_of or today_local()
     settings = CasewatchSettings(
         landing_dir=str(landing.resolve()),
@@ -100,6 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         published_path=str(Path(args.published).resolve()),
         as_of=as_of.isoformat(),
         ingest_limits=limits,
+        memory_limit=args.memory_limit or "",
     )
     try:
         with warehouse_lock(Path(settings.warehouse_path), log=lambda m: print(m, flush=True)):
@@ -113,10 +122,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(settings: CasewatchSettings, landing: Path, as_of: dt.date) -> int:
+    from pipelines.memory import describe
     from pipelines.runner import RunOutcome, run_nightly
 
-    print(f"casewatch: running the nightly graph on {landing} as of {as_of:%d/%m/%Y} ...",
-          flush=True)
+    print(f"casewatch: running the nightly graph on {landing} as of {as_of:%d/%m/%Y} "
+          f"(memory limit {describe(settings.memory_limit)}) ...", flush=True)
     out = Path(settings.out_dir)
     try:
         outcome = run_nightly(settings)
@@ -223,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", action="append", metavar="NAME=VALUE",
                      help="override an ingestion cap, e.g. max_rows=2000000 (repeatable; "
                      "names in docs/ingestion.md)")
+    run.add_argument("--memory-limit", metavar="SIZE", default=None,
+                     help="memory the run may use, e.g. 6GB (default: a quarter of the "
+                     "machine's memory); DuckDB gets half and spills to disk beyond it")
     run.set_defaults(func=_cmd_run)
 
     ui = sub.add_parser("ui", help="the Dagster UI (dagster dev) on this project")

@@ -99,6 +99,8 @@ TABLES: dict[str, list[Col]] = {
         Col("penal_code_article", "int", False, "Điều luật"),
         Col("to_unit_code", "text", False, "Đơn vị nhận"),
         Col("is_accepted", "bool", False, "Được chấp nhận"),
+        # 1.1
+        Col("suspension_ground", "code", False, "Căn cứ tạm đình chỉ", code="suspension_ground"),
     ],
     "detention_orders": [
         Col("order_id", "text", True, "Mã lệnh"),
@@ -113,6 +115,9 @@ TABLES: dict[str, list[Col]] = {
         Col("stated_end_date", "date", True, "Đến hết ngày"),
         Col("vks_approved_at", "timestamp", False, "VKS phê chuẩn lúc"),
         Col("requested_date", "date", False, "Ngày đề nghị"),
+        # 1.1
+        Col("vks_received_at", "timestamp", False, "VKS nhận hồ sơ đề nghị lúc"),
+        Col("vks_refused_at", "timestamp", False, "VKS không phê chuẩn lúc"),
     ],
     "detention_movements": [
         Col("movement_id", "text", True, "Mã biến động"),
@@ -137,6 +142,8 @@ TABLES: dict[str, list[Col]] = {
         Col("at_liberty", "bool", False, "Tại ngoại"),
         Col("appeal_result", "code", False, "Kết quả phúc thẩm", code="appeal_result"),
         Col("fault", "code", False, "Lỗi thuộc về", code="fault"),
+        # 1.1
+        Col("received_date", "date", False, "Ngày nhận bản án phúc thẩm"),
     ],
     "execution_events": [
         Col("event_id", "text", True, "Mã sự kiện"),
@@ -155,6 +162,14 @@ TABLES: dict[str, list[Col]] = {
         Col("value", "number", True, "Giá trị"),
         Col("note", "text", False, "Ghi chú"),
     ],
+}
+
+# The optional columns added by landing contract 1.1 (additive: a batch without them loads as
+# before, and the clocks that need them do not exist for its records).
+V11_COLUMNS: dict[str, tuple[str, ...]] = {
+    "case_events": ("suspension_ground",),
+    "detention_orders": ("vks_received_at", "vks_refused_at"),
+    "judgements": ("received_date",),
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
@@ -195,6 +210,10 @@ def create_raw_tables(con) -> None:
     con.execute("create schema if not exists raw")
     for table in TABLES:
         con.execute(raw_ddl(table))
+        # a warehouse created before an additive contract change (1.1) gains the new
+        # optional columns, empty for the rows it already holds
+        for name, sql_type in [(c.name, c.sql_type) for c in columns(table)] + LINEAGE:
+            con.execute(f"alter table raw.{table} add column if not exists {name} {sql_type}")
     from pipelines.ingest.ledger import create_ledger_tables  # ledger and quarantine
 
     create_ledger_tables(con)

@@ -127,7 +127,10 @@ def sql_models(
     # The run parameters and the warehouse go to dbt through its environment (profiles.yml,
     # sql/macros/run_vars.sql): a changed --vars would make dbt re-parse the whole project.
     env = dbt_project.dbt_env(
-        warehouse.path, as_of=settings.as_of_date().isoformat(), run_id=context.run.run_id
+        warehouse.path,
+        memory_limit=settings.memory_limit,
+        as_of=settings.as_of_date().isoformat(),
+        run_id=context.run.run_id,
     )
     Path(warehouse.path).parent.mkdir(parents=True, exist_ok=True)
     with _environment(env):

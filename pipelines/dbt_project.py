@@ -33,13 +33,20 @@ def dbt_executable() -> str:
     return str(local) if local.exists() else "dbt"
 
 
-def dbt_env(warehouse: str | Path = DEFAULT_WAREHOUSE, **params: str) -> dict[str, str]:
-    """The environment dbt runs in: the warehouse file (`profiles.yml`) and run parameters
+def dbt_env(
+    warehouse: str | Path = DEFAULT_WAREHOUSE, memory_limit: str = "", **params: str
+) -> dict[str, str]:
+    """The environment dbt runs in: the warehouse file, DuckDB's memory limit and spill folder
+    (`profiles.yml`, from the run's `memory_limit`, see `pipelines.memory`) and run parameters
     (`CASEWATCH_AS_OF`, `CASEWATCH_RUN_ID`, see `sql/macros/run_vars.sql`)."""
+    from pipelines import memory
+
     return {
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "CASEWATCH_WAREHOUSE": str(Path(warehouse).resolve()),
+        "CASEWATCH_DUCKDB_MEMORY_LIMIT": memory.duckdb_limit(memory_limit),
+        "CASEWATCH_DUCKDB_TEMP_DIRECTORY": memory.temp_directory(warehouse),
         **{f"CASEWATCH_{k.upper()}": v for k, v in params.items()},
     }
 

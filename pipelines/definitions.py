@@ -43,7 +43,8 @@ def build_defs(settings: CasewatchSettings | None = None) -> dg.Definitions:
         sensors=orchestration.sensors(nightly, settings),
         resources={
             "settings": settings,
-            "warehouse": Warehouse(path=settings.warehouse_path),
+            "warehouse": Warehouse(path=settings.warehouse_path,
+                                   memory_limit=settings.memory_limit),
             "dbt": dbt_resource(),
         },
     )

@@ -61,6 +61,7 @@ def settings_from_env() -> CasewatchSettings:
         out_dir=_env("CASEWATCH_OUT", str(paths.DEFAULT_OUT)),
         published_path=_env("CASEWATCH_PUBLISHED", str(paths.DEFAULT_PUBLISHED)),
         history_nights=int(_env("CASEWATCH_HISTORY_NIGHTS", str(HISTORY_NIGHTS))),
+        memory_limit=_env("CASEWATCH_MEMORY_LIMIT", ""),
     )
 
 

@@ -35,6 +35,9 @@ class CasewatchSettings(dg.ConfigurableResource):
     as_of: str = ""  # YYYY-MM-DD; empty = the run's casewatch/as_of tag, else today
     # Ingestion caps and date bounds overriding the defaults, by name (docs/ingestion.md).
     ingest_limits: dict[str, str] = {}
+    # The run's memory limit, e.g. "6GB"; empty = a quarter of the machine's memory
+    # (pipelines/memory.py). DuckDB gets its share and spills beyond it.
+    memory_limit: str = ""
     history_nights: int = 7  # published snapshots kept under <published dir>/history/
 
     _run_as_of: str = PrivateAttr(default="")
@@ -70,6 +73,7 @@ class Warehouse(dg.ConfigurableResource):
     """The working DuckDB warehouse the run builds into (one writer: in-process executor)."""
 
     path: str = str(paths.DEFAULT_WAREHOUSE)
+    memory_limit: str = ""  # the run's limit (CasewatchSettings.memory_limit)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Before the first step: refuse a warehouse written by a release this one cannot
@@ -82,9 +86,13 @@ class Warehouse(dg.ConfigurableResource):
                     context.log.info(f"warehouse migrated: {migration}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
+        from pipelines import memory
+
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(self.path)
         con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+        con.execute(f"set memory_limit = '{memory.duckdb_limit(self.memory_limit)}'")
+        con.execute(f"set temp_directory = '{memory.temp_directory(self.path)}'")
         for schema in ("raw", "reference", "staging", "intermediate", "marts"):
             con.execute(f"create schema if not exists {schema}")
         return con

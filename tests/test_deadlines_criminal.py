@@ -254,7 +254,8 @@ def test_w5_trial_preparation_very_serious(given, deadlines) -> None:
         "accepted by the court 03/07/2023 + 2 months = 03/09/2023, a day off → 05/09/2023")
     # + 30 days counted from the nominal end → Tue 03/10/2023
     check(clocks["trial_preparation:VA7:T7"], due_on_nominal="03/10/2023", due_on="03/10/2023",
-          rule_id="trial_preparation:very_serious:1", legal_basis="BLTTHS 2015 Art. 277(2)")
+          rule_id="trial_preparation:very_serious:1",
+          legal_basis="BLTTHS 2015 Art. 277(1), second paragraph")
 
 
 # --- counting: month ends, days off, make-up Saturdays, provisional years ------------------------

@@ -106,6 +106,8 @@ def test_layout_is_the_contract(con, build):
         "unit_code",
         "detail",
         "legal_basis",
+        "dated_on",
+        "order_id",
     ]
 
 
@@ -145,10 +147,12 @@ def test_w2_serious_investigation_maximum_is_five_months_with_custody_credited(c
     insert(
         con,
         "detention_orders",
-        order("O-1", "2022-03-01 08:00", "2022-04-29"),
-        order("O-2", "2022-04-30 00:00", "2022-07-28", ext=1, requested="2022-04-15"),
+        # 3 months (90 days) and the one extension of 2 months (60 days): each order within
+        # its own cap (contract 1.1 C3)
+        order("O-1", "2022-03-01 08:00", "2022-05-29"),
+        order("O-2", "2022-05-30 00:00", "2022-07-28", ext=1, requested="2022-05-15"),
     )
-    build("2022-05-10", only=MODELS)
+    build("2022-06-10", only=MODELS)
     c = clocks(con)["detention:P1:O-1"]
     assert c["due_on"] == D("2022-07-28")
     assert "(lệnh O-2, gia hạn lần 1)" in c["explanation"]
@@ -162,7 +166,7 @@ def test_w2_serious_investigation_maximum_is_five_months_with_custody_credited(c
         custody("T-1", "2022-02-26 09:00", "2022-02-28", case_id=None),
         batch="b2",
     )
-    build("2022-05-10", only=MODELS)
+    build("2022-06-10", only=MODELS)
     f = findings(con)["illegal_order:detention:P1:O-1"]
     assert (f["rule"], f["severity"], f["clock_id"]) == (
         "illegal_order",
@@ -216,11 +220,11 @@ def test_w7_custody_72_hours_from_2230(con, build, end, illegal):
     assert (c["case_id"], c["rule_id"], c["due_on"]) == (None, "custody:order", D(end))
     assert "lệnh tạm giữ đến hết ngày" in c["explanation"]
     f = findings(con)
-    assert ("illegal_order:T-1" in f) is illegal
+    assert ("illegal_order:custody:P1:T-1:T-1" in f) is illegal
     if illegal:
-        assert f["illegal_order:T-1"]["severity"] == "error"
-        assert "72-hour limit (09/03/2023)" in f["illegal_order:T-1"]["detail"]
-        assert f["illegal_order:T-1"]["legal_basis"] == "BLTTHS 2015 Art. 118(1)-(2)"
+        assert f["illegal_order:custody:P1:T-1:T-1"]["severity"] == "error"
+        assert "72-hour limit (09/03/2023)" in f["illegal_order:custody:P1:T-1:T-1"]["detail"]
+        assert f["illegal_order:custody:P1:T-1:T-1"]["legal_basis"] == "BLTTHS 2015 Art. 118(1)-(2)"
 
 
 def test_custody_detention_next_stage_without_gap_is_one_chain(con, build):

@@ -93,8 +93,10 @@ def test_layout_is_the_contract(con, build, case):
 
 
 def test_w6_execution_decision_after_the_windows(con, build, case):
-    """W6: pronounced Thu 10/08/2023, no appeal or protest, no effective date → effective Sun
-    10/09/2023; 7 days → Sun 17/09/2023, rolled to Mon 18/09/2023."""
+    """W6: pronounced Thu 10/08/2023, no appeal or protest, no effective date. The superior
+    window ends Sat 09/09/2023, rolled to Mon 11/09/2023 (contract 1.1 C5; 1.0 gave an
+    effective Sun 10/09 and a deadline of Mon 18/09) → effective Tue 12/09/2023; 7 days →
+    Tue 19/09/2023."""
     insert(con, "judgements", judgement())
     build("2023-09-12", only=MODELS)
     c = clocks(con)
@@ -108,11 +110,11 @@ def test_w6_execution_decision_after_the_windows(con, build, case):
         x["case_id"],
     ) == ("judgement", "J-1", "J-1", "P1", "C1")
     assert (x["started_on"], x["due_on_nominal"], x["due_on"]) == (
-        D("2023-09-10"),
-        D("2023-09-17"),
-        D("2023-09-18"),
+        D("2023-09-12"),
+        D("2023-09-19"),
+        D("2023-09-19"),
     )
-    assert (x["status"], x["days_remaining"]) == ("open", 6)
+    assert (x["status"], x["days_remaining"]) == ("open", 7)
     assert (x["rule_id"], x["legal_basis"]) == (
         "issue_execution_decision:base",
         "BLTTHS 2015 Art. 364(1)",
@@ -122,8 +124,10 @@ def test_w6_execution_decision_after_the_windows(con, build, case):
         "KSV-2",
         "less_serious",
     )
-    assert "17/09/2023, a day off → 18/09/2023" in x["explanation_en"]
-    assert "17/09/2023, ngày nghỉ → 18/09/2023" in x["explanation"]
+    assert x["explanation_en"] == ("pronounced 10/08/2023, no appeal or protest, protest windows "
+                                   "closed 11/09/2023: effective 12/09/2023 + 7 days = 19/09/2023")
+    assert x["explanation"].endswith("hết thời hạn kháng nghị 11/09/2023: có hiệu lực 12/09/2023 "
+                                     "+ 7 ngày = 19/09/2023")
 
 
 def test_w6_no_clock_before_the_windows_close(con, build, case):
@@ -254,7 +258,11 @@ def test_appellate_judgement_supersedes_the_first_instance(con, build, case, kin
         D("2023-11-27"),
         D("2023-11-27"),
     )
-    assert x["explanation_en"].startswith("appellate judgement pronounced 20/11/2023")
+    # no receipt date in the data: pronouncement stands in for it (contract 1.1 C2)
+    assert x["explanation_en"] == (
+        "appellate judgement pronounced 20/11/2023 (the first-instance court's receipt date is "
+        "unknown) + 7 days = 27/11/2023")
+    assert x["rule_id"] == "issue_execution_decision:base:proxy"
 
 
 def test_appellate_wins_a_tie_and_acquittal_has_no_clock(con, build, case):
@@ -313,7 +321,7 @@ def test_summons_count_the_make_up_saturday(con, build, case):
         D("2024-05-06"),
         "summon_suspended_sentence:base",
     )
-    assert x["legal_basis"] == "Luật THAHS 2019 Art. 85(1)"
+    assert x["legal_basis"] == "Luật THAHS 2019 Arts. 84(2) and 85(1)"  # contract 1.1 C6
     insert(con, "execution_events", event("X-3", "summoned", "2024-05-06"), batch="b2")
     build("2024-05-10", only=MODELS)
     x = clocks(con)["summon_suspended_sentence:J-1:X-2"]

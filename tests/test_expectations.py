@@ -95,7 +95,9 @@ def test_value_sets_agree_with_the_code_lists():
     assert _value_set("deadlines", "in_set:subject_type") == _codes("subject_type")
     assert _value_set("deadlines", "in_set:crime_category") == _codes("crime_category")
     assert _value_set("protest_windows", "in_set:status") == _codes("window_status") | {"open"}
-    assert _value_set("indicator_values", "in_set:target_status") == _codes("target_status")
+    # in_progress (codes 1.1) is a status of the campaign scorecard only (outputs §3)
+    assert _value_set("indicator_values", "in_set:target_status") == (
+        _codes("target_status") - {"in_progress"})
     assert _value_set("indicator_values", "in_set:period_kind") == _codes("period_kind")
     assert _value_set("indicator_values", "in_set:hierarchy") == _codes("hierarchy")
     findings = _codes("finding_rule")
@@ -439,3 +441,54 @@ def test_validation_needs_no_network_and_writes_nothing_home(tmp_path, monkeypat
     assert outcome.passed
     assert attempts == []
     assert list(home.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------ chunked validation
+
+def _big_deadlines(rows: int) -> duckdb.DuckDBPyConnection:
+    """A clean marts.deadlines of `rows` rows: the good clocks repeated with distinct ids."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    for s in _deadlines_sql(GOOD_CLOCKS):
+        con.execute(s)
+    con.execute("create table seed as select * from marts.deadlines")
+    con.execute("delete from marts.deadlines")
+    con.execute(
+        "insert into marts.deadlines select seed.* replace (clock_id || ':' || i as clock_id) "
+        f"from seed, range({rows // len(GOOD_CLOCKS)}) r(i)"
+    )
+    return con
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_a_planted_violation_in_any_chunk_fails_the_check(where):
+    """Every row is validated: the mart is several chunks long, one row anywhere is bad."""
+    con = _big_deadlines(10_000)
+    chunk = 2048
+    (n,) = con.execute("select count(*) from marts.deadlines").fetchall()[0]
+    assert n > 3 * chunk
+    spec = suites.load_spec("deadlines")
+    clean = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=chunk)
+    assert _failed(clean) == {} and clean.rows == n
+    status = next(o for o in clean.results if o.name == "in_set:status")
+    assert status.element_count == n  # every row of every chunk was looked at
+
+    row = {"first": 0, "middle": n // 2, "last": n - 1}[where]
+    con.execute(
+        "update marts.deadlines set status = 'lapsed' where clock_id = "
+        f"(select clock_id from marts.deadlines limit 1 offset {row})"
+    )
+    bad = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=chunk)
+    assert _failed(bad)["in_set:status"] == ("error", 1)
+    assert not bad.passed
+
+
+def test_the_chunked_check_still_sees_a_missing_column_and_the_row_count():
+    con = _big_deadlines(5_000)
+    con.execute("alter table marts.deadlines drop column legal_basis")
+    spec = suites.load_spec("deadlines")
+    outcome = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=2048,
+                                    previous_rows=100_000)
+    failed = _failed(outcome)
+    assert failed["columns_present"][0] == "error"
+    assert any(name.startswith("row_count") for name in failed)

@@ -48,6 +48,9 @@ def test_catalogue_has_every_indicator_of_the_contract(con):
         "clearance_rate",
         "disposition_time_days",
         "pending_age_p90_days",
+        # catalogue 1.1 (contract outputs §1.9)
+        "vks_own_on_time_rate",
+        "premature_suspension_count",
     }
     for row in csv_reference(con, "indicators"):
         assert row["kind"] in {"rate", "count", "days", "score"}
@@ -1089,11 +1092,19 @@ def test_illegal_orders_are_counted_by_the_start_of_the_order(con):
         unit="BTR-TP",
     )
     clocks.finding(
-        "illegal_order:O1", "illegal_order", custody, unit="BTR-TP"
+        f"illegal_order:{custody}:O1", "illegal_order", custody, unit="BTR-TP"
     )  # the custody order (February)
     clocks.finding(
         f"illegal_order:{detention}", "illegal_order", detention, unit="BTR-TP"
     )  # the stage (March)
+    clocks.finding(  # the same stage again, one of its orders: the clock counts once (D15)
+        f"illegal_order:{detention}:O3", "illegal_order", detention, unit="BTR-TP",
+        dated_on="02/04/2024",
+    )
+    clocks.finding(  # a warn is never counted (D5)
+        f"illegal_order:{detention}:after_due", "illegal_order", detention, unit="BTR-TP",
+        severity="warn", dated_on="01/02/2024",
+    )
     clocks.finding(
         f"held_without_order:{detention}", "held_without_order", detention, unit="BTR-TP"
     )
@@ -1191,3 +1202,44 @@ def test_every_mart_column_is_documented(reports):
         "and table_name = 'indicator_values'"
     ).fetchall()
     assert "indicator" in tables[0][1].lower()
+
+
+def test_vks_own_on_time_rate(con):
+    """Catalogue 1.1: approve_detention, decide_custody_extension and approve_charge clocks
+    closed on time / closed in the period; an hour clock is late by closed_at against due_at
+    even when it closes on its due_on (W11). Hand-over clocks do not count. Target ≥ 0.95 †."""
+    clocks = Clocks(con, "30/06/2024")
+    for n, (clock, closed) in enumerate([("approve_detention", "10/04/2024"),
+                                         ("approve_charge", "12/04/2024"),
+                                         ("decide_custody_extension", "11/04/2024"),
+                                         ("send_charge_decision", "20/04/2024")]):
+        clocks.clock(clock, "P1", "08/04/2024", "11/04/2024", closed, f"X{n}",
+                     start_ref=f"O{n}", person_id="P1", case_id="C1", unit="BTR-TP")
+    con.execute("update marts.deadlines set due_at = timestamp '2024-04-11 08:00', "
+                "closed_at = timestamp '2024-04-11 09:30', status = 'late', days_late = 1 "
+                "where clock = 'decide_custody_extension'")
+    build_indicators(con, "30/06/2024")
+    row = value_row(con, "vks_own_on_time_rate", "BTR-TP", "month", "01/04/2024")
+    assert nd(row)[:3] == (1, 3, pytest.approx(1 / 3))
+    assert (row["target_value"], row["target_comparator"], row["target_is_confirmed"],
+            row["target_status"]) == (0.95, ">=", False, "missed")
+
+
+def test_premature_suspension_count(con):
+    """Catalogue 1.1: premature_suspension findings of severity error, by the suspension's
+    date; a warn is never counted. Target 0 †."""
+    clocks = Clocks(con, "30/06/2024")
+    inv = clocks.clock("investigation", "C1", "02/01/2024", "02/04/2024", "15/03/2024", "E-s",
+                       unit="BTR-TP", status="suspended")
+    rep = clocks.clock("report_resolution", "R1", "01/03/2024", "21/03/2024", "15/03/2024",
+                       "E-r", unit="BTR-TP", status="suspended")
+    clocks.finding(f"premature_suspension:{inv}", "premature_suspension", inv, unit="BTR-TP",
+                   subject_type="case", subject_id="C1", dated_on="15/03/2024")
+    clocks.finding(f"premature_suspension:{rep}", "premature_suspension", rep, unit="BTR-TP",
+                   subject_type="report", subject_id="R1", severity="warn",
+                   dated_on="15/03/2024")
+    build_indicators(con, "30/06/2024")
+    row = value_row(con, "premature_suspension_count", "BTR-TP", "month", "01/03/2024")
+    assert nd(row)[0] == 1
+    assert (row["target_value"], row["target_is_confirmed"], row["target_status"]) == (
+        0, False, "missed")

@@ -231,11 +231,12 @@ DEADLINE_COLUMNS = """
         is_provisional boolean,
     closed_on date, closed_by varchar, status varchar, days_late integer, days_remaining integer,
     is_due_soon boolean, rule_id varchar, legal_basis varchar, explanation varchar,
-    explanation_en varchar, as_of date
+    explanation_en varchar, as_of date, due_at timestamp, closed_at timestamp
 """
 FINDING_COLUMNS = """
     finding_id varchar, rule varchar, severity varchar, clock_id varchar, subject_type varchar,
-    subject_id varchar, case_id varchar, unit_code varchar, detail varchar, legal_basis varchar
+    subject_id varchar, case_id varchar, unit_code varchar, detail varchar, legal_basis varchar,
+    dated_on date
 """
 SUBJECT_TYPES = {
     "report_resolution": "report",
@@ -336,9 +337,14 @@ class Clocks:
         subject_type: str = "person",
         subject_id: str = "P1",
         case_id: str | None = None,
+        dated_on: str | None = None,
     ) -> None:
+        if dated_on is None and clock_id is not None:  # the clock's start, as for a stage
+            dated_on = self.con.execute(
+                "select strftime(started_on, '%d/%m/%Y') from marts.deadlines where clock_id = ?",
+                [clock_id]).fetchone()[0]
         self.con.execute(
-            "insert into marts.deadline_findings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.deadline_findings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 finding_id,
                 rule,
@@ -350,6 +356,7 @@ class Clocks:
                 unit,
                 "given",
                 "given",
+                d(dated_on),
             ],
         )
 

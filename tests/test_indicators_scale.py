@@ -40,7 +40,7 @@ REGIONS = 355
 
 # clock kind, share of all clocks, base limit in days
 KINDS = [
-    ("report_resolution", 0.28, 20),
+    ("report_resolution", 0.26, 20),
     ("report_resolution_resumed", 0.02, 30),
     ("investigation", 0.12, 90),
     ("resumed_investigation", 0.01, 60),
@@ -56,6 +56,7 @@ KINDS = [
     ("dispatch_execution_decision", 0.03, 5),
     ("report_to_serve", 0.02, 7),
     ("summon_suspended_sentence", 0.01, 5),
+    ("approve_charge", 0.02, 3),  # contract 1.1: a procuracy's own clock
 ]
 
 
@@ -261,14 +262,20 @@ def synthesize(con: duckdb.DuckDBPyConnection, n_clocks: int, seed: int = 7) -> 
     con.execute("""
         insert into marts.deadline_findings by name
         select 'illegal_order:' || clock_id as finding_id, 'illegal_order' as rule,
-               'error' as severity, clock_id, subject_type, subject_id, case_id, unit_code
+               'error' as severity, clock_id, subject_type, subject_id, case_id, unit_code,
+               started_on as dated_on
         from marts.deadlines
         where clock in ('custody', 'detention') and hash(clock_id) % 100 = 0
         union all
         select 'extension_request_late:' || regexp_extract(clock_id, '[^:]+$'),
                'extension_request_late', 'warn', clock_id, subject_type, subject_id, case_id,
-               unit_code
+               unit_code, started_on
         from marts.deadlines where clock = 'detention' and hash(clock_id) % 10 = 0
+        union all
+        select 'premature_suspension:' || clock_id, 'premature_suspension', 'error', clock_id,
+               subject_type, subject_id, case_id, unit_code, closed_on
+        from marts.deadlines
+        where clock = 'investigation' and closed_on is not null and hash(clock_id) % 50 = 0
     """)
     con.execute("drop table synth")
 

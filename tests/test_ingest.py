@@ -252,7 +252,7 @@ def _write_variant(folder: Path, table: str, variant: str) -> None:
             w = csv.writer(f)
             w.writerow(_vi_header(table))
             for r in rows:
-                w.writerow([r[c] for c in cols])
+                w.writerow([r.get(c, "") for c in cols])
     elif variant == "reordered":
         write_csv(folder / f"{table}.csv", base_rows(table), header=list(reversed(cols)))
     elif variant == "bom":
@@ -265,7 +265,8 @@ def _typed(table: str) -> pl.DataFrame:
     """The canonical rows typed as the contract says (for Parquet and XLSX cells)."""
     frame = pl.DataFrame(base_rows(table))
     return pl.DataFrame(
-        [parse_series(c.type, clean_series(frame.get_column(c.name))) for c in columns(table)]
+        [parse_series(c.type, clean_series(frame.get_column(c.name))) for c in columns(table)
+         if c.name in frame.columns]  # rows without the 1.1 columns make a 1.0-style file
     )
 
 
@@ -275,7 +276,7 @@ def _write_parquet(path: Path, table: str) -> None:
     # Timestamps as UTC instants (Parquet writers often do this): read back as local time.
     typed = typed.with_columns(
         pl.col(c.name).dt.replace_time_zone("Asia/Ho_Chi_Minh").dt.convert_time_zone("UTC")
-        for c in columns(table) if c.type == "timestamp"
+        for c in columns(table) if c.type == "timestamp" and c.name in typed.columns
     )
     typed.write_parquet(path)
 
@@ -289,7 +290,7 @@ def _write_xlsx(path: Path, table: str) -> None:
     ws = wb.add_worksheet("data")
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     ts_fmt = wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
-    cols = columns(table)
+    cols = [c for c in columns(table) if c.name in typed.columns]
     ws.write_row(0, 0, [c.vi_header for c in cols])
     for i, row in enumerate(typed.iter_rows(), start=1):
         for j, (c, v) in enumerate(zip(cols, row, strict=True)):

@@ -86,12 +86,18 @@ def run_checks(con, as_of: str) -> dict[str, int]:
     assert {c.name for c in checks} >= {
         "status_is_consistent",
         "two_windows_per_judgement",
-        "closes_on_never_rolled",
+        "closes_on_follows_the_roll",
     }
     return {c.name: check_failures(con, c, D(as_of))[0] for c in checks}
 
 
-def test_w6_windows_close_on_25_august_and_9_september_never_rolled(con, build, judgements):
+def roll_windows_off(con) -> None:
+    """The alternative of convention roll_windows (contract 1.1 C5): windows never rolled."""
+    con.execute("update reference.indicator_conventions set value = 'false' "
+                "where setting = 'roll_windows'")
+
+
+def test_w6_windows_close_on_25_august_and_9_september_rolled_to_11(con, build, judgements):
     build("2023-08-20", only=MODELS)
     w = windows(con)
     assert set(w) == {
@@ -102,10 +108,10 @@ def test_w6_windows_close_on_25_august_and_9_september_never_rolled(con, build, 
     }
     same, sup = w[("J-1", "same_level")], w[("J-1", "superior")]
     assert (same["opens_on"], same["closes_on"]) == (D("2023-08-10"), D("2023-08-25"))
-    assert (sup["opens_on"], sup["closes_on"]) == (D("2023-08-10"), D("2023-09-09")), (
-        "a Saturday, not rolled"
+    assert (sup["opens_on"], sup["closes_on"]) == (D("2023-08-10"), D("2023-09-11")), (
+        "Sat 09/09/2023 rolled to Mon 11/09/2023 (contract 1.1 C5)"
     )
-    assert (same["status"], same["days_remaining"], sup["days_remaining"]) == ("open", 5, 20)
+    assert (same["status"], same["days_remaining"], sup["days_remaining"]) == ("open", 5, 22)
     assert (same["rule_id"], same["legal_basis"]) == (
         "protest_window:same_level",
         "BLTTHS 2015 Art. 337(1)",
@@ -121,6 +127,7 @@ def test_w6_windows_close_on_25_august_and_9_september_never_rolled(con, build, 
 
 
 def test_statuses_used_late_expired(con, build, judgements):
+    roll_windows_off(con)  # the 1.0 dates: the superior window ends Sat 09/09/2023
     insert(
         con,
         "case_events",
@@ -210,6 +217,7 @@ def test_unit_is_attributed_at_the_close_of_the_window(con, build):
 
 
 def test_checks_catch_a_broken_mart(con, build, judgements):
+    roll_windows_off(con)
     build("2023-09-20", only=MODELS)
     con.execute("update marts.protest_windows set status = 'overdue' where judgement_id = 'J-2'")
     con.execute(
@@ -221,7 +229,7 @@ def test_checks_catch_a_broken_mart(con, build, judgements):
     )
     failures = run_checks(con, "2023-09-20")
     assert failures["status_is_consistent"] == 2
-    assert failures["closes_on_never_rolled"] == 1
+    assert failures["closes_on_follows_the_roll"] == 1
     assert failures["two_windows_per_judgement"] == 1
 
 
@@ -242,7 +250,7 @@ def test_a_new_rule_version_applies_to_judgements_pronounced_from_its_valid_from
            batch="b2")
     build("2023-12-31", only=[*MODELS, "intermediate.int_judgements_final"])
     w = windows(con)
-    assert w[("J-1", "superior")]["closes_on"] == D("2023-09-09")
+    assert w[("J-1", "superior")]["closes_on"] == D("2023-09-11")  # Sat 09/09 rolled (C5)
     assert w[("J-4", "superior")]["closes_on"] == D("2023-10-20")
     assert w[("J-4", "superior")]["rule_id"] == "protest_window:superior:v2"
     assert w[("J-4", "same_level")]["closes_on"] == D("2023-09-20")

@@ -1,6 +1,8 @@
 """`criminal.html`, `custody.html`, `execution.html`: one page per supervision area and its
-clocks — on-time rates, overdue counts, pending-age bands, clearance and disposition time,
-indicators, findings, and drill-down tables to clock level (ids only, capped)."""
+clocks — the procuracy's own deadlines first ("Thời hạn của Viện kiểm sát"), on-time rates,
+overdue counts, pending-age bands, clearance and disposition time, indicators, findings with
+their drill-down (subject, case, order, date, legal basis in Vietnamese citation form), and
+drill-down tables to clock level (ids only, capped)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipelines.dashboards import charts
-from pipelines.dashboards.db import query, query_value
+from pipelines.dashboards.citation import vi_citation
+from pipelines.dashboards.db import column_names, query, query_value
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -64,16 +67,18 @@ AREAS = (
             "report_resolution", "report_resolution_resumed", "investigation",
             "resumed_investigation", "supplementary_investigation_vks",
             "supplementary_investigation_court", "prosecution_decision", "trial_preparation",
-            "trial_decision_after_return", "hearing_opening",
+            "trial_decision_after_return", "hearing_opening", "send_charge_decision",
+            "approve_charge", "send_judgement_to_vks",
         ),
         indicators=(
             "report_resolution_rate", "report_overdue_rate", "investigation_on_time_rate",
             "prosecution_on_time_rate", "trial_preparation_on_time_rate", "vks_return_rate",
             "court_return_rate", "protest_acceptance_rate", "extension_request_late_rate",
+            "vks_own_on_time_rate", "premature_suspension_count",
         ),
         stages=("report", "investigation", "prosecution", "trial"),
         finding_rules=("extension_beyond_limit", "late_extension", "extension_request_late",
-                       "too_many_returns"),
+                       "too_many_returns", "premature_suspension"),
         id_columns=("subject_id", "case_id"),
     ),
     Area(
@@ -86,8 +91,9 @@ AREAS = (
             "Custody and detention deadlines by order; persons held past the deadline; orders "
             "longer than the law allows.",
         ),
-        clocks=("custody", "detention"),
-        indicators=("overdue_custody_count", "overdue_detention_count", "illegal_order_count"),
+        clocks=("custody", "detention", "approve_detention", "decide_custody_extension"),
+        indicators=("overdue_custody_count", "overdue_detention_count", "illegal_order_count",
+                    "vks_own_on_time_rate"),
         finding_rules=("illegal_order", "held_without_order"),
         id_columns=("person_id", "case_id"),
     ),
@@ -361,6 +367,130 @@ def _drill(ctx: Context, area: Area, where: str, order: str, params: list, *,
     return table
 
 
+OWN_TITLE = Bi("Thời hạn của Viện kiểm sát", "The procuracy's own deadlines")
+
+
+def own_clocks(ctx: Context) -> list[str]:
+    """The clocks the procuracy itself owes (`reference.clock_owners`, is_vks_own)."""
+    return [r["clock"] for r in query(
+        ctx.con, "select clock from reference.clock_owners "
+                 "where coalesce(try_cast(is_vks_own as boolean), false) order by clock")]
+
+
+def _optional(ctx: Context, table: str, column: str, alias: str = "") -> str:
+    """A column of a mart when it is there (1.1 columns), else null."""
+    present = column in column_names(ctx.con, "marts", table)
+    return f"{alias}{column}" if present else f"null as {column}"
+
+
+def _own_deadlines(ctx: Context, area: Area) -> tuple[Table, list[Kpi]]:
+    """What the procuracy itself owes: overdue first, then the earliest deadline; hour limits
+    show their time."""
+    mine = [c for c in area.clocks if c in own_clocks(ctx)]
+    base = ("from marts.deadlines where list_contains(?, clock) "
+            "and status in ('open', 'overdue')")
+    counts = query(
+        ctx.con,
+        "select count(*) filter (where status = 'overdue') as overdue, "
+        "count(*) filter (where status = 'open' and days_remaining = 0) as today, "
+        "count(*) filter (where is_due_soon) as soon, count(*) as n " + base,
+        [mine],
+    )[0]
+    late = query_value(
+        ctx.con,
+        "select count(*) from marts.deadlines where list_contains(?, clock) "
+        "and status = 'late' and closed_on between ? and ?",
+        [mine, ctx.as_of - dt.timedelta(days=364), ctx.as_of],
+    )
+    due_at = _optional(ctx, "deadlines", "due_at")
+    rows = query(
+        ctx.con,
+        "select clock, subject_id, case_id, unit_code, prosecutor_id, status, due_on, "
+        f"{due_at}, days_late, days_remaining, explanation, explanation_en, legal_basis "
+        + base + f" order by status = 'overdue' desc, due_on, due_at nulls last, clock_id "
+                 f"limit {DRILL_ROWS}",
+        [mine],
+    )
+    table = Table(
+        headers=[bi("Tình trạng", "Status"), bi("Thời hạn", "Clock"), bi("Đối tượng", "Subject"),
+                 bi("Mã vụ án", "Case id"), bi("Đơn vị", "Unit"),
+                 bi("Kiểm sát viên", "Prosecutor"), bi("Hạn", "Due"),
+                 bi("Còn / trễ", "Left / late"), bi("Cách tính", "Explanation"),
+                 bi("Căn cứ", "Legal basis")],
+        rows=[], total=counts["n"], css="drill own",
+        empty=Bi("Không có thời hạn nào của Viện kiểm sát đang chờ.",
+                 "Nothing the procuracy owes is pending."),
+    )
+    for r in rows:
+        if r["status"] == "overdue":
+            n = fmt_int(r["days_late"])
+            when = Bi(f"quá hạn {n.vi} ngày", f"{n.en} days overdue")
+        elif r["days_remaining"] == 0:
+            when = Bi("hạn hôm nay", "due today")
+        else:
+            n = fmt_int(r["days_remaining"])
+            when = Bi(f"còn {n.vi} ngày", f"{n.en} days left")
+        due = (r["due_at"].strftime("%d/%m/%Y %H:%M") if r["due_at"] is not None
+               else fmt_date(r["due_on"]))
+        table.rows.append([
+            ctx.status_badge(r["status"]), ctx.labels.clock(r["clock"]), r["subject_id"] or "",
+            r["case_id"] or "", r["unit_code"] or "", r["prosecutor_id"] or "", due, when,
+            Bi(r["explanation"] or "", r["explanation_en"] or r["explanation"] or ""),
+            Bi(vi_citation(r["legal_basis"]), r["legal_basis"] or ""),
+        ])
+    kpis = [
+        Kpi(bi("Quá hạn", "Overdue"), fmt_int(counts["overdue"]),
+            "bad" if counts["overdue"] else "good"),
+        Kpi(bi("Đến hạn hôm nay", "Due today"), fmt_int(counts["today"]),
+            "warn" if counts["today"] else ""),
+        Kpi(bi("Đến hạn trong 10 ngày", "Due within 10 days"), fmt_int(counts["soon"])),
+        Kpi(bi("Trễ hạn trong 12 tháng", "Closed late in 12 months"), fmt_int(late)),
+    ]
+    return table, kpis
+
+
+def _finding_drill(ctx: Context, area: Area) -> Table:
+    """Every finding of the area, errors first and the latest first: what, whom (subject,
+    case, order), when, and the legal basis as a prosecutor cites it."""
+    where = ("from marts.deadline_findings f left join marts.deadlines d "
+             "on d.clock_id = f.clock_id where list_contains(?, d.clock) "
+             "or (d.clock is null and list_contains(?, f.rule))")
+    params = [list(area.clocks), list(area.finding_rules)]
+    total = query_value(ctx.con, "select count(*) " + where, params)
+    order_id = _optional(ctx, "deadline_findings", "order_id", "f.")
+    dated_on = _optional(ctx, "deadline_findings", "dated_on", "f.")
+    rows = query(
+        ctx.con,
+        "select f.finding_id, f.rule, f.severity, f.subject_type, f.subject_id, f.case_id, "
+        f"{order_id}, {dated_on}, f.unit_code, f.detail, f.legal_basis, d.clock " + where
+        + " order by f.severity = 'error' desc, dated_on desc nulls last, f.finding_id "
+          f"limit {DRILL_ROWS}",
+        params,
+    )
+    table = Table(
+        headers=[bi("Phát hiện", "Finding"), bi("Mức độ", "Severity"),
+                 bi("Đối tượng", "Subject"), bi("Mã vụ án", "Case id"), bi("Lệnh", "Order"),
+                 bi("Ngày", "Date"), bi("Đơn vị", "Unit"), bi("Chi tiết", "Detail"),
+                 bi("Căn cứ pháp lý", "Legal basis")],
+        rows=[], total=total, css="drill findings",
+        empty=Bi("Không có phát hiện vi phạm.", "No findings."),
+    )
+    severity = {"error": Bi("vi phạm", "error"), "warn": Bi("cảnh báo", "warning"),
+                "unknown": Bi("chưa rõ", "unknown")}
+    for r in rows:
+        kind = ctx.labels.code("subject_type", r["subject_type"])
+        ident = r["subject_id"] or ""
+        table.rows.append([
+            ctx.labels.code("finding_rule", r["rule"]),
+            severity.get(r["severity"], r["severity"] or ""),
+            Bi(f"{kind.vi} {ident}".strip(), f"{kind.en} {ident}".strip()),
+            r["case_id"] or "", r["order_id"] or "", fmt_date(r["dated_on"]),
+            r["unit_code"] or "", r["detail"] or "",
+            Bi(vi_citation(r["legal_basis"]), r["legal_basis"] or ""),
+        ])
+    return table
+
+
 def _protest_windows(ctx: Context) -> Table:
     rows = query(
         ctx.con,
@@ -389,9 +519,14 @@ def area_page(ctx: Context, area: Area) -> dict[str, Any]:
         "as_is", f"{area.key}-trend", Bi("Chỉ tiêu theo tháng", "Indicators by month"),
     )
     year_start = ctx.as_of - dt.timedelta(days=364)
+    own_table, own_kpis = _own_deadlines(ctx, area)
     page = {
         "page_title": area.title,
         "area": area,
+        "own_title": OWN_TITLE,
+        "own_table": own_table,
+        "own_kpis": own_kpis,
+        "finding_drill": _finding_drill(ctx, area),
         "kpis": _kpis(ctx, clock_rows),
         "clock_table": clock_table,
         "age_table": age_table,

@@ -91,10 +91,19 @@ def trend(
 ) -> Chart:
     """Indicator values by month (line) and statistical year (bars over the year), with the
     target as a dashed step line. Columns: indicator_vi, indicator_en, unit, period_kind,
-    period_start, period_end, value, target_value."""
+    period_start, period_end, value, target_value.
+
+    The indicator names are not repeated in every point: the points carry a short key and
+    the chart looks the names up in a small dataset of its own (a page of national trends is
+    mostly these points)."""
     data = frame.copy()
     for col in ("period_start", "period_end"):
         data[col] = pd.to_datetime(data[col]).dt.strftime("%Y-%m-%d")
+    names = data[["indicator_vi", "indicator_en"]].drop_duplicates().reset_index(drop=True)
+    names["k"] = range(len(names))
+    data = data.merge(names, on=["indicator_vi", "indicator_en"]).drop(
+        columns=["indicator_vi", "indicator_en"])
+    lookup_data, lookup_sets = _named(names)
 
     def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
         vi = lang == "vi"
@@ -147,11 +156,15 @@ def trend(
         return (
             layered.properties(width=WIDTH, height=150)
             .facet(facet=alt.Facet(f"{ind}:N", title=None), columns=2)
+            .transform_lookup(lookup="k", from_=alt.LookupData(
+                data=lookup_data, key="k", fields=["indicator_vi", "indicator_en"]))
             .resolve_scale(y="independent")
             .properties(title=_t(title, lang))
         )
 
-    return both(chart_id, data, build)
+    chart = both(chart_id, data, build)
+    chart.datasets.update(lookup_sets)
+    return chart
 
 
 def stacked_bar(

@@ -31,11 +31,13 @@ from markupsafe import Markup
 from pipelines.dashboards import charts
 from pipelines.dashboards.areas import AREAS, area_page
 from pipelines.dashboards.campaign import index_page
-from pipelines.dashboards.db import query, query_value
+from pipelines.dashboards.db import column_names, query, query_value
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
+    NEVER_SHOWN,
     UNIT_ROWS,
+    WORKLIST_ROWS,
     Context,
     MissingMartError,
     check_marts,
@@ -45,7 +47,7 @@ from pipelines.dashboards.quality import quality_page
 from pipelines.dashboards.worklist import worklist_page
 from pipelines.safe_output import finalize, script_json
 
-__all__ = ["DRILL_ROWS", "UNIT_ROWS", "MissingMartError", "render_pages"]
+__all__ = ["DRILL_ROWS", "UNIT_ROWS", "WORKLIST_ROWS", "MissingMartError", "render_pages"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -128,6 +130,30 @@ def _vega_bundle() -> Markup:
     return _script_safe(vl_convert.javascript_bundle())
 
 
+WORKLIST_CSV = "worklist.csv"
+
+
+def write_worklist_csv(con: duckdb.DuckDBPyConnection, out: Path) -> Path:
+    """The whole worklist (every row of `marts.deadline_watchlist`, most urgent first per
+    unit) as a CSV beside worklist.html, which shows only the capped top of it."""
+    path = out / WORKLIST_CSV
+    tmp = out / f".{WORKLIST_CSV}.tmp"
+    names = column_names(con, "marts", "deadline_watchlist")
+    cols = set(names)
+    shown = ", ".join(f'"{c}"' for c in names if c not in NEVER_SHOWN)
+    order = ("urgency_rank" if "urgency_rank" in cols else
+             "(status = 'overdue') desc, days_late desc nulls last, days_remaining nulls last")
+    try:
+        con.execute(
+            f"copy (select {shown} from marts.deadline_watchlist order by unit_code, {order}, "
+            f"clock_id) to '{tmp}' (header, delimiter ',')"
+        )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def render_pages(
     con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run_id: str, as_of: dt.date
 ) -> dict[str, Path]:
@@ -164,4 +190,5 @@ def render_pages(
         finally:
             tmp.unlink(missing_ok=True)  # a failed write leaves no temporary file
         written[name] = path
+    write_worklist_csv(con, out)  # the whole list behind worklist.html's capped tables
     return written

@@ -1,5 +1,6 @@
-"""`worklist.html`: per unit and prosecutor, what is overdue and what is due in the next 10
-days, with the one-line explanation (`marts.deadline_watchlist`)."""
+"""`worklist.html`: per unit, first the procuracy's own deadlines ("Thời hạn của Viện kiểm
+sát": approvals and decisions it owes), then per prosecutor what is overdue and what is due in
+the next 10 days, with the one-line explanation (`marts.deadline_watchlist`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
         """,
     )
     wl_cols = set(column_names(con, "marts", "deadline_watchlist"))
+    # the procuracy's own deadlines (reference.clock_owners), one group first in every unit
+    own = ("w.clock in (select clock from reference.clock_owners "
+           "where coalesce(try_cast(is_vks_own as boolean), false))")
     # Most urgent first: the mart's own rank when it has one (outputs.md §1.8).
     urgency = ("w.urgency_rank" if "urgency_rank" in wl_cols else
                "(w.status = 'overdue') desc, w.days_late desc nulls last, "
@@ -40,13 +44,13 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
         f"""
         select w.unit_code, w.prosecutor_id, w.clock_id, w.clock, w.subject_id, w.due_on,
                w.status, w.days_remaining, w.days_late, w.explanation,
-               {en} as explanation_en, d.case_id,
-               row_number() over (partition by w.unit_code order by {urgency}, w.clock_id)
-                   as rank_in_unit
+               {en} as explanation_en, d.case_id, {own} as is_vks_own,
+               row_number() over (partition by w.unit_code
+                                  order by {own} desc, {urgency}, w.clock_id) as rank_in_unit
         from marts.deadline_watchlist w
         left join marts.deadlines d on d.clock_id = w.clock_id
         qualify rank_in_unit <= ?
-        order by w.unit_code, w.prosecutor_id nulls last, {urgency}, w.clock_id
+        order by w.unit_code, {own} desc, w.prosecutor_id nulls last, {urgency}, w.clock_id
         limit ?
         """,
         [WORKLIST_ROWS_PER_UNIT, WORKLIST_ROWS],
@@ -62,18 +66,20 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
                                                  "label": ctx.unit_cell(r["unit_code"]),
                                                  "quality": ctx.quality_cell(r["unit_code"]),
                                                  "totals": totals.get(r["unit_code"], {}),
-                                                 "prosecutors": {}, "shown": 0})
+                                                 "prosecutors": {}, "shown": 0, "own": None})
         unit["shown"] += 1
-        pros = unit["prosecutors"].setdefault(
-            r["prosecutor_id"],
-            Table(
-                headers=[bi("Tình trạng", "Status"), bi("Thời hạn", "Clock"),
-                         bi("Đối tượng", "Subject"), bi("Mã vụ án", "Case id"),
-                         bi("Hạn", "Due"), bi("Còn / trễ", "Left / late"),
-                         bi("Cách tính", "Explanation")],
-                rows=[], css="drill",
-            ),
-        )
+        headers = [bi("Tình trạng", "Status"), bi("Thời hạn", "Clock"),
+                   bi("Đối tượng", "Subject"), bi("Mã vụ án", "Case id"),
+                   bi("Hạn", "Due"), bi("Còn / trễ", "Left / late"),
+                   bi("Cách tính", "Explanation")]
+        if r["is_vks_own"]:  # the procuracy's own deadlines, one group, first
+            if unit["own"] is None:
+                unit["own"] = Table(headers=[*headers, bi("Kiểm sát viên", "Prosecutor")],
+                                    rows=[], css="drill own")
+            pros = unit["own"]
+        else:
+            pros = unit["prosecutors"].setdefault(
+                r["prosecutor_id"], Table(headers=headers, rows=[], css="drill"))
         if r["status"] == "overdue":
             n = fmt_int(r["days_late"])
             when = Bi(f"quá hạn {n.vi} ngày", f"{n.en} days overdue")
@@ -86,6 +92,7 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
             ctx.status_badge(r["status"]), ctx.labels.clock(r["clock"]), r["subject_id"] or "",
             r["case_id"] or "", fmt_date(r["due_on"]), when,
             Bi(r["explanation"] or "", r["explanation_en"] or r["explanation"] or ""),
+            *([r["prosecutor_id"] or ""] if r["is_vks_own"] else []),
         ])
     unit_list = []
     for code in sorted(units, key=lambda u: (u is None, u or "")):
@@ -117,7 +124,20 @@ def worklist_page(ctx: Context) -> dict[str, Any]:
         ])
     shown = sum(u["shown"] for u in unit_list)
     total_rows = sum(sum(t.values()) for t in totals.values())
+    own_totals = query(
+        con,
+        f"""
+        select count(*) filter (where w.status = 'overdue') as overdue,
+               count(*) filter (where w.status <> 'overdue' and w.days_remaining = 0) as today,
+               count(*) filter (where w.status <> 'overdue') as due_soon
+        from marts.deadline_watchlist w where {own}
+        """,
+    )[0]
     return {
+        "own_title": Bi("Thời hạn của Viện kiểm sát", "The procuracy's own deadlines"),
+        "own_overdue": fmt_int(own_totals["overdue"]),
+        "own_today": fmt_int(own_totals["today"]),
+        "own_due_soon": fmt_int(own_totals["due_soon"]),
         "page_title": Bi("Việc cần làm: quá hạn và đến hạn trong 10 ngày",
                          "Worklist: overdue and due within 10 days"),
         "units": unit_list,

@@ -35,8 +35,8 @@ import polars as pl
 
 from pipelines import paths
 from pipelines.contract import TABLES
+from pipelines.generator import contract11, writer
 from pipelines.generator import defects as defects_mod
-from pipelines.generator import writer
 from pipelines.generator.dates import from_day, to_day
 from pipelines.generator.delivery import deliver, finish_frame, to_frame
 from pipelines.generator.flows import simulate
@@ -171,6 +171,7 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
                         showcase=showcase)
     _progress(f"{scale}: {len(world.territories)} of {world.units_total} units, seed {seed}")
     frames = _simulate_all(world.territories, seed, start_day, end_day)
+    frames, adoption = contract11.enrich(frames, seed, start_day, end_day)
     codes = _load_codes()
     frames, stats = deliver(frames, seed, single, end_day, codes)
     _progress("delivery planned: " + ", ".join(f"{k} {v:,}" for k, v in stats.items()))
@@ -181,7 +182,7 @@ def generate(out: Path, seed: int, scale: str, start: dt.date, end: dt.date | No
 
     _progress("writing batches")
     batch_ids, refused = _write_batches(out, frames, overlay, seed, single, end_day,
-                                        defect_rate > 0, scale)
+                                        defect_rate > 0, scale, adoption)
     _write_reference(out, world)
     _write_defects(out, planted, refused, seed, defect_rate)
     _write_generation(out, world, seed, scale, start, end, batches, defect_rate, showcase)
@@ -225,8 +226,8 @@ def _batch_slices(df: pl.DataFrame) -> dict[int, tuple[int, int]]:
 
 
 def _write_batches(out: Path, frames: dict[str, pl.DataFrame], overlay, seed: int,
-                   single: bool, end: int, with_refused: bool, scale: str
-                   ) -> tuple[list[str], str | None]:
+                   single: bool, end: int, with_refused: bool, scale: str,
+                   adoption: dict[str, int] | None = None) -> tuple[list[str], str | None]:
     """Write every batch folder; a file's rows are its slice of the (sorted) delivered table
     with the planted defects applied."""
     rng = np.random.default_rng([seed, 5_003])
@@ -266,7 +267,11 @@ def _write_batches(out: Path, frames: dict[str, pl.DataFrame], overlay, seed: in
             name = f"{table}.{style.fmt}"
             untyped = (writer.untyped_columns(planted_rows, table)
                        if style.fmt == "parquet" else set())
-            fw = writer.FileWriter(folder / name, table, style, exported, rng, untyped)
+            omit = ()
+            if contract11.is_legacy_batch(key, single, adoption or {}):
+                rows = frames[table].slice(*bounds) if bounds else None
+                omit = contract11.legacy_columns(table, (rows, planted_rows))
+            fw = writer.FileWriter(folder / name, table, style, exported, rng, untyped, omit)
             for chunk in _file_chunks(frames[table], table, bounds, planted_rows,
                                       replaced[table]):
                 fw.write(chunk)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.contract import KEYS, TABLES
+from pipelines.contract import KEYS, TABLES, V11_COLUMNS
 from pipelines.generator.dates import DAY
 
 POLARS_BUILD = {"text": pl.String, "code": pl.String, "int": pl.Int64, "date": pl.Int32,
@@ -29,12 +29,16 @@ LATE_PARENT_RATE = 0.01
 
 
 def to_frame(table: str, rows: list[tuple]) -> pl.DataFrame:
-    """Typed frame of one table from recorder tuples (contract columns, ts, entry day)."""
+    """Typed frame of one table from recorder tuples (contract 1.0 columns, ts, entry day);
+    the 1.1 columns are added empty (`contract11.enrich` fills them)."""
     cols = TABLES[table]
-    schema = {c.name: POLARS_BUILD[c.type] for c in cols}
+    added = V11_COLUMNS.get(table, ())
+    schema = {c.name: POLARS_BUILD[c.type] for c in cols if c.name not in added}
     schema["_ts"] = pl.Int64
     schema["_entry"] = pl.Int32
-    df = pl.DataFrame(rows, schema=schema, orient="row")
+    df = pl.DataFrame(rows, schema=schema, orient="row").with_columns(
+        pl.lit(None, dtype=POLARS_BUILD[c.type]).alias(c.name) for c in cols if c.name in added
+    ).select(*(c.name for c in cols), "_ts", "_entry")
     casts = []
     for c in cols:
         if c.type == "date":

@@ -33,6 +33,7 @@ from pipelines.generator.calibration import (
     Knobs,
     rate_for_day,
 )
+from pipelines.generator.contract11 import suspension_day
 from pipelines.generator.dates import (
     DAY,
     add_months,
@@ -316,12 +317,12 @@ class TerritorySim:
             resolved = self.ri(prolonged_end + 1, extended_end)
         elif u < suspended_until:  # suspended when the limit expired
             if r() < k.report_suspended_at_20_days:
-                suspended = recv + 20 - self.ri(0, 2)
+                suspended = suspension_day(rng, recv + 20)
             else:
                 prolonged_end = add_months(recv, 2)
                 ev("report_prolonged", "report", rid, None, recv + self.ri(12, 20), body,
                    entry, stated_end=prolonged_end, ext_no=1)
-                suspended = prolonged_end - self.ri(0, 3)
+                suspended = suspension_day(rng, prolonged_end)
             ev("report_suspended", "report", rid, None, suspended, body, entry)
             v = r()
             if v < k.report_resumed:
@@ -478,7 +479,7 @@ class TerritorySim:
 
         last_charge = max((p["charged"] for p in persons), default=inst)
         if path == "suspend":  # when the limit has expired (suspect unknown or at large)
-            suspended = max(due - ri(0, 5), last_charge + ri(5, 15))
+            suspended = max(suspension_day(rng, due), last_charge + ri(5, 15))
             ev("investigation_suspended", "case", case_id, case_id, suspended, "cqdt", case_entry)
             segments.append(("investigation", inst, suspended, None, None))
             for p in persons:

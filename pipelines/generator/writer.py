@@ -115,9 +115,10 @@ class FileWriter:
     sits whole in memory; XLSX (at most `XLSX_MAX_ROWS`) is written at the end."""
 
     def __init__(self, path: Path, table: str, style: Style, exported: dt.datetime,
-                 rng: np.random.Generator, untyped: set[str] = frozenset()) -> None:
+                 rng: np.random.Generator, untyped: set[str] = frozenset(),
+                 omit: tuple[str, ...] = ()) -> None:
         self.path, self.table, self.style, self.exported = path, table, style, exported
-        self.cols = columns(table)
+        self.cols = [c for c in columns(table) if c.name not in omit]  # omit: a 1.0-style file
         names = [c.name for c in self.cols]
         if style.shuffle:
             names = [names[i] for i in rng.permutation(len(names))]

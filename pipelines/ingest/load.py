@@ -16,7 +16,10 @@ For each batch:
    sha256 and row count. Any mismatch refuses the whole batch; nothing of it is loaded.
 3. Each file is read (`read`) within the caps of `limits`, its headers mapped onto the
    contract; a file over a cap (`too_large`), that cannot be parsed, whose reader fails in any
-   way, that lacks a required column or repeats one is refused on its own.
+   way, that lacks a required column or repeats one is refused on its own. Files are read
+   only when their table is loaded (step 4), one table at a time, so at most one table's
+   files are in memory: a manifest row count that does not match rolls the transaction back,
+   refuses the whole batch, and the other batches of the group are loaded again without it.
 4. Rows are typed and validated (`validate`) against the code lists, the units and the
    plausible dates (as_of, the batch's receipt time); accepted rows are appended to
    `raw.<table>` with their lineage, failing rows go to `raw.quarantine` (values masked); the
@@ -65,7 +68,7 @@ MANIFEST = "_manifest.json"
 REFERENCE_FOLDER = "_reference"
 ROOT_BATCH = "(landing)"  # batch_id of a ledger row for a file lying in the landing root
 SUPPORTED_CONTRACT_VERSIONS = (1,)
-GROUP_ROWS = 500_000  # batches are loaded in groups of up to this many rows ...
+GROUP_BYTES = 64 * 1024**2  # batches are loaded in groups of up to this many file bytes ...
 GROUP_BATCHES = 200  # ... or this many batches
 
 Log = Callable[[str], object]
@@ -194,10 +197,10 @@ def ingest_landing(
             plans.append(plan)
         # Small batches are validated and written together (one pandera pass per table);
         # a big one on its own. Each group is one transaction.
-        if plans and (sum(p.rows for p in plans) >= GROUP_ROWS or len(plans) >= GROUP_BATCHES):
-            _load_plans(con, plans, rules, summary, log)
+        if plans and (sum(p.size for p in plans) >= GROUP_BYTES or len(plans) >= GROUP_BATCHES):
+            _load_plans(con, plans, rules, summary, log, limits)
             plans = []
-    _load_plans(con, plans, rules, summary, log)
+    _load_plans(con, plans, rules, summary, log, limits)
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -432,16 +435,35 @@ def _previous_attempts(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tu
 
 
 @dataclass
+class _Pending:
+    """A file of a batch to read when its table is loaded."""
+
+    path: Path
+    outcome: FileOutcome
+    listed_rows: int | None  # the manifest's row count, when it gives one
+
+
+@dataclass
 class _BatchPlan:
-    """What one batch brings: ledger outcomes and the mapped files to validate and load."""
+    """What one batch brings: ledger outcomes and the files to read, validate and load."""
 
     batch_id: str
     outcomes: list[FileOutcome]
-    mapped: dict[str, MappedFile]
+    pending: dict[str, _Pending] = field(default_factory=dict)
+    receipt: dt.datetime | None = None
+    files: list[FileOutcome] = field(default_factory=list)  # the batch's own data files
 
     @property
-    def rows(self) -> int:
-        return sum(m.frame.height for m in self.mapped.values())
+    def size(self) -> int:
+        return sum(p.path.stat().st_size for p in self.pending.values())
+
+
+class _ManifestRows(Exception):
+    """A file's row count differs from its manifest's: the whole batch is refused."""
+
+    def __init__(self, plan: _BatchPlan, file_name: str, detail: tuple[str, str]):
+        super().__init__(detail[1])
+        self.plan, self.file_name, self.detail = plan, file_name, detail
 
 
 def _batch_entries(batch_dir: Path) -> tuple[list[Path], list[FileOutcome]]:
@@ -517,7 +539,7 @@ def _plan_batch(
         summary.batches_skipped += 1
         log(f"batch {batch_id}: already loaded, skipped")
         if entries:
-            return _BatchPlan(batch_id=batch_id, outcomes=entries, mapped={})
+            return _BatchPlan(batch_id=batch_id, outcomes=entries)
         return None
 
     files = {p.name: outcome(p.name, shas[p.name]) for p in todo}
@@ -549,8 +571,8 @@ def _plan_batch(
                     if name in files:
                         files[name].manifest_status = "mismatch"
 
-    # Read and map every file (the manifest's row counts need them).
-    mapped: dict[str, MappedFile] = {}
+    # Which files are read later (by `_load_plans`, table by table).
+    pending: dict[str, _Pending] = {}
     by_table: dict[str, list[str]] = defaultdict(list)
     for p in todo:
         if files[p.name].table_name and files[p.name].file_format:
@@ -567,54 +589,67 @@ def _plan_batch(
             if len(by_table[f.table_name]) > 1:
                 f.refuse("duplicate_table_file", detail=f.table_name)
                 continue
-            try:
-                landed = read_landed(p, limits)
-                m = map_headers(landed, f.table_name)
-            except TooLarge as exc:
-                f.refuse("too_large", detail=str(exc))
-                continue
-            except UnreadableFile as exc:
-                f.refuse("unreadable_file", detail=str(exc))
-                continue
-            except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001
-                # Whatever a reader does with a hostile file, it is that file's refusal.
-                f.refuse("unreadable_file", detail=f"the reader failed ({type(exc).__name__})")
-                continue
             listed = manifest.files.get(p.name) if manifest else None
-            if listed and listed["rows"] is not None and listed["rows"] != m.records:
-                files[p.name].manifest_status = "mismatch"
-                batch_problem = ("manifest_mismatch", p.name, (
-                    f"{m.records} dòng, tệp kê khai ghi {listed['rows']}",
-                    f"{m.records} rows, the manifest lists {listed['rows']}"))
-                break
-            if m.missing_required:
-                # Not listing unknown headers: a file without a header row would show data.
-                f.refuse("missing_column", detail=", ".join(m.missing_required))
-            elif m.duplicates:
-                f.refuse("duplicate_column", detail="; ".join(m.duplicates))
-            else:
-                f.extra_columns = extra_columns_json(m.extra_headers)
-                f.rows_blank = m.blank_rows
-                m.frame = m.frame.with_columns(
-                    pl.lit(batch_id).alias("_batch_id"), pl.lit(p.name).alias("_file_name"),
-                    pl.lit(receipt, dtype=pl.Datetime("us")).alias(RECEIVED))
-                mapped[p.name] = m
+            pending[p.name] = _Pending(p, f, listed["rows"] if listed else None)
 
+    plan = _BatchPlan(batch_id=batch_id, outcomes=[*files.values(), *redelivered, *entries],
+                      pending=pending, receipt=receipt, files=list(files.values()))
     if batch_problem is not None:
-        code, bad_file, detail = batch_problem
-        mapped.clear()
-        # One reason for the batch, on the file that broke it; the others were not loaded
-        # because of it (all carry the reason when the culprit is the manifest itself).
-        for f in files.values():
-            if bad_file in files and f.file_name != bad_file:
-                f.refuse("batch_refused", detail=bad_file)
-            else:
-                f.refuse(code, detail=detail, file=bad_file)
-        summary.batches_refused += 1
-        shown = detail[1] if isinstance(detail, tuple) else detail
-        log(f"batch {batch_id}: refused whole ({code}: {bad_file}: {shown}); nothing loaded")
-    return _BatchPlan(batch_id=batch_id, outcomes=[*files.values(), *redelivered, *entries],
-                      mapped=mapped)
+        _refuse_batch(plan, *batch_problem, summary, log)
+    return plan
+
+
+def _refuse_batch(plan: _BatchPlan, code: str, bad_file: str, detail: str | tuple[str, str],
+                  summary: IngestSummary, log: Log) -> None:
+    plan.pending.clear()
+    names = {f.file_name for f in plan.files}
+    # One reason for the batch, on the file that broke it; the others were not loaded
+    # because of it (all carry the reason when the culprit is the manifest itself).
+    for f in plan.files:
+        if bad_file in names and f.file_name != bad_file:
+            f.refuse("batch_refused", detail=bad_file)
+        else:
+            f.refuse(code, detail=detail, file=bad_file)
+    summary.batches_refused += 1
+    shown = detail[1] if isinstance(detail, tuple) else detail
+    log(f"batch {plan.batch_id}: refused whole ({code}: {bad_file}: {shown}); nothing loaded")
+
+
+def _read_file(plan: _BatchPlan, pending: _Pending, limits: Limits) -> MappedFile | None:
+    """Read and map one file; None when the file is refused on its own. Raises
+    `_ManifestRows` when its row count is not the manifest's."""
+    p, f = pending.path, pending.outcome
+    try:
+        landed = read_landed(p, limits)
+        m = map_headers(landed, f.table_name)
+    except TooLarge as exc:
+        f.refuse("too_large", detail=str(exc))
+        return None
+    except UnreadableFile as exc:
+        f.refuse("unreadable_file", detail=str(exc))
+        return None
+    except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001
+        # Whatever a reader does with a hostile file, it is that file's refusal.
+        f.refuse("unreadable_file", detail=f"the reader failed ({type(exc).__name__})")
+        return None
+    if pending.listed_rows is not None and pending.listed_rows != m.records:
+        f.manifest_status = "mismatch"
+        raise _ManifestRows(plan, p.name, (
+            f"{m.records} dòng, tệp kê khai ghi {pending.listed_rows}",
+            f"{m.records} rows, the manifest lists {pending.listed_rows}"))
+    if m.missing_required:
+        # Not listing unknown headers: a file without a header row would show data.
+        f.refuse("missing_column", detail=", ".join(m.missing_required))
+        return None
+    if m.duplicates:
+        f.refuse("duplicate_column", detail="; ".join(m.duplicates))
+        return None
+    f.extra_columns = extra_columns_json(m.extra_headers)
+    f.rows_blank = m.blank_rows
+    m.frame = m.frame.with_columns(
+        pl.lit(plan.batch_id).alias("_batch_id"), pl.lit(p.name).alias("_file_name"),
+        pl.lit(plan.receipt, dtype=pl.Datetime("us")).alias(RECEIVED))
+    return m
 
 
 def _load_plans(
@@ -623,39 +658,71 @@ def _load_plans(
     rules: ValueRules,
     summary: IngestSummary,
     log: Log,
+    limits: Limits,
 ) -> None:
-    """Validate and write consecutive batches in one transaction, one pass per table."""
+    """Read, validate and write consecutive batches in one transaction, one table at a time
+    (one pandera pass per table). A batch whose manifest row count does not match is refused
+    whole and the group is loaded again without it."""
+    while True:
+        try:
+            _load_group(con, plans, rules, summary, log, limits)
+            return
+        except _ManifestRows as bad:
+            _refuse_batch(bad.plan, "manifest_mismatch", bad.file_name, bad.detail, summary,
+                          log)
+
+
+def _load_group(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[_BatchPlan],
+    rules: ValueRules,
+    summary: IngestSummary,
+    log: Log,
+    limits: Limits,
+) -> None:
     if not plans:
         return
-    outcomes = {(o.batch_id, o.file_name): o for plan in plans for o in plan.outcomes
-                if o.status == "loaded"}
+    for plan in plans:  # counts of an attempt rolled back
+        for o in plan.outcomes:
+            if o.status == "loaded":
+                o.rows_landed = None
     loaded_at = dt.datetime.now(dt.UTC)
     con.execute("begin transaction")
     try:
         for table in TABLES:
-            frames = [m.frame for plan in plans for name, m in plan.mapped.items()
-                      if outcomes[(plan.batch_id, name)].table_name == table]
+            frames = []
+            for plan in plans:
+                for pending in plan.pending.values():
+                    if pending.outcome.table_name == table and pending.outcome.status == "loaded":
+                        m = _read_file(plan, pending, limits)
+                        if m is not None:
+                            frames.append(m.frame)
             if not frames:
                 continue
             stacked = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+            del frames
             result = validate_rows(stacked, table, rules)
+            del stacked
             _write_rows(con, table, result, loaded_at)
+            outcomes = {(o.batch_id, o.file_name): o for plan in plans for o in plan.outcomes
+                        if o.status == "loaded"}
             for key, counts in result.files.items():
                 o = outcomes[key]
                 o.rows_landed = counts.rows_landed
                 o.rows_quarantined = counts.rows_quarantined
                 o.rows_accepted = counts.rows_landed - counts.rows_quarantined
                 o.rule_counts = counts.rule_counts
-        for o in outcomes.values():  # a file of header only has no row in any frame
-            if o.rows_landed is None:
-                o.rows_landed = o.rows_accepted = o.rows_quarantined = 0
+        for plan in plans:  # a file of header only has no row in any frame
+            for o in plan.outcomes:
+                if o.status == "loaded" and o.rows_landed is None:
+                    o.rows_landed = o.rows_accepted = o.rows_quarantined = 0
         _write_ledger(con, [o for plan in plans for o in plan.outcomes], loaded_at)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     for plan in plans:
-        plan.mapped.clear()
+        plan.pending.clear()
         summary.files.extend(plan.outcomes)
         _log_batch(log, plan.batch_id, plan.outcomes)
 

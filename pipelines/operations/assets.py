@@ -14,7 +14,7 @@ from pipelines.resources import CasewatchSettings, Warehouse
         "One folder per unit (out/units/<unit_code>/): its pages, XLSX exports and open "
         "rejections CSV, with only the data of the unit and the units it groups."
     ),
-    kinds={"html", "xlsx", "csv"},
+    kinds={"html", "xlsx", "csv"},  # owners: applied in definitions.py
 )
 def unit_bundles(
     context: dg.AssetExecutionContext, settings: CasewatchSettings, warehouse: Warehouse

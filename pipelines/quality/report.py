@@ -668,7 +668,8 @@ def refresh_steward_report(settings: CasewatchSettings, run_id: str) -> Path:
     database. Every `nightly` run calls this after its last step, whatever its outcome
     (`pipelines.orchestration.finish_nightly_run`).
     """
-    with Warehouse(path=settings.warehouse_path).connect() as con:
+    with Warehouse(path=settings.warehouse_path,
+                   memory_limit=settings.memory_limit).connect() as con:
         _, path, _ = write_steward_report(
             con, settings.out, run_id=run_id, as_of=settings.as_of_date()
         )

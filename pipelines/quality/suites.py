@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -166,35 +167,180 @@ def _outcome(spec: dict[str, Any], result: Any) -> ExpectationOutcome:
     )
 
 
+# Expectations on the table as a whole; every other expectation is a row-wise check of the
+# columns its kwargs name, and is validated chunk by chunk.
+_SCHEMA_TYPES = {"expect_table_columns_to_match_set"}
+_COUNT_TYPES = {"expect_table_row_count_to_be_between"}
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+# Rows per validated chunk: bounds the pandas frame in memory (a few hundred MB at most for the
+# widest suite); every chunk is validated, and any failed chunk fails the expectation.
+CHUNK_ROWS = 1_000_000
+# GX computes only the unexpected count and a few examples (no full unexpected lists, no
+# value counts of them, no index lists).
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 3}
+
+
+def columns_needed(spec: dict[str, Any], available: list[str]) -> list[str]:
+    """The columns of `available` the row-wise expectations of a suite read: those their
+    kwargs name, and those their `row_condition` mentions."""
+    wanted: set[str] = set()
+    for e in spec["expectations"]:
+        if e["type"] in _SCHEMA_TYPES | _COUNT_TYPES:
+            continue
+        wanted.update(e["kwargs"][k] for k in _COLUMN_KWARGS if e["kwargs"].get(k))
+        condition = e["kwargs"].get("row_condition") or ""
+        wanted.update(c for c in available if re.search(rf"\b{re.escape(c)}\b", condition))
+    return [c for c in available if c in wanted]
+
+
+def _part(spec: dict[str, Any], types: set[str] | None) -> dict[str, Any]:
+    """The suite restricted to expectations of `types` (None: the row-wise ones)."""
+    def keep(e: dict[str, Any]) -> bool:
+        table_level = e["type"] in _SCHEMA_TYPES | _COUNT_TYPES
+        return e["type"] in types if types is not None else not table_level
+
+    return {**spec, "expectations": [e for e in spec["expectations"] if keep(e)]}
+
+
+class _Validator:
+    """One ephemeral GX context and pandas asset, reused for every part and chunk of a suite."""
+
+    def __init__(self, spec: dict[str, Any], parameters: dict[str, Any]):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._definition = (
+            context.data_sources.add_pandas(f"{spec['name']}_frame")
+            .add_dataframe_asset(name=spec["name"])
+            .add_batch_definition_whole_dataframe("whole")
+        )
+        self._parameters = parameters
+        self._suites: dict[str, Any] = {}
+
+    def run(self, part: str, spec: dict[str, Any], frame: pd.DataFrame) -> list[Any]:
+        if not spec["expectations"]:
+            return []
+        suite = self._suites.get(part)
+        if suite is None:
+            suite = self._suites[part] = build_suite({**spec, "name": f"{spec['name']}_{part}"})
+        batch = self._definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite, result_format=RESULT_FORMAT, expectation_parameters=self._parameters
+        )
+        return list(result.results)
+
+
+def _merge(results: list[Any]) -> Any:
+    """One expectation's results over every chunk, as one result: unexpected counts add up,
+    it succeeds only if every chunk succeeds, examples come from the first failing chunk."""
+    from great_expectations.core import ExpectationValidationResult
+
+    if len(results) == 1:
+        return results[0]
+    for r in results:
+        exc = r.exception_info or {}
+        if isinstance(exc, dict) and exc.get("raised_exception"):
+            return r
+    merged = dict(results[0].result or {})
+    if "unexpected_count" in merged:
+        merged["unexpected_count"] = sum(int((r.result or {}).get("unexpected_count") or 0)
+                                         for r in results)
+        merged["element_count"] = sum(int((r.result or {}).get("element_count") or 0)
+                                      for r in results)
+        failing = next((r for r in results if not r.success), None)
+        merged["partial_unexpected_list"] = (
+            (failing.result or {}).get("partial_unexpected_list") or [] if failing else [])
+    return ExpectationValidationResult(
+        success=all(r.success for r in results),
+        expectation_config=results[0].expectation_config,
+        result=merged,
+        exception_info=results[0].exception_info,
+    )
+
+
+def _outcomes(spec: dict[str, Any], results: list[Any]) -> list[ExpectationOutcome]:
+    """Per expectation of the suite, in suite order, its merged result over every chunk."""
+    by_name = {expectation_name(e): e for e in spec["expectations"]}
+    grouped: dict[str, list[Any]] = {}
+    for r in results:
+        grouped.setdefault(r.expectation_config.meta["name"], []).append(r)
+    return [_outcome(by_name[n], _merge(grouped[n])) for n in by_name if n in grouped]
+
+
+def _parameters(spec: dict[str, Any], as_of: dt.date, previous_rows: int | None) -> dict:
+    import pandas as pd
+
+    return {"as_of": pd.Timestamp(as_of), **row_count_parameters(spec, previous_rows)}
+
+
 def validate(
     frame: pd.DataFrame,
     spec: dict[str, Any],
     *,
     as_of: dt.date,
     previous_rows: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> SuiteOutcome:
-    """Validate one mart's dataframe against its suite (ephemeral context, SUMMARY results)."""
-    import great_expectations as gx
+    """Validate one mart's dataframe against its suite, chunk by chunk (see `validate_table`)."""
     import pandas as pd
-    from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas(f"{spec['name']}_frame")
-        .add_dataframe_asset(name=spec["name"])
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    parameters = {"as_of": pd.Timestamp(as_of), **row_count_parameters(spec, previous_rows)}
-    result = batch.validate(
-        build_suite(spec), result_format="SUMMARY", expectation_parameters=parameters
-    )
-    by_name = {expectation_name(e): e for e in spec["expectations"]}
-    outcomes = []
-    for r in result.results:
-        name = r.expectation_config.meta["name"]
-        outcomes.append(_outcome(by_name[name], r))
-    order = {n: i for i, n in enumerate(by_name)}
-    outcomes.sort(key=lambda o: order[o.name])
-    return SuiteOutcome(suite=spec["name"], rows=len(frame), results=outcomes)
+    validator = _Validator(spec, _parameters(spec, as_of, previous_rows))
+    results = validator.run("schema", _part(spec, _SCHEMA_TYPES), frame.iloc[:0])
+    results += validator.run("count", _part(spec, _COUNT_TYPES),
+                             pd.DataFrame(index=pd.RangeIndex(len(frame))))
+    rows = _part(spec, None)
+    columns = columns_needed(spec, list(frame.columns))
+    for start in range(0, max(len(frame), 1), chunk_rows):
+        results += validator.run("rows", rows, frame.iloc[start:start + chunk_rows][columns])
+    return SuiteOutcome(suite=spec["name"], rows=len(frame), results=_outcomes(spec, results))
+
+
+def validate_table(
+    con: Any,
+    table: str,
+    spec: dict[str, Any],
+    *,
+    as_of: dt.date,
+    previous_rows: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> SuiteOutcome:
+    """Validate every row of a DuckDB table against its suite without holding it in memory.
+
+    - the column set is checked on the table's (empty) frame of every column;
+    - the row-count band on the table's row count;
+    - every other expectation on the columns the suite names only, `chunk_rows` rows at a time
+      fetched from DuckDB with the same types as `.df()`; each chunk is validated and the
+      counts add up, so a violation in any row of any chunk fails the expectation.
+    """
+    import pandas as pd
+
+    validator = _Validator(spec, _parameters(spec, as_of, previous_rows))
+    schema = con.sql(f"select * from {table} limit 0").df()
+    results = validator.run("schema", _part(spec, _SCHEMA_TYPES), schema)
+    (n,) = con.execute(f"select count(*) from {table}").fetchall()[0]
+    results += validator.run("count", _part(spec, _COUNT_TYPES),
+                             pd.DataFrame(index=pd.RangeIndex(n)))
+    rows = _part(spec, None)
+    columns = columns_needed(spec, list(schema.columns))
+    if rows["expectations"] and columns:
+        select = ", ".join(f'"{c}"' for c in columns)
+        cursor = con.cursor()
+        try:
+            cursor.execute(f"select {select} from {table}")
+            vectors = max(1, chunk_rows // 2048)
+            seen = 0
+            while True:
+                chunk = cursor.fetch_df_chunk(vectors)
+                if len(chunk) == 0 and seen:
+                    break
+                results += validator.run("rows", rows, chunk)
+                seen += len(chunk)
+                if len(chunk) == 0:
+                    break
+        finally:
+            cursor.close()
+    elif rows["expectations"]:
+        results += validator.run("rows", rows, schema)  # names a missing column: GX says so
+    return SuiteOutcome(suite=spec["name"], rows=n, results=_outcomes(spec, results))

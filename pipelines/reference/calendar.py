@@ -4,7 +4,9 @@ Days off are weekends, the package's public holidays (with its observed days and
 Government swaps), plus the curated overrides in `data/reference/calendar_overrides.csv`.
 Make-up working Saturdays (the package's `weekend_workdays` and overrides of kind
 `working_day`) are working days. Years not listed as reviewed in `calendar_years.csv` are
-marked `swaps_reviewed = false`; deadlines landing there are provisional.
+marked `swaps_reviewed = false`; deadlines landing there are provisional. An override whose
+source is not confirmed (`is_confirmed = false`, e.g. the 2026 swaps known only from a mirror
+page) is applied and marked `is_confirmed = false` on its date.
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ def build_calendar(reference_dir: Path) -> pl.DataFrame:
         if day in workdays:
             working, name_en, source = True, "Make-up working day", "holidays package (VN)"
         override = by_date.get(day)
-        name_vi = None
+        name_vi, confirmed = None, True
         if override is not None:
             working = override["kind"] == "working_day"
             name_vi, name_en, source = override["name_vi"], override["name_en"], override["source"]
+            confirmed = str(override.get("is_confirmed", "true")).lower() != "false"
         rows.append(
             {
                 "date": day,
@@ -54,10 +57,11 @@ def build_calendar(reference_dir: Path) -> pl.DataFrame:
                                                or day in workdays) else None,
                 "source": source,
                 "swaps_reviewed": day.year in reviewed_years,
+                "is_confirmed": confirmed,
             }
         )
         day += dt.timedelta(days=1)
     schema = {"date": pl.Date, "is_working_day": pl.Boolean, "is_weekend": pl.Boolean,
               "holiday_name_vi": pl.String, "holiday_name_en": pl.String, "source": pl.String,
-              "swaps_reviewed": pl.Boolean}
+              "swaps_reviewed": pl.Boolean, "is_confirmed": pl.Boolean}
     return pl.DataFrame(rows, schema=schema)

@@ -22,7 +22,7 @@ starts as (
         f.judgement_id,
         '0' as start_ref,
         f.execution_start_on as started_on,
-        false as is_proxy,
+        f.execution_start_basis = 'appellate_proxy' as is_proxy,
         f.execution_start_basis as start_basis
     from finals as f
     where f.execution_start_on is not null
@@ -217,7 +217,8 @@ explained as (
             when 'issue_execution_decision' then
                 case start_basis
                     when 'effective_date' then 'bản án có hiệu lực pháp luật '
-                    when 'appellate' then 'bản án phúc thẩm tuyên ngày '
+                    when 'appellate_receipt' then 'Tòa án cấp sơ thẩm nhận bản án phúc thẩm '
+                    when 'appellate_proxy' then 'bản án phúc thẩm tuyên ngày '
                     else 'tuyên án ' || strftime(pronounced_date, '%d/%m/%Y')
                         || ', không có kháng cáo, kháng nghị, hết thời hạn kháng nghị '
                         || strftime(windows_close_on, '%d/%m/%Y') || ': có hiệu lực '
@@ -227,7 +228,10 @@ explained as (
             else case when is_proxy then 'VKS nhận quyết định thi hành án (thay cho cơ quan THAHS) '
                 else 'cơ quan THAHS nhận quyết định thi hành án ' end
         end
-        || strftime(started_on, '%d/%m/%Y') || ' + ' || length
+        || strftime(started_on, '%d/%m/%Y')
+        || case when start_basis = 'appellate_proxy'
+            then ' (chưa rõ ngày Tòa án cấp sơ thẩm nhận bản án)' else '' end
+        || ' + ' || length
         || case when unit = 'working_days' then ' ngày làm việc' else ' ngày' end
         || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
         || case when due_on <> due_on_nominal
@@ -239,7 +243,8 @@ explained as (
             when 'issue_execution_decision' then
                 case start_basis
                     when 'effective_date' then 'judgement effective '
-                    when 'appellate' then 'appellate judgement pronounced '
+                    when 'appellate_receipt' then 'appellate judgement received by the first-instance court '
+                    when 'appellate_proxy' then 'appellate judgement pronounced '
                     else 'pronounced ' || strftime(pronounced_date, '%d/%m/%Y')
                         || ', no appeal or protest, protest windows closed '
                         || strftime(windows_close_on, '%d/%m/%Y') || ': effective '
@@ -249,7 +254,10 @@ explained as (
             else case when is_proxy then 'procuracy received the execution decision (proxy for the execution agency) '
                 else 'execution agency received the execution decision ' end
         end
-        || strftime(started_on, '%d/%m/%Y') || ' + ' || length
+        || strftime(started_on, '%d/%m/%Y')
+        || case when start_basis = 'appellate_proxy'
+            then ' (the first-instance court''s receipt date is unknown)' else '' end
+        || ' + ' || length
         || case when unit = 'working_days' then ' working days' else ' days' end
         || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
         || case when due_on <> due_on_nominal

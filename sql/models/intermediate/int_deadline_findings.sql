@@ -4,6 +4,8 @@ with findings as (
     select * from {{ ref('int_deadline_findings_criminal') }}
     union all by name
     select * from {{ ref('int_deadline_findings_custody') }}
+    union all by name
+    select * from {{ ref('int_deadline_findings_suspension') }}
 ),
 
 final as (
@@ -17,7 +19,9 @@ final as (
         case_id,
         unit_code,
         detail,
-        legal_basis
+        legal_basis,
+        dated_on,
+        order_id
     from findings
 )
 

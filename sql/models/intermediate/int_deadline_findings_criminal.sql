@@ -19,7 +19,8 @@ rules as (
     select clock as rule_clock, cast(length as integer) as length, legal_basis
     from {{ source('reference', 'deadline_rules') }}
     where clock in (
-        'investigation_extension_request', 'supplementary_return_vks',
+        'investigation_extension_request', 'resumed_investigation_extension_request',
+        'supplementary_return_vks',
         'supplementary_return_presiding_judge', 'supplementary_return_trial_panel'
     )
 ),
@@ -37,7 +38,8 @@ beyond_limit as (
                 case when is_beyond_cumulative then 'stated end ' || strftime(stated_end_date, '%d/%m/%Y')
                     || ' is after the maximum ' || strftime(cumulative_max, '%d/%m/%Y') end
             ) as detail,
-        legal_basis
+        legal_basis,
+        event_date as dated_on
     from (
         select *, coalesce(crime_category, 'applicable') as crime_category_text
         from steps
@@ -52,7 +54,8 @@ late_extensions as (
         clock_id, subject_type, subject_id, case_id, unit_code, event_id,
         'extension ' || step || ' decided ' || strftime(event_date, '%d/%m/%Y')
             || ', after the deadline it extends (' || strftime(previous_due_on, '%d/%m/%Y') || ')' as detail,
-        legal_basis
+        legal_basis,
+        event_date as dated_on
     from steps
     where event_date > previous_due_on
 ),
@@ -71,10 +74,13 @@ request_late as (
                 || strftime(s.previous_nominal, '%d/%m/%Y') || ' (due by '
                 || strftime(s.previous_nominal - r.length, '%d/%m/%Y') || ')'
         end as detail,
-        r.legal_basis
+        r.legal_basis,
+        s.event_date as dated_on
     from steps as s
     inner join extension_events as e using (event_id)
-    inner join rules as r on r.rule_clock = 'investigation_extension_request'
+    -- Art. 172(2); during a resumed investigation Art. 174(1) (contract 1.1 C6)
+    inner join rules as r on r.rule_clock = case when s.clock = 'resumed_investigation'
+        then 'resumed_investigation_extension_request' else 'investigation_extension_request' end
     where e.event_type = 'investigation_extended'
         and (e.requested_date is null or e.requested_date > s.previous_nominal - r.length)
 ),
@@ -136,7 +142,8 @@ too_many as (
                 else 'the trial panel'
             end
             || ': at most ' || x.allowed || ' allowed' as detail,
-        x.legal_basis
+        x.legal_basis,
+        x.event_date as dated_on
     from excess_returns as x
     left join clocks as k
         on k.clock_id = x.started_clock || ':' || x.case_id || ':' || x.event_id
@@ -166,7 +173,8 @@ final as (
         case_id,
         unit_code,
         detail,
-        legal_basis
+        legal_basis,
+        dated_on
     from findings
 )
 

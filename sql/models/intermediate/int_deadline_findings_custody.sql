@@ -16,7 +16,8 @@ rules as (
         legal_basis,
         is_confirmed
     from {{ source('reference', 'deadline_rules') }}
-    where clock in ('custody', 'detention', 'detention_extension_request')
+    where clock in ('custody', 'detention', 'detention_extension_request', 'detention_order',
+                    'detention_national_security', 'detention_supplementary_court')
 ),
 
 custody_rule as (
@@ -41,10 +42,12 @@ custody_orders as (
 
 illegal_custody_orders as (
     select
-        'illegal_order:' || o.order_id as finding_id,
+        'illegal_order:' || o.clock_id || ':' || o.order_id as finding_id,
+        o.order_id,
         'illegal_order' as rule,
         'error' as severity,
         o.clock_id,
+        o.start_date as dated_on,
         'custody order ' || o.order_id || ' from ' || strftime(o.start_at, '%d/%m/%Y %H:%M')
             || ' ends ' || strftime(o.stated_end_date, '%d/%m/%Y') || ', after the '
             || o.length * 24 || '-hour limit (' || strftime(o.last_allowed_on, '%d/%m/%Y') || ')'
@@ -59,6 +62,7 @@ custody_runs as (
     select
         clock_id,
         min(start_at) as started_at,
+        min(start_date) as started_on,
         max(case when is_last_in_clock then stated_end_date end) as ended_on,
         count(*) as order_count
     from orders
@@ -72,6 +76,7 @@ illegal_custody_runs as (
         'illegal_order' as rule,
         'error' as severity,
         c.clock_id,
+        c.started_on as dated_on,
         'custody from ' || strftime(c.started_at, '%d/%m/%Y %H:%M') || ' (' || c.order_count
             || ' orders) ends ' || strftime(c.ended_on, '%d/%m/%Y') || ', after the '
             || r.cumulative_max_length || '-day maximum ('
@@ -102,49 +107,225 @@ custody_credit as (
 detention_stages as (
     select
         c.clock_id,
+        c.case_id,
         c.started_on,
         c.due_on,
         c.rule_id,
+        c.crime_category,
+        o.stage,
         coalesce(cc.credit_days, 0) as credit_days,
         c.due_on - c.started_on + 1 as stage_days
     from clocks as c
+    inner join orders as o on o.clock_id = c.clock_id and o.order_no_in_clock = 1
     left join custody_credit as cc on cc.credited_to_clock_id = c.clock_id
     where c.clock = 'detention'
+),
+
+-- the returns that start a supplementary investigation: by the procuracy, or accepted by the court
+returns as (
+    select
+        subject_id as case_id,
+        event_id,
+        event_date,
+        case event_type
+            when 'returned_by_vks' then 'supplementary_investigation_vks'
+            else 'supplementary_investigation_court'
+        end as return_clock
+    from {{ ref('stg_landing__case_events') }}
+    where subject_type = 'case'
+        and not is_reference_pending
+        and event_date <= {{ as_of() }}
+        and (event_type = 'returned_by_vks'
+            or (event_type = 'returned_by_court' and coalesce(is_accepted, false)))
+),
+
+-- D9: the latest return dated on or before a supplementary stage's first start sets its limit
+stage_returns as (
+    select d.clock_id, r.event_id as return_event_id, r.return_clock
+    from detention_stages as d
+    asof inner join returns as r on r.case_id = d.case_id and r.event_date <= d.started_on
+    where d.stage = 'supplementary_investigation'
 ),
 
 detention_limits as (
     select
         d.*,
-        r.cumulative_max_length,
-        r.cumulative_max_unit,
-        r.legal_basis,
-        r.is_confirmed,
-        case r.cumulative_max_unit
-            when 'days' then r.cumulative_max_length
-            when 'months30' then 30 * r.cumulative_max_length
-            when 'months' then cast(d.started_on + to_months(cast(r.cumulative_max_length as integer)) as date) - d.started_on
-        end as limit_days
+        coalesce(rc.rule_id, r.rule_id) as limit_rule_id,
+        coalesce(rc.cumulative_max_length, r.cumulative_max_length) as cumulative_max_length,
+        coalesce(rc.cumulative_max_unit, r.cumulative_max_unit) as cumulative_max_unit,
+        coalesce(rc.legal_basis, r.legal_basis) as legal_basis,
+        coalesce(rc.is_confirmed, r.is_confirmed) as is_confirmed,
+        n.rule_id as ns_rule_id,
+        30 * n.cumulative_max_length as ns_limit_days,
+        n.legal_basis as ns_legal_basis,
+        sr.return_clock
     from detention_stages as d
     inner join rules as r on r.rule_id = d.rule_id
+    left join stage_returns as sr on sr.clock_id = d.clock_id
+    left join rules as rc
+        on sr.return_clock = 'supplementary_investigation_court'
+        and rc.rule_id = 'detention:supplementary_investigation:court'
+    left join rules as n on n.rule_id = d.rule_id || ':national_security'
+),
+
+detention_limit_days as (
+    select
+        *,
+        case cumulative_max_unit
+            when 'days' then cumulative_max_length
+            when 'months30' then 30 * cumulative_max_length
+            when 'months' then cast(started_on + to_months(cast(cumulative_max_length as integer)) as date) - started_on
+        end as limit_days
+    from detention_limits
 ),
 
 illegal_detention as (
     select
         'illegal_order:' || d.clock_id as finding_id,
         'illegal_order' as rule,
-        case when d.is_confirmed then 'error' else 'warn' end as severity,
+        case
+            when d.ns_rule_id is not null and d.stage_days + d.credit_days <= d.ns_limit_days then 'warn'
+            when d.is_confirmed then 'error'
+            else 'warn'
+        end as severity,
         d.clock_id,
+        d.started_on as dated_on,
         'detention ' || strftime(d.started_on, '%d/%m/%Y') || '–' || strftime(d.due_on, '%d/%m/%Y')
             || ': ' || d.stage_days || ' days'
             || case when d.credit_days > 0 then ' + ' || d.credit_days || ' custody days' else '' end
             || ' = ' || (d.stage_days + d.credit_days) || ' days, over the ' || d.limit_days
             || '-day limit (' || d.cumulative_max_length || ' '
             || replace(d.cumulative_max_unit, 'months30', 'months of 30 days') || ', rule '
-            || d.rule_id || case when d.is_confirmed then '' else ', unconfirmed' end || ')'
+            || d.limit_rule_id || case when d.is_confirmed then '' else ', unconfirmed' end || ')'
+            || case when d.ns_rule_id is not null and d.stage_days + d.credit_days <= d.ns_limit_days
+                then '; only lawful for a national-security crime (' || d.ns_limit_days
+                    || ' days, ' || d.ns_rule_id || ')' else '' end
+            as detail,
+        case when d.ns_rule_id is not null and d.stage_days + d.credit_days <= d.ns_limit_days
+            then d.ns_legal_basis else d.legal_basis end as legal_basis
+    from detention_limit_days as d
+    where d.stage_days + d.credit_days > d.limit_days
+),
+
+case_clocks as (
+    select clock_id, clock, case_id, started_on, due_on
+    from {{ ref('int_clocks_criminal') }}
+    where clock in ('trial_preparation', 'resumed_investigation',
+                    'supplementary_investigation_vks', 'supplementary_investigation_court')
+),
+
+-- C1, D9, D16, D20: the case clock a stage must not outlast: the latest trial_preparation
+-- (resumed_investigation) clock started on or before the stage's last stated_end_date; for a
+-- supplementary stage the clock its limiting return started
+stage_case_clocks as (
+    select d.clock_id, k.clock_id as case_clock_id, k.clock as case_clock, k.due_on as case_due_on
+    from detention_limits as d
+    asof inner join case_clocks as k
+        on k.case_id = d.case_id
+        and k.clock = case d.stage when 'trial_preparation' then 'trial_preparation'
+            else 'resumed_investigation' end
+        and k.started_on <= d.due_on
+    where d.stage in ('trial_preparation', 'resumed_investigation')
+    union all
+    select d.clock_id, k.clock_id, k.clock, k.due_on
+    from detention_limits as d
+    inner join stage_returns as sr on sr.clock_id = d.clock_id
+    inner join case_clocks as k
+        on k.clock_id = sr.return_clock || ':' || d.case_id || ':' || sr.return_event_id
+),
+
+stage_after_due as (
+    select
+        'illegal_order:' || d.clock_id || ':after_due' as finding_id,
+        'illegal_order' as rule,
+        'warn' as severity,
+        d.clock_id,
+        d.started_on as dated_on,
+        'detention (' || d.stage || ') ' || strftime(d.started_on, '%d/%m/%Y') || '–'
+            || strftime(d.due_on, '%d/%m/%Y') || ' ends after the ' || k.case_clock
+            || ' deadline ' || strftime(k.case_due_on, '%d/%m/%Y') || ' (' || k.case_clock_id || ')'
             as detail,
         d.legal_basis
     from detention_limits as d
-    where d.stage_days + d.credit_days > d.limit_days
+    inner join stage_case_clocks as k on k.clock_id = d.clock_id
+    where d.due_on > k.case_due_on
+),
+
+-- C3: each order of an investigation stage within its own cap; the k-th order takes the rule
+-- detention_order:investigation:<category>:<k - 1> (D10: the stage's category on its last
+-- running day); the first order counts from start_at, start day included, plus the custody
+-- days credited to the stage; a later one from the previous order's stated_end_date (D11)
+stage_orders as (
+    select
+        o.order_id,
+        o.clock_id,
+        o.start_date,
+        o.stated_end_date,
+        o.order_no_in_clock,
+        o.prev_order_id,
+        o.prev_stated_end_date,
+        d.crime_category,
+        d.credit_days,
+        case
+            when o.order_no_in_clock = 1 then o.stated_end_date - o.start_date + 1 + d.credit_days
+            else o.stated_end_date - o.prev_stated_end_date
+        end as order_days,
+        r.rule_id as cap_rule_id,
+        cast(r.length as integer) as cap_days,
+        r.is_confirmed as cap_is_confirmed,
+        r.legal_basis as cap_legal_basis,
+        (select count(*) - 1 from rules as a
+         where a.rule_id like 'detention_order:investigation:' || d.crime_category || ':%')
+            as allowed_later_orders
+    from orders as o
+    inner join detention_stages as d on d.clock_id = o.clock_id
+    left join rules as r
+        on r.rule_id = 'detention_order:investigation:' || d.crime_category || ':'
+            || (o.order_no_in_clock - 1)
+    where d.stage = 'investigation' and d.crime_category is not null
+),
+
+order_caps as (
+    select * from rules where rule_id like 'detention_order:investigation:%:1'
+),
+
+illegal_stage_orders as (
+    select
+        'illegal_order:' || o.clock_id || ':' || o.order_id as finding_id,
+        o.order_id,
+        'illegal_order' as rule,
+        case when o.cap_rule_id is not null and o.order_days <= o.cap_days then 'warn' else 'error' end
+            as severity,
+        o.clock_id,
+        o.start_date as dated_on,
+        case
+            when o.cap_rule_id is null then
+                'detention order ' || o.order_id || ' is later order ' || (o.order_no_in_clock - 1)
+                || ' of the investigation stage; a ' || o.crime_category || ' case allows '
+                || o.allowed_later_orders || ' (' || o.order_days || ' days)'
+            when o.order_no_in_clock = 1 then
+                'detention order ' || o.order_id || ' ' || strftime(o.start_date, '%d/%m/%Y') || '–'
+                || strftime(o.stated_end_date, '%d/%m/%Y') || ': ' || (o.order_days - o.credit_days)
+                || ' days' || case when o.credit_days > 0 then ' + ' || o.credit_days
+                    || ' custody days = ' || o.order_days || ' days' else '' end
+            else
+                'detention order ' || o.order_id || ' (later order ' || (o.order_no_in_clock - 1)
+                || ') extends ' || strftime(o.prev_stated_end_date, '%d/%m/%Y') || ' to '
+                || strftime(o.stated_end_date, '%d/%m/%Y') || ': ' || o.order_days || ' days'
+        end
+        || case
+            when o.cap_rule_id is null then ''
+            when o.order_days > o.cap_days then ', over the ' || o.cap_days || '-day cap ('
+                || o.cap_rule_id || ')'
+            else ' within ' || o.cap_days || ' days, but only lawful for a national-security crime ('
+                || o.cap_rule_id || ')'
+        end as detail,
+        coalesce(o.cap_legal_basis, c.legal_basis) as legal_basis
+    from stage_orders as o
+    left join order_caps as c on c.rule_id = 'detention_order:investigation:' || o.crime_category || ':1'
+    where o.cap_rule_id is null
+        or o.order_days > o.cap_days
+        or not o.cap_is_confirmed
 ),
 
 -- held after the last order of a chain ran out (the last clock closed late or still overdue)
@@ -154,6 +335,7 @@ held_after_end as (
         'held_without_order' as rule,
         'error' as severity,
         c.clock_id,
+        c.due_on + 1 as dated_on,
         'person ' || c.person_id || ' held after ' || c.clock || ' order ended '
             || strftime(c.due_on, '%d/%m/%Y') || ' with no chained order: '
             || case
@@ -202,6 +384,7 @@ uncovered_intakes as (
         'held_without_order' as rule,
         'error' as severity,
         cast(null as varchar) as clock_id,
+        cast(i.movement_at as date) as dated_on,
         i.person_id,
         coalesce(u.unit_code, rc.unit_code) as unit_code,
         'intake ' || i.movement_id || ' of person ' || i.person_id || ' at '
@@ -226,8 +409,10 @@ extension_requests as (
             else 'warn'
         end as severity,
         'extension_request_late:' || o.order_id as finding_id,
+        o.order_id,
         'extension_request_late' as rule,
         o.clock_id,
+        o.start_date as dated_on,
         'detention extension ' || o.order_id || ' (extension ' || o.extension_no || ') '
             || case
                 when o.requested_date is null then 'has no request date'
@@ -247,15 +432,26 @@ extension_requests as (
 ),
 
 clock_findings as (
-    select finding_id, rule, severity, clock_id, detail, legal_basis from illegal_custody_orders
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    from illegal_custody_orders
     union all
-    select finding_id, rule, severity, clock_id, detail, legal_basis from illegal_custody_runs
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from illegal_custody_runs
     union all
-    select finding_id, rule, severity, clock_id, detail, legal_basis from illegal_detention
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from illegal_detention
     union all
-    select finding_id, rule, severity, clock_id, detail, legal_basis from held_after_end
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from stage_after_due
     union all
-    select finding_id, rule, severity, clock_id, detail, legal_basis from extension_requests
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    from illegal_stage_orders
+    union all
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    from held_after_end
+    union all
+    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    from extension_requests
 ),
 
 final as (
@@ -269,7 +465,9 @@ final as (
         c.case_id,
         c.unit_code,
         f.detail,
-        f.legal_basis
+        f.legal_basis,
+        f.dated_on,
+        f.order_id
     from clock_findings as f
     inner join clocks as c on c.clock_id = f.clock_id
     union all
@@ -283,7 +481,9 @@ final as (
         cast(null as varchar) as case_id,
         unit_code,
         detail,
-        legal_basis
+        legal_basis,
+        dated_on,
+        cast(null as varchar) as order_id
     from uncovered_intakes
 )
 

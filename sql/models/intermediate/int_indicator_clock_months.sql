@@ -14,6 +14,8 @@ closed_items as (
             when clock = 'prosecution_decision' then 'prosecution_on_time_rate'
             when clock in ('trial_preparation', 'trial_decision_after_return') then 'trial_preparation_on_time_rate'
             when clock = 'issue_execution_decision' then 'execution_decision_on_time_rate'
+            when clock in ('approve_detention', 'decide_custody_extension', 'approve_charge')
+                then 'vks_own_on_time_rate'
         end as indicator_code,
         attribution_key,
         closed_on as counted_on,
@@ -21,7 +23,8 @@ closed_items as (
     from clocks, conventions as c
     where closed_on is not null
       and clock in ('investigation', 'resumed_investigation', 'prosecution_decision', 'trial_preparation',
-                    'trial_decision_after_return', 'issue_execution_decision')
+                    'trial_decision_after_return', 'issue_execution_decision',
+                    'approve_detention', 'decide_custody_extension', 'approve_charge')
       and not (is_closed_by_suspension and (is_on_time or c.late_suspension = 'excluded'))
 ),
 

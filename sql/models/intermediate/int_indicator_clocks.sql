@@ -38,7 +38,8 @@ based as (
             case when d.subject_type = 'case' then k.unit_code end,
             case when d.subject_type = 'report' then r.unit_code end,
             case when d.subject_type = 'judgement' then j.unit_code end,
-            case when d.clock in ('custody', 'detention') then o.unit_code end,
+            case when d.clock in ('custody', 'detention', 'approve_detention',
+                                  'decide_custody_extension') then o.unit_code end,
             d.unit_code
         ) as base_unit_code,
         d.subject_type = 'case' and k.case_id is not null as has_case_row
@@ -46,7 +47,8 @@ based as (
     left join cases as k on k.case_id = d.case_id and d.subject_type = 'case'
     left join reports as r on r.report_id = d.subject_id and d.subject_type = 'report'
     left join judgements as j on j.judgement_id = d.judgement_id and d.subject_type = 'judgement'
-    left join orders as o on o.order_id = regexp_extract(d.clock_id, '[^:]+$') and d.clock in ('custody', 'detention')
+    left join orders as o on o.order_id = regexp_extract(d.clock_id, '[^:]+$')
+        and d.clock in ('custody', 'detention', 'approve_detention', 'decide_custody_extension')
 ),
 
 final as (
@@ -72,7 +74,8 @@ final as (
                                   'case_suspended_by_vks', 'case_suspended_by_court'), false)
             as is_closed_by_suspension,
         coalesce(e.event_type = 'report_resolved' and e.outcome = 'transferred', false) as is_closed_by_transfer,
-        case when d.closed_on <= cast({{ as_of() }} as date) then d.closed_on <= d.due_on end as is_on_time
+        case when d.closed_on <= cast({{ as_of() }} as date)
+            then coalesce(d.closed_at <= d.due_at, d.closed_on <= d.due_on) end as is_on_time
     from based as d
     left join stages as s on s.clock = d.clock
     left join events as e on e.event_id = d.closed_by

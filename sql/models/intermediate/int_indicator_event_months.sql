@@ -49,19 +49,30 @@ findings as (
     select f.*, regexp_extract(f.finding_id, '[^:]+$') as last_ref,
            substr(f.finding_id, length(f.rule) + 2) as ref
     from {{ ref('int_deadline_findings') }} as f
-    where f.rule in ('illegal_order', 'extension_request_late')
+    where f.rule in ('illegal_order', 'extension_request_late', 'premature_suspension')
 ),
 
 illegal_orders as (
     select
         'illegal_order_count' as indicator_code,
-        coalesce('unit:' || o.unit_code, c.attribution_key, 'unit:' || f.unit_code) as attribution_key,
-        coalesce(o.started_on, c.started_on) as counted_on,
+        coalesce(any_value(c.attribution_key), 'unit:' || any_value(f.unit_code)) as attribution_key,
+        min(f.dated_on) as counted_on,
         1 as num, 1 as den
     from findings as f
-    left join orders as o on o.order_id = f.ref
     left join clocks as c on c.clock_id = f.clock_id
-    where f.rule = 'illegal_order'
+    where f.rule = 'illegal_order' and f.severity = 'error'
+    group by f.clock_id
+),
+
+premature_suspensions as (
+    select
+        'premature_suspension_count' as indicator_code,
+        coalesce(c.attribution_key, 'unit:' || f.unit_code) as attribution_key,
+        f.dated_on as counted_on,
+        1 as num, 1 as den
+    from findings as f
+    left join clocks as c on c.clock_id = f.clock_id
+    where f.rule = 'premature_suspension' and f.severity = 'error'
 ),
 
 -- Extension requests with a request date: the denominator.
@@ -97,6 +108,7 @@ items as (
     select * from missed
     union all select * from protests
     union all select * from illegal_orders
+    union all select * from premature_suspensions
     union all select * from extension_requests
 ),
 

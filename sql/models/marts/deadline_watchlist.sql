@@ -17,7 +17,9 @@ final as (
         days_remaining,
         days_late,
         explanation,
-        explanation_en
+        explanation_en,
+        is_vks_own,
+        owner_body
     from deadlines
 )
 

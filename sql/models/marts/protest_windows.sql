@@ -1,30 +1,17 @@
-with judgements as (
-    select judgement_id, case_id, person_id, unit_code, pronounced_date
-    from {{ ref('stg_landing__judgements') }}
-    where not is_reference_pending
-        and instance = 'first'
-        and pronounced_date <= {{ as_of() }}
-),
-
-windows as (
-    select distinct stage as "window"
-    from {{ ref('int_deadline_rule_versions') }}
-    where clock = 'protest_window'
-),
-
--- each window's rule in force on the pronouncement date
-judgement_windows as (
+with judgement_windows as (
     select
-        j.*,
-        w."window",
-        r.rule_id,
-        r.legal_basis,
-        j.pronounced_date as opens_on,
-        j.pronounced_date + r.length as closes_on
-    from judgements as j
-    cross join windows as w
-    inner join {{ ref('int_deadline_rule_versions') }} as r
-        on {{ rule_in_force('r', "'protest_window'", 'j.pronounced_date', stage='w."window"') }}
+        judgement_id,
+        "window",
+        case_id,
+        person_id,
+        unit_code,
+        pronounced_date,
+        rule_id,
+        legal_basis,
+        pronounced_date as opens_on,
+        closes_on
+    from {{ ref('int_judgement_windows') }}
+    where "window" in ('same_level', 'superior')
 ),
 
 protests as (

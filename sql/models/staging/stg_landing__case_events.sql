@@ -29,6 +29,7 @@ current_versions as (
         penal_code_article,
         to_unit_code,
         is_accepted,
+        suspension_ground,
         updated_at,
         _batch_id,
         _file_name,

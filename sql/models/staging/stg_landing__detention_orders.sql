@@ -22,6 +22,8 @@ current_versions as (
         stated_end_date,
         vks_approved_at,
         requested_date,
+        vks_received_at,
+        vks_refused_at,
         updated_at,
         _batch_id,
         _file_name,

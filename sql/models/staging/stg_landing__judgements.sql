@@ -24,6 +24,7 @@ current_versions as (
         at_liberty,
         appeal_result,
         fault,
+        received_date,
         updated_at,
         _batch_id,
         _file_name,
