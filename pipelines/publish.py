@@ -25,8 +25,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import yaml
 
 from pipelines import dbt_project, reference
+from pipelines.paths import REFERENCE_DIR
 from pipelines.resources import CasewatchSettings, Warehouse
 
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -53,6 +55,31 @@ SNAPSHOT_COMMENTS = {
     "published_at": "When the snapshot was published (thời điểm công bố)",
     "tables": "Number of marts and reference tables in the snapshot",
 }
+
+
+SCHEMAS_DDL = """
+create table {db}.meta.schemas (
+    schema_name varchar,
+    comment varchar
+)
+"""
+SCHEMAS_COMMENTS = {
+    None: "Các schema của ảnh chụp (schemas of the snapshot): what each holds, one row per schema "
+    "(DuckDB cannot comment a schema, so the comments are here).",
+    "schema_name": "Name of the schema (schema)",
+    "comment": "What the schema holds (mô tả)",
+}
+
+# COMMENTs for what dbt does not document: the schemas and the reference tables.
+COMMENTS_FILE = REFERENCE_DIR / "comments.yml"
+
+# An unrendered parameter in a comment: `$as_of`, `{{ ... }}`, `{% ... %}`, `{as_of}`.
+TEMPLATE_MARKERS = ("$", "{{", "}}", "{%", "%}", "{#")
+
+
+def reference_comments(path: Path = COMMENTS_FILE) -> dict:
+    """`{"schemas": {schema: text}, "tables": {table: {"description", "columns"}}}`."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def mart_names() -> list[str]:
@@ -122,19 +149,26 @@ def publish(
 
     result = PublishResult(published_path=published, parquet_dir=parquet_dir)
     staged: list[tuple[Path, Path]] = []  # (tmp, final) Parquet files
+    docs = reference_comments()
     con.execute(f"attach {_q(str(nxt))} as _next")
     try:
         for schema in (*PUBLISHED_SCHEMAS, "meta"):
             con.execute(f"create schema _next.{schema}")
         for schema in PUBLISHED_SCHEMAS:
             for table in _tables(con, db, schema):
-                result.tables[f"{schema}.{table}"] = _copy_table(con, db, schema, table)
+                fallback = docs["tables"].get(table, {}) if schema == "reference" else {}
+                result.tables[f"{schema}.{table}"] = _copy_table(con, db, schema, table, fallback)
         con.execute(SNAPSHOT_DDL.format(db="_next"))
         con.execute(
             "insert into _next.meta.snapshot values (?, ?, ?, ?)",
             [run_id, as_of, dt.datetime.now(dt.UTC), len(result.tables)],
         )
         _comment(con, "_next", "meta", "snapshot", SNAPSHOT_COMMENTS)
+        con.execute(SCHEMAS_DDL.format(db="_next"))
+        con.executemany(
+            "insert into _next.meta.schemas values (?, ?)",
+            [[name, docs["schemas"].get(name)] for name in (*PUBLISHED_SCHEMAS, "meta")])
+        _comment(con, "_next", "meta", "schemas", SCHEMAS_COMMENTS)
         for name in sorted(present):
             final = parquet_dir / f"{name}.parquet"
             tmp = parquet_dir / f".{name}.parquet.tmp"
@@ -182,14 +216,20 @@ def keep_history(published_path: str | Path, as_of: dt.date, nights: int) -> lis
     return kept
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str) -> int:
+def _copy_table(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str,
+                fallback: dict | None = None) -> int:
+    """Copy one table with its COMMENTs; `fallback` ({"description", "columns"}) documents
+    what the warehouse leaves undocumented (the reference tables)."""
+    fallback = fallback or {}
+    fallback_columns = fallback.get("columns") or {}
     withheld = WITHHELD_COLUMNS.get((schema, table), frozenset())
     cols = con.execute(
         "select column_name, comment from duckdb_columns() where database_name = ? "
         "and schema_name = ? and table_name = ? order by column_index",
         [db, schema, table],
     ).fetchall()
-    keep = [(name, comment) for name, comment in cols if name not in withheld]
+    keep = [(name, comment or fallback_columns.get(name)) for name, comment in cols
+            if name not in withheld]
     select = ", ".join(_ident(name) for name, _ in keep)
     con.execute(
         f"create table _next.{schema}.{_ident(table)} as "
@@ -200,7 +240,8 @@ def _copy_table(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str
         "and table_name = ?",
         [db, schema, table],
     ).fetchall()[0]
-    _comment(con, "_next", schema, table, {None: table_comment, **dict(keep)})
+    _comment(con, "_next", schema, table,
+             {None: table_comment or fallback.get("description"), **dict(keep)})
     (rows,) = con.execute(f"select count(*) from _next.{schema}.{_ident(table)}").fetchall()[0]
     return int(rows)
 
@@ -232,6 +273,45 @@ def undocumented_columns(con: duckdb.DuckDBPyConnection, schema: str = "marts") 
         [schema],
     ).fetchall()
     return [f"{schema}.{t}" for (t,) in tables] + [f"{schema}.{t}.{c}" for t, c in columns]
+
+
+def comment_problems(con: duckdb.DuckDBPyConnection, db: str | None = None) -> list[str]:
+    """What in a published snapshot lacks a COMMENT or holds an unrendered parameter: every
+    table, view and column of its schemas, and every schema (its row in `meta.schemas`)."""
+    db = db or con.execute("select current_database()").fetchall()[0][0]
+    schemas = (*PUBLISHED_SCHEMAS, "meta")
+    problems: list[str] = []
+
+    def check(name: str, text: str | None) -> None:
+        if not (text or "").strip():
+            problems.append(f"{name}: no comment")
+        elif any(m in text for m in TEMPLATE_MARKERS):
+            problems.append(f"{name}: unrendered parameter in {text!r}")
+
+    relations = con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        "where database_name = $db and not internal "
+        "union all select schema_name, view_name, comment from duckdb_views() "
+        "where database_name = $db and not internal order by 1, 2", {"db": db}).fetchall()
+    columns = con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns() "
+        "where database_name = ? and not internal order by 1, 2, column_index", [db]).fetchall()
+    present = {s for (s,) in con.execute(
+        "select schema_name from duckdb_schemas() where database_name = ?", [db]).fetchall()}
+    try:
+        schema_docs = dict(con.execute(f"select schema_name, comment from {_ident(db)}.meta.schemas"
+                                       ).fetchall())
+    except duckdb.Error:
+        schema_docs = {}
+    for schema in sorted(present & set(schemas)):
+        check(f"schema {schema}", schema_docs.get(schema))
+    for schema, table, text in relations:
+        if schema in schemas:
+            check(f"{schema}.{table}", text)
+    for schema, table, column, text in columns:
+        if schema in schemas:
+            check(f"{schema}.{table}.{column}", text)
+    return problems
 
 
 def reference_keys() -> list[dg.AssetKey]:

@@ -66,10 +66,14 @@ def test_the_guide_names_every_mart() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", range(len(guide_queries())))
-def test_worked_query_runs_on_the_snapshot(nightly, snapshot, number) -> None:
+def test_worked_query_runs_on_the_snapshot(nightly, snapshot, number, tmp_path,
+                                          monkeypatch) -> None:
     sql = guide_queries()[number]
-    # The guide's Parquet paths are the default ones; here the snapshot is in a tmp folder.
-    sql = sql.replace("data/published/", nightly["published"].parent.as_posix() + "/")
+    # Run as the guide says, from an unrelated working folder: paths are relative to the
+    # snapshot's folder (file_search_path), never to where the analyst happens to be.
+    assert "data/published" not in sql, f"query {number + 1} depends on the working folder"
+    monkeypatch.chdir(tmp_path)
+    snapshot.execute("set file_search_path = ?", [str(nightly["published"].resolve().parent)])
     rows = snapshot.execute(sql).fetchall()
     if "-- may be empty" not in sql:
         assert rows, f"query {number + 1} returned nothing on the sample data:\n{sql}"
@@ -164,3 +168,63 @@ def test_a_run_failing_mid_way_keeps_the_last_good_snapshot_and_pages(nightly, t
     assert _tree(nightly["published"].parent) == published_before
     # (the steward report is rewritten: it reports the failed run)
     assert {n: b for n, b in _tree(nightly["out"]).items() if n in PAGES} == pages_before
+
+
+@pytest.mark.slow
+def test_every_schema_table_and_column_has_a_rendered_comment(snapshot) -> None:
+    problems = publish.comment_problems(snapshot)
+    assert problems == [], "\n".join(problems)
+    reference = {r[0] for r in snapshot.execute(
+        "select table_name from duckdb_tables() where schema_name = 'reference'").fetchall()}
+    assert {"units", "codes", "calendar", "source_systems"} <= reference
+
+
+@pytest.mark.slow
+def test_status_glosses_say_whether_the_late_clock_was_resolved(snapshot) -> None:
+    (comment,) = snapshot.execute(
+        "select comment from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'deadlines' and column_name = 'status'").fetchone()
+    assert "quá hạn (đã giải quyết)" in comment and "quá hạn (chưa giải quyết)" in comment
+    assert "đã quá hạn" not in comment
+    labels = dict(snapshot.execute(
+        "select code, label_vi from reference.codes where list = 'clock_status'").fetchall())
+    assert labels["late"] == "Quá hạn (đã giải quyết)"
+    assert labels["overdue"] == "Quá hạn (chưa giải quyết)"
+
+
+@pytest.mark.slow
+def test_every_status_column_uses_the_codes_of_its_list(snapshot) -> None:
+    from pipelines.vocabulary import CODE_COLUMNS, is_status_column
+
+    declared = set(CODE_COLUMNS)
+    status_columns = {(t, c) for t, c in snapshot.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts'"
+    ).fetchall() if is_status_column(c)}
+    assert status_columns <= declared, f"undeclared status columns: {status_columns - declared}"
+    codes = {}
+    for lst, code, vi, en in snapshot.execute(
+            "select list, code, label_vi, label_en from reference.codes").fetchall():
+        assert vi and en, f"{lst}.{code} lacks a label"
+        codes.setdefault(lst, set()).add(code)
+    for (mart, column), lst in CODE_COLUMNS.items():
+        values = {v for (v,) in snapshot.execute(
+            f"select distinct {column} from marts.{mart} where {column} is not null").fetchall()}
+        assert values <= codes[lst], f"marts.{mart}.{column}: {values - codes[lst]} not in {lst}"
+    # the same meaning, the same code: the scorecard speaks as indicator_values does
+    assert snapshot.execute(
+        "select count(*) from marts.campaign_scorecard where status <> target_status"
+    ).fetchone() == (0,)
+
+
+@pytest.mark.slow
+def test_counts_are_integers(snapshot) -> None:
+    types = dict(snapshot.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'indicator_values'").fetchall())
+    assert types["numerator"] == "BIGINT" and types["denominator"] == "BIGINT"
+    counts = snapshot.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where schema_name = 'marts' and (column_name like 'rows_%' or column_name in "
+        "('accepted', 'quarantined', 'landed', 'failing_count', 'days_open', 'days_late', "
+        "'days_remaining'))").fetchall()
+    assert counts and all(t in ("BIGINT", "INTEGER", "HUGEINT") for _, _, t in counts), counts

@@ -183,8 +183,7 @@ def given_marts(con: duckdb.DuckDBPyConnection, overdue_clocks: int = 3) -> None
                case indicator_code when 'report_resolution_rate' then 'hai_chan_2'
                     else 'ba_mui_1' end as pillar,
                indicator_code, value, target_value, target_is_confirmed,
-               case target_status when 'met' then 'đạt' when 'exceeded' then 'vượt'
-                    when 'missed' then 'không đạt' else target_status end as status,
+               target_status as status,
                'case_data' as source
         from marts.indicator_values where stage = 'all'
         union all
@@ -375,8 +374,8 @@ def test_area_clock_counts_match_the_mart(site) -> None:
     assert re.sub("<[^>]+>", "", cells[1]) == str(2 + 3)
     assert re.sub("<[^>]+>", "", cells[2]) == "1"
     assert re.sub("<[^>]+>", "", cells[3]) == "1"
-    assert '<span class="vi" lang="vi">50,0%</span><span class="en" lang="en">50.0%</span>' \
-        in cells[4]
+    # one number style in both languages (pipelines.numbers)
+    assert cells[4] == "50,0\u00a0%"
     assert re.sub("<[^>]+>", "", cells[7]) == str(overdue)
 
 
@@ -385,7 +384,7 @@ def test_campaign_page_shows_targets_status_and_both_hierarchies(site) -> None:
     assert "Đồng Khởi mới" in html
     assert "Hai chân" in html and "Ba mũi" in html
     # the campaign value of the province and its unconfirmed target
-    assert "91,2%" in html and "91.2%" in html
+    assert "91,2\u00a0%" in html and "91.2%" not in html
     assert "≥ " in html and 'class="unconfirmed"' in html
     assert 'class="badge s-met"' in html and 'class="badge s-missed"' in html
     assert 'class="only-as_was"' in html and 'class="only-as_is"' in html
@@ -396,7 +395,7 @@ def test_campaign_page_shows_targets_status_and_both_hierarchies(site) -> None:
     assert "P-777" in html and "E-501" in html
     exemplary = html[html.index('id="exemplary-table"'):]
     exemplary = exemplary[: exemplary.index("</table>")]
-    assert "KSV-01" in exemplary and "KSV-02" in exemplary and "98,0%" in exemplary
+    assert "KSV-01" in exemplary and "KSV-02" in exemplary and "98,0\u00a0%" in exemplary
     assert "KSV-09" not in exemplary  # ranked, but not a candidate
 
 
@@ -419,7 +418,7 @@ def test_quality_page_rolls_the_quarantine_up_per_unit(site) -> None:
     html = _html(site, "quality.html")
     # VLG-R3: 2 quarantined rows (row 4 breaks two rules, counted once) of 2 + 8 landed
     row = _row(html, "unit-quality", "VLG-R3")
-    assert "20,00%" in row and "20.00%" in row and "⚠" in row
+    assert "20,00\u00a0%" in row and "20.00" not in row and "⚠" in row
     assert 'id="steward-link"' in html
     assert "checksum mismatch" in html
 
@@ -631,10 +630,10 @@ def test_area_page_numbers_and_language_in_the_browser(browser, site) -> None:
         assert page.locator("h1").inner_text() == (
             "Kiểm sát giải quyết nguồn tin và vụ án hình sự")
         row = page.locator("#clock-table tr", has_text="Thời hạn điều tra").first
-        assert "50,0%" in row.inner_text()
+        assert "50,0\u00a0%" in row.inner_text()
         page.click("#lang-toggle")
         row = page.locator("#clock-table tr", has_text="Investigation").first
-        assert "50.0%" in row.inner_text()
+        assert "50,0\u00a0%" in row.inner_text()  # one number style in both languages
         assert page.locator("h1").inner_text() == (
             "Supervision of crime reports and criminal cases")
         page.click("#lang-toggle")
@@ -672,3 +671,47 @@ def test_print_layout_hides_controls(browser, site) -> None:
         assert (ARTIFACTS / "worklist.pdf").stat().st_size > 1000
     finally:
         page.close()
+
+
+def test_quality_page_describes_each_check_for_humans(site) -> None:
+    html = _html(site, "quality.html")
+    failing = html[html.index('id="checks-failing"'):]
+    failing = failing[: failing.index("</table>")]
+    # what it protects, in a sentence, with its result; the technical name only in a tooltip
+    assert 'title="sql · marts.deadlines · due_after_start — due_on before started_on"' in failing
+    assert "Bảng deadlines: quy tắc kiểm tra" in failing
+    assert "! Cảnh báo: 2 dòng" in failing
+    visible = re.sub(r'title="[^"]*"', "", failing)
+    assert "due_on before started_on" not in visible
+    passing = html[html.index('id="checks-passing"'):]
+    passing = passing[: passing.index("</table>")]
+    assert "Mỗi dòng của bảng deadlines là duy nhất theo khóa" in passing and "✓ Đạt" in passing
+    assert ">grain_is_unique<" not in passing
+
+
+def test_one_number_style_in_both_languages() -> None:
+    from pipelines.dashboards.i18n import fmt_int, fmt_pct
+    from pipelines.numbers import format_int, format_pct
+
+    assert format_int(1311) == "1.311" and format_int(50736) == "50.736"
+    assert format_pct(0.003, 2) == "0,30\u00a0%"
+    assert fmt_int(1311).vi == fmt_int(1311).en == "1.311"
+    assert fmt_pct(0.003, 2).vi == fmt_pct(0.003, 2).en == "0,30\u00a0%"
+
+
+@pytest.mark.browser
+def test_no_table_overflows_a_1366_px_screen(browser, site) -> None:
+    for name, path in site["pages"].items():
+        page, errors, _ = _open(browser, path)
+        try:
+            page.set_viewport_size({"width": 1366, "height": 900})
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t =>
+                t.getBoundingClientRect().right > window.innerWidth + 1
+                || t.scrollWidth > t.parentElement.clientWidth + 1)
+                .map(t => t.id || t.className)""")
+            assert wide == [], f"{name}: {wide}"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1366, name
+            assert errors == [], name
+        finally:
+            page.close()

@@ -166,7 +166,7 @@ def test_chain_custody_and_wrongful_prosecution(chain):
         "and period_kind = 'month' and period_start = '2022-07-01' and indicator_code = "
         "'wrongful_prosecution_count'"
     ).fetchall()
-    assert scorecard == [("không đạt", "case_data")]
+    assert scorecard == [("missed", "case_data")]
 
 
 def test_chain_findings_feed_illegal_orders_and_late_extension_requests(con):

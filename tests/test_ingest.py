@@ -615,13 +615,20 @@ def test_manifest_mismatch_refuses_the_whole_batch(con, ingest, tmp_path, proble
     rows = ledger(con)
     names = {r["file_name"] for r in rows}
     assert {"cases.csv", "crime_reports.csv"} <= names
+    bad = "persons.csv" if problem == "missing_file" else "crime_reports.csv"
     for r in rows:
         assert r["status"] == "refused"
-        assert r["refusal_code"] == "manifest_mismatch"
-        bad = "persons.csv" if problem == "missing_file" else "crime_reports.csv"
+        # one reason for the batch, on the file that broke it; the others point to it
+        code = "manifest_mismatch" if r["file_name"] == bad else "batch_refused"
+        assert r["refusal_code"] == code
         assert bad in r["refusal_reason"] and bad in r["refusal_reason_vi"]
-    reason = rows[0]["refusal_reason"]
+    (culprit,) = [r for r in rows if r["file_name"] == bad]
+    reason, reason_vi = culprit["refusal_reason"], culprit["refusal_reason_vi"]
     assert {"sha256": "sha256", "rows": "3", "missing_file": "missing"}[problem] in reason
+    # the detail is in the reader's language too
+    assert {"sha256": "khác giá trị kê khai", "rows": "tệp kê khai ghi 3",
+            "missing_file": "không có trong lô"}[problem] in reason_vi
+    assert "differs" not in reason_vi and "listed" not in reason_vi
 
 
 def test_repaired_batch_resent_under_the_same_id_loads(con, ingest, tmp_path):

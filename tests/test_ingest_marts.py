@@ -149,31 +149,35 @@ def test_case_with_unknown_report_is_a_finding_but_not_pending(con, run, tmp_pat
 def test_fix_and_resubmit_resolves_a_still_broken_resubmission_stays_open(con, run, tmp_path):
     reports = base_rows("crime_reports")
     r3 = {**reports[0], "report_id": "R3"}
-    write_batch(tmp_path, "b1", {"crime_reports": [
+    b1, b2 = "20240320T0900", "20240325T0900"  # received on 20/03 and 25/03 (their ids' times)
+    write_batch(tmp_path, b1, {"crime_reports": [
         _set(reports, 0, received_date="32/03/2024")[0],  # R1 broken
         _set(reports, 1, source_type="tố giác")[1],  # R2 broken
         r3,  # R3 valid
     ]})
     run(tmp_path)
-    write_batch(tmp_path, "b2", {"crime_reports": [
+    write_batch(tmp_path, b2, {"crime_reports": [
         *_later(reports[:1], "2024-03-25 08:00"),  # R1 fixed
         *_later(_set(reports, 1, source_type="to_giac")[1:], "2024-03-25 08:00"),  # still bad
         *_later([r3], "2024-03-25 08:00", received_date="hôm qua"),  # R3 broken later
     ]})
     run(tmp_path, as_of=dt.date(2024, 4, 4))
     rows = con.execute(
-        "select batch_id, record_id, rule, status, resolved_by_batch, age_days "
-        "from marts.quarantine order by batch_id, record_id").fetchall()
+        "select batch_id, record_id, rule, status, resolved_by_batch, first_seen_on, "
+        "resolved_on, days_open from marts.quarantine order by batch_id, record_id").fetchall()
+    d = dt.date
     assert rows == [
-        ("b1", "R1", "unparseable", "resolved", "b2", None),
-        ("b1", "R2", "unknown_code", "open", None, 15),
-        ("b2", "R2", "unknown_code", "open", None, 10),
-        ("b2", "R3", "unparseable", "open", None, 10),
+        # R1: first seen in b1, resolved by b2 five days later; days_open stops there
+        (b1, "R1", "unparseable", "resolved", b2, d(2024, 3, 20), d(2024, 3, 25), 5),
+        (b1, "R2", "unknown_code", "open", None, d(2024, 3, 20), None, 15),
+        # R2 sent again still broken: it keeps the day it was first rejected
+        (b2, "R2", "unknown_code", "open", None, d(2024, 3, 20), None, 15),
+        (b2, "R3", "unparseable", "open", None, d(2024, 3, 25), None, 10),
     ]
     # The previous valid version of R3 stays current; R1's fix is current; R2 never arrived.
     current = con.execute("select report_id, received_date, _batch_id from "
                           "staging.stg_landing__crime_reports order by 1").fetchall()
-    assert current == [("R1", dt.date(2024, 3, 1), "b2"), ("R3", dt.date(2024, 3, 1), "b1")]
+    assert current == [("R1", dt.date(2024, 3, 1), b2), ("R3", dt.date(2024, 3, 1), b1)]
     (resolved_at,) = con.execute("select resolved_at from marts.quarantine "
                                  "where status = 'resolved'").fetchall()[0]
     assert resolved_at is not None

@@ -140,10 +140,9 @@ def test_report_shows_exactly_the_planted_rejections_grouped_right(con, warehous
         "unknown_code": (0, 0, 1),
     }
     by_unit = {g["unit_key"]: (g["open"], g["resolved"]) for g in q["by_unit"]}
-    # the person has no unit of its own: it goes to the unit of its case (C1, BTR-TP); the new
-    # event E5 has no related record received yet: its unit cannot be told
-    assert by_unit == {"BTR-CT": (5, 0), "BTR-BT": (1, 0), "BTR-TP": (1, 1),
-                       steward.NO_UNIT: (1, 0)}
+    # the person has no unit of its own: it goes to the unit of its case (C1, BTR-TP); so does
+    # the new event E5, whose subject is case C1
+    assert by_unit == {"BTR-CT": (5, 0), "BTR-BT": (1, 0), "BTR-TP": (2, 1)}
     assert (q["open"], q["open_rows"], q["resolved"]) == (8, 8, 1)
 
     html = path.read_text(encoding="utf-8")
@@ -178,7 +177,7 @@ def test_csv_exports_per_unit_carry_the_reason_in_both_languages(con, warehouse,
     _, _, exports = _write_report(con, out)
     assert sorted(p.name for p in exports) == [
         "BTR-BT-open-rejections.csv", "BTR-CT-open-rejections.csv",
-        "BTR-TP-open-rejections.csv", f"{steward.NO_UNIT}-open-rejections.csv"]
+        "BTR-TP-open-rejections.csv"]
     rows = _read_csv(out / "steward" / "BTR-CT-open-rejections.csv")
     assert list(rows[0]) == steward.CSV_HEADER
     got = sorted((r["Lô dữ liệu (batch_id)"], r["Tệp (file_name)"], int(r["Dòng số (row_number)"]),
@@ -186,19 +185,21 @@ def test_csv_exports_per_unit_carry_the_reason_in_both_languages(con, warehouse,
     assert got == sorted(k[:5] for k, status in EXPECTED.items()
                          if k[5] == "BTR-CT" and status == "open")
     for r in rows:
-        assert r["Lý do (message_vi)"] and r["Reason (message_en)"]
-        assert r["Lý do (message_vi)"] != r["Reason (message_en)"]
+        assert r["Lý do và cách sửa (detail_vi)"] and r["Reason and fix (detail_en)"]
+        assert r["Lý do và cách sửa (detail_vi)"] != r["Reason and fix (detail_en)"]
     unparseable = next(r for r in rows if r["Quy tắc (rule)"] == "unparseable")
     assert unparseable["Giá trị gốc (raw_value)"] == "31/02/2024"
     assert {r["Đơn vị xác định theo (unit_from)"] for r in rows} == {steward.UNIT_FROM["row"]}
-    (person,) = _read_csv(out / "steward" / "BTR-TP-open-rejections.csv")
+    person, event = sorted(_read_csv(out / "steward" / "BTR-TP-open-rejections.csv"),
+                           key=lambda r: r["Bảng (table_name)"], reverse=True)
     assert person["Giá trị gốc (raw_value)"] == "***"
     assert person["Đơn vị (unit_code)"] == "BTR-TP"
     assert person["Đơn vị xác định theo (unit_from)"] == steward.UNIT_FROM["case"]
     assert NAME not in (out / "steward" / "BTR-TP-open-rejections.csv").read_text(
         encoding="utf-8-sig")
-    (event,) = _read_csv(out / "steward" / f"{steward.NO_UNIT}-open-rejections.csv")
-    assert (event["Mã bản ghi (record_id)"], event["Đơn vị (unit_code)"]) == ("E5", "")
+    # the new event E5 goes to the unit of its subject, case C1
+    assert (event["Mã bản ghi (record_id)"], event["Đơn vị (unit_code)"]) == ("E5", "BTR-TP")
+    assert event["Đơn vị xác định theo (unit_from)"] == steward.UNIT_FROM["case"]
 
 
 def test_resubmitting_resolves_and_a_still_broken_row_stays_open(con, warehouse, tmp_path):
@@ -234,8 +235,7 @@ J1,C1,P1,BTR-BT,first,2024-03-01,2024-03-31,convicted,2024-03-04 08:00
 
     # BTR-BT has nothing open any more: its stale export is gone.
     assert sorted(p.name for p in exports) == [
-        "BTR-CT-open-rejections.csv", "BTR-TP-open-rejections.csv",
-        f"{steward.NO_UNIT}-open-rejections.csv"]
+        "BTR-CT-open-rejections.csv", "BTR-TP-open-rejections.csv"]
     assert not (out / "steward" / "BTR-BT-open-rejections.csv").exists()
     rows = _read_csv(out / "steward" / "BTR-CT-open-rejections.csv")
     assert sorted(r["Mã bản ghi (record_id)"] for r in rows) == ["C2", "C2", "R4"]
@@ -249,14 +249,13 @@ def test_data_findings_show_what_is_pending(con, warehouse, tmp_path):
     pending = {(f["table_name"], f["record_id"]) for f in groups["reference_pending"]["open"]}
     assert pending == {("cases", "C3"), ("case_events", "E1")}
     assert all(f["first_seen_batch"] == B1 for f in groups["reference_pending"]["open"])
-    # marts.data_finding_ages: B1 was received today (Asia/Ho_Chi_Minh), after this run's as-of
-    # date in the past, so how long the findings waited is unknown rather than negative
-    from pipelines.resources import today_local
-
+    # marts.data_finding_ages: B1 was received on 01/03 (the time its id names), ten days
+    # before this run's as-of date
+    received = dt.date(2024, 3, 1)
     ages = con.execute(
-        "select first_seen_on, age_days from marts.data_finding_ages").fetchall()
-    assert ages == [(today_local(), None)] * 2
-    assert all((f["first_seen_on"], f["age_days"]) == (today_local(), None)
+        "select first_seen_on, days_open from marts.data_finding_ages").fetchall()
+    assert ages == [(received, 10)] * 2
+    assert all((f["first_seen_on"], f["days_open"]) == (received, 10)
                for f in groups["reference_pending"]["open"])
 
 
@@ -325,11 +324,18 @@ def test_report_renders_offline_in_headless_chromium(con, warehouse, tmp_path, c
                                 'td.open').inner_text() == "2"
             assert page.locator('#quarantine-by-unit tr[data-unit="BTR-CT"] '
                                 'td.open').inner_text() == "5"
-            assert page.locator("#send-back section.unit").count() == 4
+            assert page.locator("#send-back section.unit").count() == 3
             assert page.locator('#send-back section[data-unit="BTR-CT"] tr.rejection').count() == 5
             assert page.locator("#trend-table svg.spark").count() >= 2
             assert page.locator("#checks-failed tr[data-passed=false]").count() == 1
             page.screenshot(path=str(artifacts / "steward-report.png"), full_page=True)
+            # no table overflows a 1366 px screen (long checksums and reasons wrap)
+            page.set_viewport_size({"width": 1366, "height": 900})
+            wide = page.evaluate("""() => [...document.querySelectorAll('table')]
+                .filter(t => t.getBoundingClientRect().right > window.innerWidth + 1)
+                .map(t => t.id || t.className)""")
+            assert wide == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1366
 
             page.click("#lang-toggle")
             assert page.locator("html").get_attribute("lang") == "en"

@@ -25,10 +25,10 @@ STATUS_COLORS = {
     "overdue": "#c62828",
     "suspended": "#9e9e9e",
 }
-LOCALES = {
-    "vi": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", " VND"]},
-}
+# One number style in both languages (`pipelines.numbers`): "1.311", "0,30 %".
+_NUMBER_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"],
+                  "percent": "\u00a0%"}
+LOCALES = {"vi": _NUMBER_LOCALE, "en": _NUMBER_LOCALE}
 
 
 @dataclass

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from pipelines.numbers import format_number, format_pct
+
 
 @dataclass(frozen=True)
 class Bi:
@@ -49,25 +51,12 @@ def _missing(x: object) -> bool:
 NA = Bi("–", "–")
 
 
-def _group(digits: str, sep: str) -> str:
-    out = []
-    while len(digits) > 3:
-        out.insert(0, digits[-3:])
-        digits = digits[:-3]
-    out.insert(0, digits)
-    return sep.join(out)
-
-
 def fmt_num(x: float | int | None, decimals: int = 0) -> Bi:
-    """1234.5 -> '1.234,5' (vi) / '1,234.5' (en)."""
+    """1234.5 -> '1.234,5' in both languages (one number style: `pipelines.numbers`)."""
     if _missing(x):
         return NA
-    s = f"{abs(float(x)):.{decimals}f}"
-    whole, _, frac = s.partition(".")
-    sign = "-" if float(x) < 0 and float(s) != 0 else ""
-    vi = sign + _group(whole, ".") + ("," + frac if frac else "")
-    en = sign + _group(whole, ",") + ("." + frac if frac else "")
-    return Bi(vi, en)
+    text = format_number(x, decimals)
+    return Bi(text, text)
 
 
 def fmt_int(x: int | float | None) -> Bi:
@@ -75,10 +64,11 @@ def fmt_int(x: int | float | None) -> Bi:
 
 
 def fmt_pct(x: float | None, decimals: int = 1) -> Bi:
-    """A fraction in [0, 1] as a percentage: 0.905 -> '90,5%' / '90.5%'."""
+    """A fraction in [0, 1] as a percentage: 0.905 -> '90,5 %' in both languages."""
     if _missing(x):
         return NA
-    return fmt_num(float(x) * 100, decimals) + "%"
+    text = format_pct(x, decimals)
+    return Bi(text, text)
 
 
 def fmt_date(d: dt.date | dt.datetime | None) -> str:

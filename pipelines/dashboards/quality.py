@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup, escape
 
-from pipelines.dashboards import charts
-from pipelines.dashboards.db import query, query_value
+from pipelines.dashboards import charts, check_text
+from pipelines.dashboards.db import column_names, query, query_value
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -19,6 +20,25 @@ from pipelines.dashboards.model import (
     Table,
     ratio,
 )
+
+
+def _described_checks(rows: list[dict[str, Any]], empty: Bi) -> Table:
+    """Each check as what it protects (one sentence) and its result; the technical name and
+    the raw detail in a tooltip."""
+    table = Table(
+        headers=[bi("Điều được kiểm tra bảo vệ", "What the check protects"),
+                 bi("Kết quả", "Result")],
+        rows=[], total=len(rows), empty=empty, css="checks",
+    )
+    for r in rows[:DRILL_ROWS]:
+        title = escape(check_text.tooltip(r))
+        table.rows.append([
+            Markup(f'<span class="check" title="{title}">'
+                   f"{check_text.protects(r['asset'], r['check_name'], r['tool']).__html__()}"
+                   "</span>"),
+            check_text.result(r),
+        ])
+    return table
 
 
 def quality_page(ctx: Context) -> dict[str, Any]:
@@ -47,14 +67,19 @@ def quality_page(ctx: Context) -> dict[str, Any]:
                             fmt_int(r["landed"]), fmt_int(r["accepted"]),
                             fmt_int(r["quarantined"]),
                             fmt_pct(ratio(r["quarantined"], r["landed"]), 2)])
+    cols = column_names(con, "marts", "batch_ledger")
+    vi = "refusal_reason_vi" if "refusal_reason_vi" in cols else "refusal_reason"
+    culprit_first = ("refusal_code = 'batch_refused', " if "refusal_code" in cols else "")
     refused = query(
         con,
-        "select batch_id, file_name, refusal_reason from marts.batch_ledger "
-        "where status = 'refused' order by batch_id, file_name",
+        f"select batch_id, file_name, refusal_reason, {vi} as refusal_reason_vi "
+        f"from marts.batch_ledger where status = 'refused' "
+        f"order by batch_id, {culprit_first}file_name",
     )
     refused_table = Table(
         headers=[bi("Lô", "Batch"), bi("Tệp", "File"), bi("Lý do", "Reason")],
-        rows=[[r["batch_id"], r["file_name"], r["refusal_reason"] or ""]
+        rows=[[r["batch_id"], r["file_name"],
+               Bi(r["refusal_reason_vi"] or r["refusal_reason"] or "", r["refusal_reason"] or "")]
               for r in refused[:DRILL_ROWS]],
         total=len(refused), empty=Bi("Không có lô bị từ chối.", "No refused batches."),
     )
@@ -94,8 +119,8 @@ def quality_page(ctx: Context) -> dict[str, Any]:
     rule_table = Table(
         headers=[bi("Quy tắc", "Rule"), bi("Mức độ", "Severity"), bi("Đang mở", "Open"),
                  bi("Đã xử lý", "Resolved")],
-        rows=[[r["rule"], r["severity"] or "", fmt_int(r["open_rows"]),
-               fmt_int(r["resolved_rows"])] for r in rules[:DRILL_ROWS]],
+        rows=[[labels.code("quarantine_rule", r["rule"]), r["severity"] or "",
+               fmt_int(r["open_rows"]), fmt_int(r["resolved_rows"])] for r in rules[:DRILL_ROWS]],
         total=len(rules), numeric={2, 3},
         empty=Bi("Không có dòng bị cách ly.", "No quarantined rows."),
     )
@@ -124,26 +149,25 @@ def quality_page(ctx: Context) -> dict[str, Any]:
         [run],
     )
     check_table = Table(
-        headers=[bi("Công cụ", "Tool"), bi("Mức độ", "Severity"), bi("Số kiểm tra", "Checks"),
-                 bi("Không đạt", "Failed")],
-        rows=[[r["tool"], r["severity"], fmt_int(r["n"]), fmt_int(r["failed"])] for r in checks],
+        headers=[bi("Loại kiểm tra", "Kind of check"), bi("Mức độ", "Severity"),
+                 bi("Số kiểm tra", "Checks"), bi("Không đạt", "Failed")],
+        rows=[[check_text.tool_label(r["tool"]), check_text.severity_label(r["severity"]),
+               fmt_int(r["n"]), fmt_int(r["failed"])] for r in checks],
         numeric={2, 3}, empty=Bi("Chưa có kết quả kiểm tra.", "No check results yet."),
     )
-    failing = query(
+    evaluated = query(
         con,
-        "select asset, check_name, severity, failing_count, detail "
-        "from marts.validation_results where run_id = ? and not passed "
-        "order by severity, asset, check_name",
+        "select tool, asset, check_name, severity, passed, failing_count, detail "
+        "from marts.validation_results where run_id = ? "
+        "order by passed, severity, asset, check_name",
         [run],
     )
-    failing_table = Table(
-        headers=[bi("Bảng", "Asset"), bi("Kiểm tra", "Check"), bi("Mức độ", "Severity"),
-                 bi("Số dòng lỗi", "Failing rows"), bi("Chi tiết", "Detail")],
-        rows=[[r["asset"], r["check_name"], r["severity"], fmt_int(r["failing_count"]),
-               r["detail"] or ""] for r in failing[:DRILL_ROWS]],
-        total=len(failing), numeric={3},
-        empty=Bi("Mọi kiểm tra đều đạt.", "Every check passed."),
-    )
+    failing = [r for r in evaluated if not r["passed"]]
+    passing = [r for r in evaluated if r["passed"]]
+    failing_table = _described_checks(
+        failing, Bi("Mọi kiểm tra đều đạt.", "Every check passed."))
+    passing_table = _described_checks(
+        passing, Bi("Chưa có kiểm tra nào đạt.", "No check passed yet."))
     return {
         "page_title": Bi("Chất lượng dữ liệu", "Data quality"),
         "ledger_table": ledger,
@@ -154,6 +178,8 @@ def quality_page(ctx: Context) -> dict[str, Any]:
         "finding_table": finding_table,
         "check_table": check_table,
         "failing_table": failing_table,
+        "passing_table": passing_table,
+        "n_passing": fmt_int(len(passing)),
         "check_run": run,
         "quality_warn": fmt_pct(QUALITY_WARN, 0),
         "charts": [unit_chart] if unit_chart else [],

@@ -28,6 +28,7 @@ create table if not exists raw.batch_ledger (
     source_system varchar,
     file_format varchar,         -- csv / xlsx / parquet
     extra_columns varchar,       -- JSON array of unknown headers kept in raw._extra
+    received_at timestamp,       -- receipt the batch states: exported_at, else its id's time
     loaded_at timestamptz
 )
 """
@@ -47,6 +48,7 @@ create table if not exists raw.quarantine (
     unit_code varchar,
     updated_at timestamp,
     raw_value varchar,           -- '***' for personal data
+    related_ids varchar,         -- JSON: the case, person, judgement, report keys the row names
     loaded_at timestamptz
 )
 """
@@ -55,7 +57,7 @@ LEDGER_COLUMNS = [
     "batch_id", "file_name", "table_name", "status", "refusal_code", "refusal_reason",
     "refusal_reason_vi", "rows_landed", "rows_accepted", "rows_quarantined", "rows_blank",
     "sha256", "manifest_status", "manifest_sha256", "source_system", "file_format",
-    "extra_columns", "loaded_at",
+    "extra_columns", "received_at", "loaded_at",
 ]
 
 

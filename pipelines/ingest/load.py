@@ -95,9 +95,10 @@ class FileOutcome:
     source_system: str | None = None
     file_format: str | None = None
     extra_columns: str | None = None
+    received_at: dt.datetime | None = None
     rule_counts: dict[str, int] = field(default_factory=dict)
 
-    def refuse(self, code: str, detail: str = "", file: str | None = None,
+    def refuse(self, code: str, detail: str | tuple[str, str] = "", file: str | None = None,
                status: str = "refused") -> FileOutcome:
         vi, en = refusal_texts(code, file or self.file_name, detail)
         self.status, self.refusal_code = status, code
@@ -333,7 +334,7 @@ class _Manifest:
     source_system: str | None = None
     exported_at: dt.datetime | None = None  # local wall time
     files: dict[str, dict] = field(default_factory=dict)
-    problem: tuple[str, str] | None = None  # (refusal code, detail)
+    problem: tuple[str, str | tuple[str, str]] | None = None  # (refusal code, detail)
 
 
 MAX_MANIFEST_BYTES = 16 << 20
@@ -343,18 +344,22 @@ def _read_manifest(path: Path) -> _Manifest | None:
     if not path.exists() and not path.is_symlink():
         return None
     if path.is_symlink() or not path.is_file():
-        return _Manifest(problem=("manifest_invalid",
-                                  "it is a symbolic link or not a regular file; not opened"))
+        return _Manifest(problem=("manifest_invalid", (
+            "là liên kết tượng trưng hoặc không phải tệp thông thường; không được mở",
+            "it is a symbolic link or not a regular file; not opened")))
     if path.stat().st_size > MAX_MANIFEST_BYTES:
-        return _Manifest(problem=("manifest_invalid", "larger than 16 MiB; not read"))
+        return _Manifest(problem=("manifest_invalid", ("lớn hơn 16 MiB; không đọc",
+                                                         "larger than 16 MiB; not read")))
     m = _Manifest(sha256=sha256_file(path))
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        m.problem = ("manifest_invalid", str(exc)[:200])
+        m.problem = ("manifest_invalid", (f"JSON không hợp lệ: {str(exc)[:200]}",
+                                          str(exc)[:200]))
         return m
     if not isinstance(doc, dict) or not isinstance(doc.get("files", {}), dict):
-        m.problem = ("manifest_invalid", "expected an object with a 'files' object")
+        m.problem = ("manifest_invalid", ("cần một đối tượng JSON có mục 'files'",
+                                          "expected an object with a 'files' object"))
         return m
     version = doc.get("contract_version", 1)
     if version not in SUPPORTED_CONTRACT_VERSIONS:
@@ -362,7 +367,8 @@ def _read_manifest(path: Path) -> _Manifest | None:
         return m
     m.source_system = doc.get("source_system")
     if not isinstance(m.source_system, str | None):
-        m.problem = ("manifest_invalid", "source_system is not text")
+        m.problem = ("manifest_invalid", ("source_system không phải là văn bản",
+                                          "source_system is not text"))
         return m
     m.exported_at = _local_time(doc.get("exported_at"))
     for name, entry in doc.get("files", {}).items():
@@ -373,7 +379,8 @@ def _read_manifest(path: Path) -> _Manifest | None:
             or (rows is not None and (not isinstance(rows, int) or isinstance(rows, bool)))
             or (sha is not None and not isinstance(sha, str))
         ):
-            m.problem = ("manifest_invalid", f"bad entry for {name}")
+            m.problem = ("manifest_invalid", (f"mục của tệp {name} không hợp lệ",
+                                              f"bad entry for {name}"))
             return m
         m.files[unicodedata.normalize("NFC", name)] = {"rows": rows, "sha256": sha}
     return m
@@ -398,6 +405,14 @@ _BATCH_TIME = re.compile(r"^(\d{8})T(\d{4})(\d{2})?")
 def received_at(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime:
     """When the batch was received: the manifest's `exported_at`, else the export time its id
     names (`20240315T0100`; a bare date is not read as a time), else now (local time)."""
+    declared = declared_receipt(batch_id, exported_at)
+    if declared is not None:
+        return declared
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)
+
+
+def declared_receipt(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime | None:
+    """The receipt time the batch states (`exported_at`, else its id's time); None if neither."""
     if exported_at is not None:
         return exported_at
     m = _BATCH_TIME.match(batch_id)
@@ -408,7 +423,7 @@ def received_at(batch_id: str, exported_at: dt.datetime | None) -> dt.datetime:
             return dt.datetime.combine(day.date(), hhmm)
         except ValueError:
             pass
-    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)
+    return None
 
 
 def _previous_attempts(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
@@ -446,8 +461,8 @@ class _BatchPlan:
 class _ManifestRows(Exception):
     """A file's row count differs from its manifest's: the whole batch is refused."""
 
-    def __init__(self, plan: _BatchPlan, file_name: str, detail: str):
-        super().__init__(detail)
+    def __init__(self, plan: _BatchPlan, file_name: str, detail: tuple[str, str]):
+        super().__init__(detail[1])
         self.plan, self.file_name, self.detail = plan, file_name, detail
 
 
@@ -508,6 +523,7 @@ def _plan_batch(
             manifest_sha256=manifest_sha,
             source_system=manifest.source_system if manifest else None,
             file_format=FORMATS.get(suffix),
+            received_at=declared_receipt(batch_id, manifest.exported_at if manifest else None),
         )
 
     for p in data_files:
@@ -529,7 +545,7 @@ def _plan_batch(
     files = {p.name: outcome(p.name, shas[p.name]) for p in todo}
 
     # The manifest: checksums first (cheap), row counts once the files are read.
-    batch_problem: tuple[str, str, str] | None = None  # (code, file, detail)
+    batch_problem: tuple[str, str, str | tuple[str, str]] | None = None  # (code, file, detail)
     if manifest is not None:
         if manifest.problem:
             batch_problem = (manifest.problem[0], MANIFEST, manifest.problem[1])
@@ -540,16 +556,18 @@ def _plan_batch(
                 if name in files:
                     files[name].manifest_status = "verified"
                 if name not in shas:
-                    batch_problem = batch_problem or ("manifest_mismatch", name,
-                                                      "listed but missing from the batch")
+                    batch_problem = batch_problem or ("manifest_mismatch", name, (
+                        "có trong _manifest.json nhưng không có trong lô",
+                        "listed but missing from the batch"))
                     if (name, None, manifest_sha) not in attempted:
                         files[name] = outcome(name, None)
                     if name in files:
                         files[name].manifest_status = "mismatch"
                 elif entry["sha256"] and entry["sha256"].lower() != shas[name]:
                     batch_problem = batch_problem or (
-                        "manifest_mismatch", name,
-                        f"sha256 {shas[name]} differs from the listed {entry['sha256']}")
+                        "manifest_mismatch", name, (
+                            f"sha256 {shas[name]} khác giá trị kê khai {entry['sha256']}",
+                            f"sha256 {shas[name]} differs from the listed {entry['sha256']}"))
                     if name in files:
                         files[name].manifest_status = "mismatch"
 
@@ -581,13 +599,20 @@ def _plan_batch(
     return plan
 
 
-def _refuse_batch(plan: _BatchPlan, code: str, bad_file: str, detail: str,
+def _refuse_batch(plan: _BatchPlan, code: str, bad_file: str, detail: str | tuple[str, str],
                   summary: IngestSummary, log: Log) -> None:
     plan.pending.clear()
+    names = {f.file_name for f in plan.files}
+    # One reason for the batch, on the file that broke it; the others were not loaded
+    # because of it (all carry the reason when the culprit is the manifest itself).
     for f in plan.files:
-        f.refuse(code, detail=detail, file=bad_file)
+        if bad_file in names and f.file_name != bad_file:
+            f.refuse("batch_refused", detail=bad_file)
+        else:
+            f.refuse(code, detail=detail, file=bad_file)
     summary.batches_refused += 1
-    log(f"batch {plan.batch_id}: refused whole ({code}: {bad_file}: {detail}); nothing loaded")
+    shown = detail[1] if isinstance(detail, tuple) else detail
+    log(f"batch {plan.batch_id}: refused whole ({code}: {bad_file}: {shown}); nothing loaded")
 
 
 def _read_file(plan: _BatchPlan, pending: _Pending, limits: Limits) -> MappedFile | None:
@@ -609,8 +634,9 @@ def _read_file(plan: _BatchPlan, pending: _Pending, limits: Limits) -> MappedFil
         return None
     if pending.listed_rows is not None and pending.listed_rows != m.records:
         f.manifest_status = "mismatch"
-        raise _ManifestRows(plan, p.name,
-                            f"{m.records} rows, the manifest lists {pending.listed_rows}")
+        raise _ManifestRows(plan, p.name, (
+            f"{m.records} dòng, tệp kê khai ghi {pending.listed_rows}",
+            f"{m.records} rows, the manifest lists {pending.listed_rows}"))
     if m.missing_required:
         # Not listing unknown headers: a file without a header row would show data.
         f.refuse("missing_column", detail=", ".join(m.missing_required))
@@ -733,6 +759,7 @@ def _write_ledger(
     schema.update({k: pl.Int64 for k in ("rows_landed", "rows_accepted", "rows_quarantined",
                                          "rows_blank")})
     schema["loaded_at"] = pl.Datetime("us", "UTC")
+    schema["received_at"] = pl.Datetime("us")
     frame = pl.DataFrame(records, schema=schema)
     con.register("ingest_ledger", frame)
     try:

@@ -197,6 +197,11 @@ REFUSALS: dict[str, Refusal] = {
             "{file} is a symbolic link or not a regular file; it is never opened",
         ),
         Refusal(
+            "batch_refused",
+            "Không nạp vì cả lô bị từ chối (lý do ở tệp {detail})",
+            "Not loaded because the batch was refused (the reason is on {detail})",
+        ),
+        Refusal(
             "redelivered_different_content",
             "Lô {detail} đã được nạp tệp {file} với nội dung khác; bản gửi lại không được nạp "
             "(sửa dữ liệu phải gửi trong một lô mới)",
@@ -238,10 +243,12 @@ IGNORED: dict[str, Refusal] = {
 IGNORED["unsupported_format"] = REFUSALS["unsupported_format"]
 
 
-def refusal_texts(code: str, file: str, detail: str = "") -> tuple[str, str]:
-    """(reason_vi, reason_en) of a refusal, prefixed with its code."""
+def refusal_texts(code: str, file: str, detail: str | tuple[str, str] = "") -> tuple[str, str]:
+    """(reason_vi, reason_en) of a refusal, prefixed with its code. `detail` is one text for
+    both languages (a file name, a number) or a (vi, en) pair."""
     r = REFUSALS.get(code) or IGNORED[code]
+    vi, en = detail if isinstance(detail, tuple) else (detail, detail)
     return (
-        f"{code}: " + r.reason_vi.format(file=file, detail=detail),
-        f"{code}: " + r.reason_en.format(file=file, detail=detail),
+        f"{code}: " + r.reason_vi.format(file=file, detail=vi),
+        f"{code}: " + r.reason_en.format(file=file, detail=en),
     )

@@ -37,6 +37,7 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from pipelines.contract import KEYS, columns
+from pipelines.ingest.hints import differing_columns, unknown_code_hints
 from pipelines.ingest.masking import MASK, looks_personal, mask_values
 from pipelines.ingest.parse import POLARS_TYPES, clean_series, parse_series
 from pipelines.ingest.rules import (
@@ -95,7 +96,13 @@ QUARANTINE_SCHEMA = {
     "unit_code": pl.String,
     "updated_at": pl.Datetime("us"),
     "raw_value": pl.String,
+    "related_ids": pl.String,
 }
+
+# The keys of other records a row names, kept with its rejection so it can be sent back to the
+# unit of that case, person, judgement or report (`marts.quarantine_routes`).
+RELATED_COLUMNS = ("case_id", "person_id", "judgement_id", "report_id", "order_id",
+                   "subject_type", "subject_id")
 
 
 # --- pandera checks -------------------------------------------------------------------------
@@ -402,6 +409,20 @@ def _record_id(table: str) -> pl.Expr:
     return pl.when(~all_null).then(pl.concat_str(parts, separator="|"))
 
 
+def _related_ids(typed: pl.DataFrame, table: str) -> pl.Series:
+    """JSON object of the related keys each row names (readable text only; a value that looks
+    like personal data is left out)."""
+    names = [c.name for c in columns(table) if c.name in RELATED_COLUMNS]
+    if not names:
+        return pl.Series("related_ids", dtype=pl.String).extend_constant(None, typed.height)
+    fields = []
+    for n in names:
+        values = typed.get_column(RAW + n)
+        fields.append(pl.select(pl.when(looks_personal(values)).then(None).otherwise(values))
+                      .to_series().alias(n))
+    return pl.select(pl.struct(fields).struct.json_encode()).to_series().alias("related_ids")
+
+
 def _nearest_units(values: pl.Series, units: Sequence[str]) -> pl.Series:
     """The valid unit codes nearest to each value (by spelling), comma-separated."""
     lookup = {}
@@ -417,6 +438,7 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str,
     names = list(QUARANTINE_SCHEMA)
     if failures.height == 0:
         return pl.DataFrame(schema={n: QUARANTINE_SCHEMA[n] for n in names})
+    code_lists = {c.name: c.code for c in columns(table) if c.code}
     has_unit = any(c.name == "unit_code" for c in columns(table))
     row_info = typed.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
@@ -426,6 +448,7 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str,
         _record_id(table).alias("record_id"),
         (pl.col(RAW + "unit_code") if has_unit else pl.lit(None, pl.String)).alias("unit_code"),
         pl.col("updated_at"),
+        _related_ids(typed, table),
     )
     # The raw value of the broken cell; for a date pair both cells.
     others = {later: earlier for earlier, later in DATE_ORDER.get(table, [])}
@@ -443,8 +466,18 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str,
             ).to_series()
         nearest = (_nearest_units(value, rules.units) if rule == "unknown_reference"
                    else pl.Series(dtype=pl.String).extend_constant(None, len(value)))
+        hint_vi = hint_en = pl.Series(dtype=pl.String).extend_constant("", len(value))
+        if rule == "unknown_code" and code_lists.get(col) in rules.codes:
+            hint_vi, hint_en = unknown_code_hints(value.fill_null(""), code_lists[col],
+                                                  rules.codes[code_lists[col]])
+        elif rule == "duplicate_conflict":
+            hint_vi, hint_en = differing_columns(
+                typed, idx, [*KEYS[table], "updated_at", *FILE],
+                [c.name for c in columns(table) if c.name not in (*KEYS[table], "updated_at")],
+                RAW)
         value = mask_values(value, col)
-        parts.append(g.with_columns(value.alias("raw_value"), nearest.alias("_nearest")))
+        parts.append(g.with_columns(value.alias("raw_value"), nearest.alias("_nearest"),
+                                    hint_vi.alias("_hint_vi"), hint_en.alias("_hint_en")))
     with_values = pl.concat(parts)
     out = (
         with_values.join(row_info, on="index", how="left")
@@ -454,8 +487,10 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str,
     nearest = pl.col("_nearest").fill_null("–")
     personal = [looks_personal(out.get_column(c)) for c in ("record_id", "unit_code")]
     out = out.with_columns(
-        pl.col("message_vi").str.replace("{nearest}", nearest, literal=True),
-        pl.col("message_en").str.replace("{nearest}", nearest, literal=True),
+        pl.col("message_vi").str.replace("{nearest}", nearest, literal=True)
+        + pl.col("_hint_vi").fill_null(""),
+        pl.col("message_en").str.replace("{nearest}", nearest, literal=True)
+        + pl.col("_hint_en").fill_null(""),
         # A name or ID number typed into a key or unit column is not shown either.
         pl.when(personal[0]).then(pl.lit(MASK)).otherwise(pl.col("record_id"))
         .alias("record_id"),

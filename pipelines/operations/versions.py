@@ -25,6 +25,9 @@ Migrations (see docs/operations.md, "Upgrades"):
 - **0 -> 1** (releases before versions were recorded): every contract column missing from a
   `raw.<table>` is added (null in older rows); the ledger, quarantine and check-log tables are
   created if absent; the versions are recorded.
+- **1 -> 2**: `raw.quarantine.related_ids` (the keys a rejected row names, for sending it back
+  to its unit) and `raw.batch_ledger.received_at` (the receipt time the batch states) are
+  added, null for rows loaded before.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import duckdb
 
 from pipelines.contract import CONTRACT_VERSION, TABLES, create_raw_tables, raw_ddl
 
-WAREHOUSE_SCHEMA = 1
+WAREHOUSE_SCHEMA = 2
 
 VERSIONS_DDL = """
 create table if not exists meta.versions (
@@ -117,9 +120,17 @@ def _migrate_0_to_1(con: duckdb.DuckDBPyConnection) -> str:
     return "recorded versions" + (f"; added columns {', '.join(added)}" if added else "")
 
 
+def _migrate_1_to_2(con: duckdb.DuckDBPyConnection) -> str:
+    create_raw_tables(con)  # ledger and quarantine, if absent
+    con.execute("alter table raw.quarantine add column if not exists related_ids varchar")
+    con.execute("alter table raw.batch_ledger add column if not exists received_at timestamp")
+    return "added raw.quarantine.related_ids, raw.batch_ledger.received_at"
+
+
 #  from-version -> (to-version, migration)
 MIGRATIONS: dict[int, tuple[int, Callable[[duckdb.DuckDBPyConnection], str]]] = {
     0: (1, _migrate_0_to_1),
+    1: (2, _migrate_1_to_2),
 }
 
 

@@ -31,6 +31,7 @@ from markupsafe import Markup, escape
 
 from pipelines.contract import PII_COLUMNS
 from pipelines.ingest.masking import mask_value
+from pipelines.numbers import format_int, format_pct
 from pipelines.resources import TIMEZONE, CasewatchSettings, Warehouse
 from pipelines.safe_output import csv_cell, finalize
 
@@ -68,16 +69,24 @@ RULE_LABELS = {
     "fact_conflict": ("Dữ liệu mâu thuẫn giữa hai nguồn", "Two sources disagree"),
 }
 
-# How the unit a rejection is sent to was found (CSV column and page marker).
-UNIT_FROM = {
-    "row": "dòng dữ liệu (row)",
-    "case": "vụ án liên quan (related case)",
-    "judgement": "bản án liên quan (related judgement)",
-    "detention_order": "lệnh tạm giữ/tạm giam liên quan (related detention order)",
-    "batch": "lô chỉ có một đơn vị (the batch names one unit only)",
+# How the unit a rejection is sent to was found (`marts.quarantine_routes.route_via`):
+# (Vietnamese, English) for the page and the CSV.
+VIA = {
+    "row": ("mã đơn vị của dòng", "the row's unit_code"),
+    "record": ("phiên bản trước của bản ghi", "an earlier version of the record"),
+    "case": ("vụ án liên quan", "the related case"),
+    "judgement": ("bản án liên quan", "the related judgement"),
+    "report": ("nguồn tin liên quan", "the related crime report"),
+    "person": ("bị can liên quan", "the related person"),
+    "batch": ("lô chỉ có một đơn vị", "the batch names one unit only"),
+    "source_system": ("hệ thống nguồn của lô", "the batch's source system"),
 }
+UNIT_FROM = {k: f"{vi} ({en})" for k, (vi, en) in VIA.items()}
 
 FINDING_RULES = ("reference_pending", "movement_order", "fact_conflict")
+
+# Refusal codes that refuse a whole batch (the reason sits on the file that broke it).
+BATCH_CODES = ("manifest_mismatch", "manifest_invalid", "unsupported_contract_version")
 
 CSV_HEADER = [
     "Lô dữ liệu (batch_id)",
@@ -90,10 +99,11 @@ CSV_HEADER = [
     "Cột (column_name)",
     "Giá trị gốc (raw_value)",
     "Quy tắc (rule)",
-    "Lý do (message_vi)",
-    "Reason (message_en)",
+    "Lý do và cách sửa (detail_vi)",
+    "Reason and fix (detail_en)",
     "Ngày nhận lô (received_on)",
-    "Số ngày chưa khắc phục (age_days)",
+    "Phát hiện từ ngày (first_seen_on)",
+    "Số ngày chưa khắc phục (days_open)",
 ]
 
 
@@ -193,7 +203,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         b = batches.setdefault(f["batch_id"], {
             "batch_id": f["batch_id"], "files": [], "landed": 0, "accepted": 0,
             "quarantined": 0, "refused_files": 0, "loaded_at": None,
-            "manifest": set(), "source_system": None,
+            "manifest": set(), "source_system": None, "received_on": None,
         })
         b["files"].append(f)
         if loaded:
@@ -210,6 +220,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         if f.get("manifest_status"):
             b["manifest"].add(f["manifest_status"])
         b["source_system"] = b["source_system"] or f.get("source_system")
+        b["received_on"] = b["received_on"] or f.get("received_on")
     for b in batches.values():
         b["manifest"] = ", ".join(sorted(b["manifest"]))
         n = len(b["files"]) - b.get("ignored_files", 0)
@@ -218,7 +229,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         b["balances"] = all(f["balances"] for f in b["files"])
     ordered = list(batches.values())  # newest batch first
     loaded_files = [f for f in files if f.get("status") == "loaded"]
-    refused = [f for f in files if f.get("status") == "refused"]
+    refused = _refusals(files)
     return {
         "available": True,
         "batches": ordered[:MAX_BATCHES],
@@ -232,20 +243,47 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "quarantined": sum(f.get("rows_quarantined") or 0 for f in loaded_files),
         "unbalanced": [f for f in files if not f["balances"]],
         "loaded_at": {b["batch_id"]: b["loaded_at"] for b in ordered},
+        "received_on": {b["batch_id"]: b["received_on"] for b in ordered},
     }
 
 
-def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple[str, str]]:
+def _refusals(files: list[dict]) -> list[dict]:
+    """Refused files; a refused batch is one entry: the file that broke it with the reason,
+    and the files not loaded because of it (`batch_refused`)."""
+    single: list[dict] = []
+    by_batch: dict[str, dict] = {}
+    for f in files:
+        if f.get("status") != "refused":
+            continue
+        code = f.get("refusal_code")
+        if code not in BATCH_CODES and code != "batch_refused":
+            single.append({**f, "whole_batch": False, "others": []})
+            continue
+        entry = by_batch.setdefault(f["batch_id"], {"batch_id": f["batch_id"], "file_name": None,
+                                                    "whole_batch": True, "others": []})
+        if code == "batch_refused" or entry["file_name"] is not None:
+            entry["others"].append(f["file_name"])  # not loaded because of the batch
+        else:
+            entry.update({k: v for k, v in f.items() if k != "others"})
+    for entry in by_batch.values():
+        entry["others"].sort()
+    return sorted([*by_batch.values(), *single],
+                  key=lambda e: (e["batch_id"], not e["whole_batch"], e.get("file_name") or ""))
+
+
+def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple, dict]:
     """Where each quarantined row goes back to (`marts.quarantine_routes`)."""
     if not _exists(con, "marts", "quarantine_routes"):
         return {}
-    return {(r["batch_id"], r["file_name"], r["row_number"]): (r["route_unit"], r["route_via"])
+    return {(r["batch_id"], r["file_name"], r["row_number"]): r
             for r in _records(con, "select * from marts.quarantine_routes")}
 
 
 def _quarantine(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, loaded_at: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, loaded_at: dict[str, Any],
+    received_on: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    received_on = received_on or {}
     if not _exists(con, "marts", "quarantine"):
         return {"available": False, "open_rows": 0}
     rows = _records(con, """
@@ -255,13 +293,13 @@ def _quarantine(
     routes = _routes(con)
     for r in rows:
         r["raw_value"] = _masked(r.get("column_name"), r.get("raw_value"))
-        r["route_unit"], r["route_via"] = routes.get(
-            (r["batch_id"], r["file_name"], r["row_number"]), (None, None))
-        received = _as_date(loaded_at.get(r["batch_id"]))
-        r["received_on"] = received
-        if r.get("age_days") is None and r.get("status") == "open" and received:
-            age = (as_of - received).days
-            r["age_days"] = age if age >= 0 else None
+        route = routes.get((r["batch_id"], r["file_name"], r["row_number"]), {})
+        r["route_unit"], r["route_via"] = route.get("route_unit"), route.get("route_via")
+        r["unrouted_reason"] = (route.get("unrouted_reason_vi"), route.get("unrouted_reason_en"))
+        r["received_on"] = received_on.get(r["batch_id"]) or _as_date(loaded_at.get(r["batch_id"]))
+        r["first_seen_on"] = r.get("first_seen_on") or r["received_on"]
+        r["detail_vi"] = r.get("detail_vi") or r.get("message_vi")
+        r["detail_en"] = r.get("detail_en") or r.get("message_en")
         if r.get("resolved_at") is None:
             r["resolved_at"] = loaded_at.get(r.get("resolved_by_batch") or "")
         r["unit_key"] = r["route_unit"] or NO_UNIT
@@ -292,23 +330,26 @@ def _quarantine(
         g = by_unit.setdefault(r["unit_key"], {
             "unit_key": r["unit_key"], "unit_code": r["route_unit"], "open": 0,
             "resolved": 0, "open_rows": set(), "oldest_age": None, "rows": [],
-            "rules": defaultdict(int),
+            "rules": defaultdict(int), "reasons": set(),
         })
         if r.get("status") == "open":
             g["open"] += 1
             g["open_rows"].add(row_key(r))
             g["rows"].append(r)
             g["rules"][r["rule"]] += 1
-            if r["age_days"] is not None:
-                g["oldest_age"] = max(g["oldest_age"] or 0, r["age_days"])
+            if r["route_unit"] is None and r["unrouted_reason"][0]:
+                g["reasons"].add(r["unrouted_reason"])
+            if r["days_open"] is not None:
+                g["oldest_age"] = max(g["oldest_age"] or 0, r["days_open"])
         else:
             g["resolved"] += 1
     for g in by_unit.values():
         g["open_rows"] = len(g["open_rows"])
-        g["rows"].sort(key=lambda r: (-(r["age_days"] or 0), r["batch_id"], r["file_name"],
+        g["rows"].sort(key=lambda r: (-(r["days_open"] or 0), r["batch_id"], r["file_name"],
                                       r["row_number"], r.get("column_name") or ""))
         g["shown_rows"] = g["rows"][:MAX_ROWS_PER_UNIT]
         g["rules"] = dict(sorted(g["rules"].items()))
+        g["reasons"] = sorted(g["reasons"])
         g["csv"] = f"{STEWARD_DIR}/{_file_stem(g['unit_key'])}{CSV_SUFFIX}" if g["open"] else None
 
     resolved_sorted = sorted(
@@ -316,8 +357,13 @@ def _quarantine(
         key=lambda r: (str(r.get("resolved_by_batch") or ""), r["batch_id"], r["row_number"]),
         reverse=True,
     )
+    routed = {row_key(r) for r in rows if r["route_unit"] is not None}
+    all_rows = {row_key(r) for r in rows}
     return {
         "available": True,
+        "rows": len(all_rows),
+        "routed_rows": len(routed),
+        "routed_share": len(routed) / len(all_rows) if all_rows else None,
         "open": len(open_),
         "resolved": len(resolved),
         "open_rows": len({row_key(r) for r in open_}),
@@ -335,7 +381,7 @@ def _findings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         return {"available": False}
     rows = _records(con, "select * from marts.data_findings order by rule, finding_id")
     ages = {r["finding_id"]: r for r in _records(
-        con, "select finding_id, first_seen_on, age_days from marts.data_finding_ages")
+        con, "select finding_id, first_seen_on, days_open from marts.data_finding_ages")
     } if _exists(con, "marts", "data_finding_ages") else {}
     groups: dict[str, dict[str, Any]] = {}
 
@@ -349,7 +395,9 @@ def _findings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         group(rule)
     for r in rows:
         age = ages.get(r["finding_id"], {})
-        r["first_seen_on"], r["age_days"] = age.get("first_seen_on"), age.get("age_days")
+        r["first_seen_on"], r["days_open"] = age.get("first_seen_on"), age.get("days_open")
+        r["detail_vi"] = r.get("detail_vi") or r.get("detail")
+        r["detail_en"] = r.get("detail_en") or r.get("detail")
         g = group(r["rule"])
         if r.get("status") in (None, "open"):
             g["open"].append(r)
@@ -357,7 +405,7 @@ def _findings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         else:
             g["closed"] += 1
     for g in groups.values():
-        g["open"].sort(key=lambda r: (-(r["age_days"] or 0), r["finding_id"]))
+        g["open"].sort(key=lambda r: (-(r["days_open"] or 0), r["finding_id"]))
         g["n_open"] = len(g["open"])
         g["shown"] = g["open"][:MAX_FINDINGS_PER_RULE]
         g["units"] = dict(sorted(g["units"].items(), key=lambda kv: (-kv[1], kv[0])))
@@ -450,13 +498,14 @@ def _trend(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def collect(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> Report:
     ledger = _ledger(con)
     loaded_at = ledger.get("loaded_at", {})
+    received_on = ledger.get("received_on", {})
     return Report(
         run_id=run_id,
         as_of=as_of,
         generated_at=dt.datetime.now(TIMEZONE),
         units=_unit_names(con),
         ledger=ledger,
-        quarantine=_quarantine(con, as_of, loaded_at),
+        quarantine=_quarantine(con, as_of, loaded_at, received_on),
         findings=_findings(con),
         checks=_checks(con, run_id),
         trend=_trend(con),
@@ -502,7 +551,7 @@ def sparkline(points: list[dict], width: int = 160, height: int = 28) -> Markup:
     for i, r in enumerate(rates):
         if r is not None:
             x, y = xy(i, r)
-            label = escape(f"{points[i]['batch_id']}: {r * 100:.1f}%")
+            label = escape(f"{points[i]['batch_id']}: {format_pct(r, 2)}")
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2"><title>{label}</title></circle>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -513,9 +562,7 @@ def _file_stem(unit_key: str) -> str:
 
 
 def _fmt_int(n: Any) -> str:
-    if n is None:
-        return "–"
-    return f"{int(n):,}".replace(",", "\u202f")
+    return format_int(n)
 
 
 def _fmt_date(d: Any) -> str:
@@ -528,12 +575,8 @@ def _fmt_time(t: Any) -> str:
     return t.strftime("%H:%M %d/%m/%Y") if t else "–"
 
 
-def _fmt_pct(x: Any) -> Markup:
-    if x is None:
-        return Markup("–")
-    vi = f"{x * 100:.1f}".replace(".", ",") + "\u00a0%"
-    en = f"{x * 100:.1f}%"
-    return Markup(f'<span class="vi">{vi}</span><span class="en">{en}</span>')
+def _fmt_pct(x: Any, decimals: int = 2) -> str:
+    return format_pct(x, decimals)
 
 
 def _environment() -> Environment:
@@ -554,10 +597,7 @@ def render(report: Report) -> str:
     return _environment().get_template("steward_report.html.j2").render(
         r=report, css=Markup(css), script=Markup(script), rule_labels=RULE_LABELS,
         no_unit=NO_UNIT, max_rows_per_unit=MAX_ROWS_PER_UNIT,
-        via_vi={"case": "vụ án", "judgement": "bản án", "detention_order": "lệnh giam giữ",
-                "batch": "lô dữ liệu"},
-        via_en={"case": "case", "judgement": "judgement", "detention_order": "detention order",
-                "batch": "batch"},
+        via=VIA,
     )
 
 
@@ -596,9 +636,10 @@ def write_csv_exports(report: Report, out_dir: Path) -> list[Path]:
                         r.get("record_id") or "", r["route_unit"] or "",
                         UNIT_FROM.get(r["route_via"] or "", ""),
                         r.get("column_name") or "", r["raw_value"],
-                        r["rule"], r.get("message_vi") or "", r.get("message_en") or "",
+                        r["rule"], r.get("detail_vi") or "", r.get("detail_en") or "",
                         _fmt_date(r["received_on"]) if r["received_on"] else "",
-                        "" if r["age_days"] is None else r["age_days"],
+                        _fmt_date(r["first_seen_on"]) if r.get("first_seen_on") else "",
+                        "" if r.get("days_open") is None else r["days_open"],
                     ])
 
         _atomic_write(path, write)

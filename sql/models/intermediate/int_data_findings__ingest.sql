@@ -20,7 +20,8 @@ pending_persons as (
         'persons' as table_name,
         p.person_id || '|' || p.case_id as record_id,
         cast(null as varchar) as unit_code,
-        'case ' || p.case_id || ' has not arrived (or was retracted)' as detail
+        'case ' || p.case_id || ' has not arrived (or was retracted)' as detail,
+        'chưa nhận được vụ án ' || p.case_id || ' (hoặc vụ án đã bị rút)' as detail_vi
     from persons as p
     where p.is_reference_pending
 ),
@@ -32,7 +33,9 @@ pending_judgements as (
         j.judgement_id as record_id,
         j.unit_code,
         'person ' || j.person_id || ' in case ' || j.case_id
-            || ' has not arrived (or was retracted, or is itself pending)' as detail
+            || ' has not arrived (or was retracted, or is itself pending)' as detail,
+        'chưa nhận được bị can ' || j.person_id || ' của vụ án ' || j.case_id
+            || ' (hoặc đã bị rút, hoặc chính nó còn chờ bản ghi liên quan)' as detail_vi
     from judgements as j
     where j.is_reference_pending
 ),
@@ -44,7 +47,9 @@ pending_orders as (
         o.order_id as record_id,
         o.unit_code,
         'person ' || o.person_id || ' in case ' || o.case_id
-            || ' has not arrived (or was retracted, or is itself pending)' as detail
+            || ' has not arrived (or was retracted, or is itself pending)' as detail,
+        'chưa nhận được bị can ' || o.person_id || ' của vụ án ' || o.case_id
+            || ' (hoặc đã bị rút, hoặc chính nó còn chờ bản ghi liên quan)' as detail_vi
     from {{ ref('stg_landing__detention_orders') }} as o
     where o.is_reference_pending
 ),
@@ -56,7 +61,9 @@ pending_execution as (
         x.event_id as record_id,
         cast(null as varchar) as unit_code,
         'judgement ' || x.judgement_id
-            || ' has not arrived (or was retracted, or is itself pending)' as detail
+            || ' has not arrived (or was retracted, or is itself pending)' as detail,
+        'chưa nhận được bản án ' || x.judgement_id
+            || ' (hoặc đã bị rút, hoặc chính nó còn chờ bản ghi liên quan)' as detail_vi
     from {{ ref('stg_landing__execution_events') }} as x
     where x.is_reference_pending
 ),
@@ -69,7 +76,15 @@ pending_events as (
         c.unit_code,
         e.subject_type || ' ' || e.subject_id
             || case when e.subject_type = 'person' then ' in case ' || coalesce(e.case_id, '?') else '' end
-            || ' has not arrived (or was retracted, or is itself pending)' as detail
+            || ' has not arrived (or was retracted, or is itself pending)' as detail,
+        'chưa nhận được '
+            || case e.subject_type
+                when 'report' then 'nguồn tin' when 'case' then 'vụ án'
+                when 'person' then 'bị can' when 'judgement' then 'bản án' else e.subject_type
+            end
+            || ' ' || e.subject_id
+            || case when e.subject_type = 'person' then ' của vụ án ' || coalesce(e.case_id, '?') else '' end
+            || ' (hoặc đã bị rút, hoặc chính nó còn chờ bản ghi liên quan)' as detail_vi
     from case_events as e
     left join cases as c on c.case_id = e.case_id
     where e.is_reference_pending
@@ -81,7 +96,9 @@ unknown_reports as (
         'cases' as table_name,
         c.case_id as record_id,
         c.unit_code,
-        'report ' || c.report_id || ' has not arrived (or was retracted); the case keeps its clocks' as detail
+        'report ' || c.report_id || ' has not arrived (or was retracted); the case keeps its clocks' as detail,
+        'chưa nhận được nguồn tin ' || c.report_id || ' (hoặc đã bị rút); vụ án vẫn được tính thời hạn'
+            as detail_vi
     from cases as c
     where
         c.report_id is not null
@@ -104,7 +121,11 @@ exits_before_entry as (
         ) as unit_code,
         m.movement_type || ' of person ' || m.person_id || ' at ' || m.facility_code || ' on '
             || strftime(m.movement_at, '%d/%m/%Y %H:%M')
-            || ' comes before any intake or transfer_in there' as detail
+            || ' comes before any intake or transfer_in there' as detail,
+        case m.movement_type when 'release' then 'Trả tự do' else 'Chuyển đi' end
+            || ' bị can ' || m.person_id || ' tại ' || m.facility_code || ' lúc '
+            || strftime(m.movement_at, '%d/%m/%Y %H:%M')
+            || ' xảy ra trước mọi lần tiếp nhận (intake) hoặc chuyển đến (transfer_in) tại đó' as detail_vi
     from movements as m
     where
         m.movement_type in ('release', 'transfer_out')
@@ -139,7 +160,10 @@ charged_date_conflicts as (
         c.unit_code,
         'persons.charged_date ' || strftime(p.charged_date, '%d/%m/%Y')
             || ' differs from person_charged event ' || ce.first_event_id || ' on '
-            || strftime(ce.first_charged_on, '%d/%m/%Y') || ' (the event wins)' as detail
+            || strftime(ce.first_charged_on, '%d/%m/%Y') || ' (the event wins)' as detail,
+        'persons.charged_date ' || strftime(p.charged_date, '%d/%m/%Y')
+            || ' khác ngày của sự kiện khởi tố bị can ' || ce.first_event_id || ' ('
+            || strftime(ce.first_charged_on, '%d/%m/%Y') || '); lấy theo sự kiện' as detail_vi
     from persons as p
     inner join charge_events as ce on ce.person_id = p.person_id and ce.case_id = p.case_id
     left join cases as c on c.case_id = p.case_id
@@ -156,7 +180,9 @@ execution_person_conflicts as (
         x.event_id as record_id,
         j.unit_code,
         'execution event names person ' || x.person_id || ' but judgement ' || j.judgement_id
-            || ' is about person ' || j.person_id as detail
+            || ' is about person ' || j.person_id as detail,
+        'sự kiện thi hành án ghi bị án ' || x.person_id || ' nhưng bản án ' || j.judgement_id
+            || ' là của bị cáo ' || j.person_id as detail_vi
     from {{ ref('stg_landing__execution_events') }} as x
     inner join judgements as j on j.judgement_id = x.judgement_id
     where not x.is_reference_pending and x.person_id <> j.person_id
@@ -169,7 +195,9 @@ event_judgement_case_conflicts as (
         e.event_id as record_id,
         j.unit_code,
         e.event_type || ' states case ' || e.case_id || ' but judgement ' || j.judgement_id
-            || ' belongs to case ' || j.case_id as detail
+            || ' belongs to case ' || j.case_id as detail,
+        e.event_type || ' ghi vụ án ' || e.case_id || ' nhưng bản án ' || j.judgement_id
+            || ' thuộc vụ án ' || j.case_id as detail_vi
     from case_events as e
     inner join judgements as j
         on j.judgement_id = coalesce(e.judgement_id, case when e.subject_type = 'judgement' then e.subject_id end)

@@ -32,6 +32,7 @@ final as (
         source_system,
         file_format,
         extra_columns,
+        coalesce(cast(received_at as date), cast(loaded_at as date)) as received_on,
         deliveries,
         latest_refusal_reason,
         loaded_at

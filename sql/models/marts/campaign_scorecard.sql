@@ -120,12 +120,8 @@ final as (
         r.target_value,
         r.target_comparator,
         r.target_is_confirmed,
-        case r.target_status
-            when 'met' then 'đạt'
-            when 'exceeded' then 'vượt'
-            when 'missed' then 'không đạt'
-            else r.target_status
-        end as status,
+        -- the codes of codes.csv target_status, as in indicator_values (contract 1.1 §3)
+        r.target_status as status,
         r.target_status,
         r.source,
         r.manual_note,

@@ -1,8 +1,8 @@
 with findings as (
-    select rule, table_name, record_id, unit_code, detail
+    select rule, table_name, record_id, unit_code, detail, detail_vi
     from {{ ref('int_data_findings__ingest') }}
     union
-    select rule, table_name, record_id, unit_code, detail
+    select rule, table_name, record_id, unit_code, detail, detail_vi
     from {{ ref('int_data_findings__deadlines') }}
 ),
 
@@ -35,6 +35,8 @@ final as (
         f.record_id,
         f.unit_code,
         f.detail,
+        f.detail_vi,
+        f.detail as detail_en,
         b.first_seen_batch,
         'open' as status
     from findings as f

@@ -197,8 +197,9 @@ final as (
         p.is_complete,
         s.kind,
         s.direction,
-        s.numerator,
-        s.denominator,
+        -- counts of items (and of days) are whole numbers: integers, never 4.0
+        cast(s.numerator as bigint) as numerator,
+        cast(s.denominator as bigint) as denominator,
         s.value,
         s.target_value,
         s.target_comparator,
