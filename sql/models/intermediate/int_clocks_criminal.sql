@@ -94,31 +94,18 @@ final as (
         clock,
         subject_type,
         subject_id,
-        case_id,
-        person_id,
-        judgement_id,
-        unit_code,
-        prosecutor_id,
-        crime_category,
-        started_on,
-        due_on_nominal,
-        due_on,
-        is_provisional,
-        closed_on,
-        closed_by,
+        {{ clock_record_columns() }},
         status,
         {{ days_late('status', 'due_on', 'closed_on') }} as days_late,
         {{ days_remaining('status', 'due_on') }} as days_remaining,
         rule_id,
         legal_basis,
         chain_vi || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
-            || case when due_on <> due_on_nominal
-                then ', ngày nghỉ → ' || strftime(due_on, '%d/%m/%Y') else '' end
+            || {{ day_off_note('vi') }}
             || case when is_provisional then ' (tạm tính: lịch nghỉ năm này chưa được rà soát)' else '' end
             as explanation,
         chain_en || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
-            || case when due_on <> due_on_nominal
-                then ', a day off → ' || strftime(due_on, '%d/%m/%Y') else '' end
+            || {{ day_off_note('en') }}
             || case when is_provisional then ' (provisional: that year''s holiday swaps are not reviewed)' else '' end
             as explanation_en
     from with_status

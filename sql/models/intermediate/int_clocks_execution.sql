@@ -234,8 +234,7 @@ explained as (
         || ' + ' || length
         || case when unit = 'working_days' then ' ngày làm việc' else ' ngày' end
         || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
-        || case when due_on <> due_on_nominal
-            then ', ngày nghỉ → ' || strftime(due_on, '%d/%m/%Y') else '' end
+        || {{ day_off_note('vi') }}
         || case when clock = 'dispatch_execution_decision'
             then ' (đối chiếu theo ngày VKS nhận quyết định)' else '' end
             as explanation,
@@ -260,8 +259,7 @@ explained as (
         || ' + ' || length
         || case when unit = 'working_days' then ' working days' else ' days' end
         || ' = ' || strftime(due_on_nominal, '%d/%m/%Y')
-        || case when due_on <> due_on_nominal
-            then ', a day off → ' || strftime(due_on, '%d/%m/%Y') else '' end
+        || {{ day_off_note('en') }}
         || case when clock = 'dispatch_execution_decision'
             then ' (checked against the procuracy''s receipt, a proxy)' else '' end
             as explanation_en
@@ -274,18 +272,7 @@ final as (
         clock,
         'judgement' as subject_type,
         judgement_id as subject_id,
-        case_id,
-        person_id,
-        judgement_id,
-        unit_code,
-        prosecutor_id,
-        crime_category,
-        started_on,
-        due_on_nominal,
-        due_on,
-        is_provisional,
-        closed_on,
-        closed_by,
+        {{ clock_record_columns() }},
         {{ clock_status('due_on', 'closed_on') }} as status,
         {{ days_late(clock_status('due_on', 'closed_on'), 'due_on', 'closed_on') }} as days_late,
         {{ days_remaining(clock_status('due_on', 'closed_on'), 'due_on') }} as days_remaining,

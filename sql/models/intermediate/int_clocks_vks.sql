@@ -352,7 +352,7 @@ explained as (
             when 'approve_detention' then 'VKS nhận đề nghị '
                 || strftime(started_at, '%d/%m/%Y %H:%M') || ' + ' || length || ' ngày = '
                 || strftime(due_on_nominal, '%d/%m/%Y')
-                || case when due_on <> due_on_nominal then ', ngày nghỉ → ' || strftime(due_on, '%d/%m/%Y') else '' end
+                || {{ day_off_note('vi') }}
                 || ' (phê chuẩn lệnh tạm giam ' || label_ref || ')'
             when 'decide_custody_extension' then 'VKS nhận đề nghị '
                 || strftime(started_at, '%d/%m/%Y %H:%M') || ' + ' || length || ' giờ = '
@@ -364,17 +364,17 @@ explained as (
             when 'approve_charge' then 'VKS nhận quyết định khởi tố bị can '
                 || strftime(started_on, '%d/%m/%Y') || ' + ' || length || ' ngày = '
                 || strftime(due_on_nominal, '%d/%m/%Y')
-                || case when due_on <> due_on_nominal then ', ngày nghỉ → ' || strftime(due_on, '%d/%m/%Y') else '' end
+                || {{ day_off_note('vi') }}
             else 'tuyên án sơ thẩm ' || strftime(started_on, '%d/%m/%Y') || ' + ' || length
                 || ' ngày = ' || strftime(due_on_nominal, '%d/%m/%Y')
-                || case when due_on <> due_on_nominal then ', ngày nghỉ → ' || strftime(due_on, '%d/%m/%Y') else '' end
+                || {{ day_off_note('vi') }}
                 || ' (Tòa án gửi bản án cho VKS)'
         end as explanation,
         case clock
             when 'approve_detention' then 'procuracy received the request '
                 || strftime(started_at, '%d/%m/%Y %H:%M') || ' + ' || length || ' days = '
                 || strftime(due_on_nominal, '%d/%m/%Y')
-                || case when due_on <> due_on_nominal then ', a day off → ' || strftime(due_on, '%d/%m/%Y') else '' end
+                || {{ day_off_note('en') }}
                 || ' (approval of detention order ' || label_ref || ')'
             when 'decide_custody_extension' then 'procuracy received the request '
                 || strftime(started_at, '%d/%m/%Y %H:%M') || ' + ' || length || ' hours = '
@@ -386,10 +386,10 @@ explained as (
             when 'approve_charge' then 'procuracy received the charge decision '
                 || strftime(started_on, '%d/%m/%Y') || ' + ' || length || ' days = '
                 || strftime(due_on_nominal, '%d/%m/%Y')
-                || case when due_on <> due_on_nominal then ', a day off → ' || strftime(due_on, '%d/%m/%Y') else '' end
+                || {{ day_off_note('en') }}
             else 'first-instance judgement pronounced ' || strftime(started_on, '%d/%m/%Y') || ' + '
                 || length || ' days = ' || strftime(due_on_nominal, '%d/%m/%Y')
-                || case when due_on <> due_on_nominal then ', a day off → ' || strftime(due_on, '%d/%m/%Y') else '' end
+                || {{ day_off_note('en') }}
                 || ' (court sends the judgement to the procuracy)'
         end as explanation_en
     from statused
@@ -401,18 +401,7 @@ final as (
         clock,
         case when clock = 'send_judgement_to_vks' then 'judgement' else 'person' end as subject_type,
         subject_id,
-        case_id,
-        person_id,
-        judgement_id,
-        unit_code,
-        prosecutor_id,
-        crime_category,
-        started_on,
-        due_on_nominal,
-        due_on,
-        is_provisional,
-        closed_on,
-        closed_by,
+        {{ clock_record_columns() }},
         status,
         cast(case
             when status = 'late' and due_at is not null
