@@ -56,26 +56,19 @@ quarantined_units as (
 ),
 
 record_units as (
-    select 'case' as kind, case_id as id, arg_max(unit_code, updated_at) as unit_code, 1 as rank
-    from {{ source('raw', 'cases') }}
-    group by case_id
+    -- a record that carries its unit: the latest version's
+    {%- for kind, id_column, table in [
+        ('case', 'case_id', 'cases'),
+        ('judgement', 'judgement_id', 'judgements'),
+        ('report', 'report_id', 'crime_reports'),
+        ('order', 'order_id', 'detention_orders'),
+        ('score', 'score_id', 'manual_scores'),
+    ] %}
+    select '{{ kind }}' as kind, {{ id_column }} as id, arg_max(unit_code, updated_at) as unit_code, 1 as rank
+    from {{ source('raw', table) }}
+    group by {{ id_column }}
     union all
-    select 'judgement', judgement_id, arg_max(unit_code, updated_at), 1
-    from {{ source('raw', 'judgements') }}
-    group by judgement_id
-    union all
-    select 'report', report_id, arg_max(unit_code, updated_at), 1
-    from {{ source('raw', 'crime_reports') }}
-    group by report_id
-    union all
-    select 'order', order_id, arg_max(unit_code, updated_at), 1
-    from {{ source('raw', 'detention_orders') }}
-    group by order_id
-    union all
-    select 'score', score_id, arg_max(unit_code, updated_at), 1
-    from {{ source('raw', 'manual_scores') }}
-    group by score_id
-    union all
+    {%- endfor %}
     -- a person: the unit of the latest detention order, else of the case, else of a judgement
     select 'person', person_id, arg_max(unit_code, start_at), 1
     from {{ source('raw', 'detention_orders') }}
