@@ -12,32 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from snapshot import mart_rows
 
 from pipelines.cli import main
 from pipelines.generator import generate
 
 NIGHTS = (dt.date(2025, 6, 10), dt.date(2025, 6, 20), dt.date(2025, 6, 30))
-#  Reproducibility covers every mart except these run-stamped columns (outputs.md §4).
-RUN_STAMPS = {"loaded_at", "checked_at", "run_id", "resolved_at"}
-
-
-def _marts(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' "
-            "and table_name <> 'validation_results' order by 1").fetchall()]
-        out = {}
-        for t in tables:
-            cols = [r[0] for r in con.execute(f"describe marts.{t}").fetchall()
-                    if r[0] not in RUN_STAMPS]
-            sel = ", ".join(f'"{c}"' for c in cols)
-            out[t] = con.execute(f"select {sel} from marts.{t} order by all").fetchall()
-        return out
-    finally:
-        con.close()
-
-
 def _ledger(path: Path) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -71,7 +51,7 @@ def three_nights(tmp_path_factory) -> dict:
             if batch.name[:8] <= night.strftime("%Y%m%d") and not (landing / batch.name).exists():
                 shutil.copytree(batch, landing / batch.name)
         _run(landing, tmp, night)
-    before = _marts(tmp / "pub" / "cw.duckdb")
+    before = mart_rows(tmp / "pub" / "cw.duckdb")
     ledger = _ledger(tmp / "w.duckdb")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -96,7 +76,7 @@ def test_restore_then_run_gives_the_same_marts_and_no_ledger_duplicate(three_nig
     assert _ledger(tmp / "w.duckdb") == three_nights["ledger"]
 
     _run(landing, tmp, NIGHTS[-1])
-    after = _marts(tmp / "pub" / "cw.duckdb")
+    after = mart_rows(tmp / "pub" / "cw.duckdb")
     assert set(after) == set(three_nights["before"])
     for table, rows in three_nights["before"].items():
         assert after[table] == rows, f"marts.{table} differs after restore"

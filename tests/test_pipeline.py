@@ -8,32 +8,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from snapshot import mart_rows
 
 from pipelines.cli import main
 from pipelines.generator import generate
 
 AS_OF = dt.date(2025, 8, 31)
-#  Reproducibility covers every mart except these run-stamped columns (outputs.md §4).
-RUN_STAMPS = {"loaded_at", "checked_at", "run_id", "resolved_at"}
-
-
-def _marts(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' "
-            "and table_name <> 'validation_results' order by 1").fetchall()]
-        out = {}
-        for t in tables:
-            cols = [r[0] for r in con.execute(f"describe marts.{t}").fetchall()
-                    if r[0] not in RUN_STAMPS]
-            sel = ", ".join(f'"{c}"' for c in cols)
-            out[t] = con.execute(f"select {sel} from marts.{t} order by all").fetchall()
-        return out
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("landing")
@@ -55,9 +35,9 @@ def two_runs(landing: Path, tmp_path_factory) -> tuple[Path, dict, dict, str]:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         assert main(args) == 0
-    first = _marts(tmp_path / "pub" / "cw.duckdb")
+    first = mart_rows(tmp_path / "pub" / "cw.duckdb")
     assert main(args) == 0  # same landing again: nothing new is loaded, nothing changes
-    second = _marts(tmp_path / "pub" / "cw.duckdb")
+    second = mart_rows(tmp_path / "pub" / "cw.duckdb")
     return tmp_path, first, second, printed.getvalue()
 
 
