@@ -234,28 +234,11 @@ starts as (
     from event_clocks
 ),
 
-rule_rows as (
-    select rule_id, clock, cast(length as integer) as length, unit, legal_basis, valid_from
-    from {{ source('reference', 'deadline_rules') }}
-    where clock in ('approve_detention', 'decide_custody_extension', 'send_charge_decision',
-                    'approve_charge', 'send_judgement_to_vks')
-),
-
-rules as (
-    select
-        *,
-        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
-            as effective_from,
-        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
-    from rule_rows
-    window versions as (partition by clock order by valid_from)
-),
-
 with_rule as (
     select s.*, r.rule_id, r.length, r.unit, r.legal_basis
     from starts as s
-    inner join rules as r
-        on r.clock = s.clock and s.started_on between r.effective_from and r.effective_to
+    inner join {{ ref('int_deadline_rule_versions') }} as r
+        on {{ rule_in_force('r', 's.clock', 's.started_on') }}
 ),
 
 -- hour limits from a timestamp give due_at; from a date (24 hours) the next day; day limits

@@ -13,39 +13,27 @@ judgements as (
         and pronounced_date <= {{ as_of() }}
 ),
 
-window_rules as (
-    select
-        case when clock = 'appeal_window' then 'appeal' else split_part(rule_id, ':', 2) end
-            as "window",
-        rule_id,
-        cast(length as integer) as length,
-        legal_basis,
-        valid_from
-    from {{ source('reference', 'deadline_rules') }}
-    where clock in ('protest_window', 'appeal_window')
-),
-
--- each rule version applies from its valid_from to the next version's; the first also before
+-- the windows the rules define: the appeal window, and a protest window per level
 windows as (
-    select
-        *,
-        case when row_number() over versions = 1 then date '0001-01-01' else valid_from end
-            as effective_from,
-        coalesce(lead(valid_from) over versions - 1, date '9999-12-31') as effective_to
-    from window_rules
-    window versions as (partition by "window" order by valid_from)
+    select distinct
+        clock,
+        stage,
+        case when clock = 'appeal_window' then 'appeal' else stage end as "window"
+    from {{ ref('int_deadline_rule_versions') }}
+    where clock in ('protest_window', 'appeal_window')
 ),
 
 nominal as (
     select
         j.*,
         w."window",
-        w.rule_id,
-        w.legal_basis,
-        j.pronounced_date + w.length as closes_on_nominal
+        r.rule_id,
+        r.legal_basis,
+        j.pronounced_date + r.length as closes_on_nominal
     from judgements as j
-    inner join windows as w
-        on j.pronounced_date between w.effective_from and w.effective_to
+    cross join windows as w
+    inner join {{ ref('int_deadline_rule_versions') }} as r
+        on {{ rule_in_force('r', 'w.clock', 'j.pronounced_date', stage='w.stage') }}
 ),
 
 final as (
