@@ -12,9 +12,11 @@ A check not known here still gets a sentence naming its table.
 
 from __future__ import annotations
 
+import csv
 import functools
 from typing import Any
 
+from pipelines import paths
 from pipelines.dashboards.i18n import Bi
 from pipelines.numbers import format_int
 from pipelines.quality import suites
@@ -103,25 +105,31 @@ def _expectations() -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
-TOOLS = {
-    "pandera": ("Kiểm tra dòng khi nhận dữ liệu", "Row checks on receipt"),
-    "sql": ("Quy tắc nghiệp vụ trên bảng (SQL)", "Business rules on the tables (SQL)"),
-    "great_expectations": ("Kiểm tra bảng công bố", "Checks of the published tables"),
-}
-SEVERITIES = {
-    "error": ("Chặn công bố nếu không đạt", "Blocks publication if failed"),
-    "warn": ("Cảnh báo", "Warning"),
-}
+@functools.cache
+def _code_labels(lst: str) -> dict[str, tuple[str, str]]:
+    """{code: (label_vi, label_en)} of one list of data/reference/codes.csv (the one home of
+    code labels; the pages read the same rows from reference.codes)."""
+    with (paths.REFERENCE_DIR / "codes.csv").open(encoding="utf-8", newline="") as f:
+        return {r["code"]: (r["label_vi"], r["label_en"])
+                for r in csv.DictReader(f) if r["list"] == lst}
+
+
+def _label(lst: str, code: str) -> Bi:
+    vi, en = _code_labels(lst).get(code, (code, code))
+    return Bi(vi, en)
 
 
 def tool_label(tool: str) -> Bi:
-    vi, en = TOOLS.get(tool, (tool, tool))
-    return Bi(vi, en)
+    return _label("check_tool", tool)
 
 
 def severity_label(severity: str) -> Bi:
-    vi, en = SEVERITIES.get(severity, (severity, severity))
-    return Bi(vi, en)
+    return _label("check_severity", severity)
+
+
+def table_label(table: str) -> Bi:
+    """A table by its label (`cases` → "Vụ án"); a table without one keeps its name."""
+    return _label("landing_table", table)
 
 
 def _table(asset: str) -> str:
