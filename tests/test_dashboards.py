@@ -229,7 +229,8 @@ def given_marts(con: duckdb.DuckDBPyConnection, overdue_clocks: int = 3) -> None
             ('B1', 'cases.csv', 'cases', 'loaded', null, 10, 8, 2, 0.2, 'ab', now()),
             ('B1', 'crime_reports.csv', 'crime_reports', 'loaded', null, 5, 5, 0, 0.0, 'cd',
              now()),
-            ('B2', 'persons.csv', 'persons', 'refused', 'checksum mismatch', null, null, null,
+            ('B2', 'persons.csv', 'persons', 'refused',
+             'manifest_mismatch: file persons.csv does not match _manifest.json', null, null, null,
              null, 'ef', now()))
             t(batch_id, file_name, table_name, status, refusal_reason, rows_landed,
               rows_accepted, rows_quarantined, data_quality_rate, sha256, loaded_at)
@@ -420,7 +421,7 @@ def test_quality_page_rolls_the_quarantine_up_per_unit(site) -> None:
     row = _row(html, "unit-quality", "VLG-R3")
     assert "20,00\u00a0%" in row and "20.00" not in row and "⚠" in row
     assert 'id="steward-link"' in html
-    assert "checksum mismatch" in html
+    assert "does not match" in html
 
 
 def test_drill_down_tables_are_capped_and_say_so(tmp_path) -> None:

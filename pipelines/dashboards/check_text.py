@@ -17,7 +17,9 @@ import functools
 from typing import Any
 
 from pipelines import paths
-from pipelines.dashboards.i18n import Bi
+from markupsafe import Markup
+
+from pipelines.dashboards.i18n import Bi, tech, tech_names
 from pipelines.numbers import format_int
 from pipelines.quality import suites
 
@@ -137,26 +139,31 @@ def _table(asset: str) -> str:
 
 
 def protects(asset: str, check_name: str, tool: str) -> Bi:
-    """One sentence: what the check protects."""
-    table = _table(asset)
+    """One sentence: what the check protects (tables and columns by their technical names,
+    marked by `tech`)."""
+    table = tech(_table(asset))
     if tool == "great_expectations":
         vi, en = _expectations().get((asset, check_name), ("", ""))
         if vi:
-            return Bi(f"Bảng {table}: {vi}", f"Table {table}: {en or vi}")
+            return Bi(Markup("Bảng {}: {}").format(table, tech_names(vi)),
+                      Markup("Table {}: {}").format(table, tech_names(en or vi)))
     if check_name == "grain_is_unique":
-        return Bi(f"Mỗi dòng của bảng {table} là duy nhất theo khóa của bảng, nên không có gì "
-                  "bị đếm hai lần.",
-                  f"Each row of {table} is unique on its key, so nothing is counted twice.")
+        return Bi(Markup("Mỗi dòng của bảng {} là duy nhất theo khóa của bảng, nên không có gì "
+                         "bị đếm hai lần.").format(table),
+                  Markup("Each row of {} is unique on its key, so nothing is counted twice.")
+                  .format(table))
     if check_name in SQL_CHECKS:
         vi, en = SQL_CHECKS[check_name]
-        return Bi(f"Bảng {table}: {vi}", f"Table {table}: {en}")
+        return Bi(Markup("Bảng {}: {}").format(table, vi),
+                  Markup("Table {}: {}").format(table, en))
     if tool == "pandera":
-        return Bi(f"Các dòng nhận được của bảng {table} đúng hợp đồng dữ liệu (kiểu, mã, ngày); "
-                  "dòng sai được cách ly để gửi trả đơn vị.",
-                  f"Rows landed for {table} follow the landing contract (types, codes, dates); "
-                  "wrong rows are quarantined to be sent back.")
-    return Bi(f"Bảng {table}: quy tắc kiểm tra “{check_name}” được tuân thủ.",
-              f"Table {table}: the rule “{check_name}” holds.")
+        return Bi(Markup("Các dòng nhận được của bảng {} đúng hợp đồng dữ liệu (kiểu, mã, ngày); "
+                         "dòng sai được cách ly để gửi trả đơn vị.").format(table),
+                  Markup("Rows landed for {} follow the landing contract (types, codes, dates); "
+                         "wrong rows are quarantined to be sent back.").format(table))
+    return Bi(Markup("Bảng {}: quy tắc kiểm tra {} được tuân thủ.").format(table,
+                                                                          tech(check_name)),
+              Markup("Table {}: the rule {} holds.").format(table, tech(check_name)))
 
 
 def result(row: dict[str, Any]) -> Bi:

@@ -40,20 +40,22 @@ from pathlib import Path
 #  the product and of file formats.
 ALLOWED = frozenset({
     "BLTTHS", "BLHS", "THAHS", "VKS", "VKSND", "VKSNDTC", "TAND", "KSV", "UBTVQH", "QH",
-    "CEPEJ", "casewatch", "DuckDB", "Parquet", "CSV", "XLSX", "PDF", "Excel", "Internet",
+    "QĐ", "VKSTC", "CEPEJ", "SQL", "casewatch", "DuckDB", "Parquet", "CSV", "XLSX", "PDF", "Excel", "Internet",
 })
 
 #  Unaccented Vietnamese words that are also English words (the Vietnamese view may use them).
 VI_HOMOGRAPHS = frozenset({"in", "an", "to", "do", "con", "tin", "ban", "hang", "bao", "theo"})
 
-#  Codes that are also ordinary English words in the English labels are judged by the English
-#  vocabulary; a code list's own name (`list`) is no word of either language on a page.
+#  Unaccented Vietnamese words of the labels that are also common English words.
+EN_HOMOGRAPHS = frozenset({"can", "do", "so", "an", "to", "in", "on", "con", "ban", "tin",
+                           "hang", "long", "man", "me", "the", "bao", "chi", "than"})
 _SNAKE = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
 _PERIOD_CODE = re.compile(r"^(?:SY\d{4}(?:-H[12])?|\d{4}-Q[1-4])$")
 _ID_LIKE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)+$")
 _TOKEN = re.compile(r"[^\s,;:!?()\[\]{}\"“”‘’«»·•|/=<>+*&%§–—…]+")
 _WORD = re.compile(r"[^\W\d_]+")
 _CAMEL = re.compile(r"(?<=[^\W\d_])(?=[A-Z][a-z])")
+_PLACE = re.compile(r"(?:tỉnh|thành phố|huyện|thị xã|quận|khu vực \d+)\s+(.+)$")
 _VI_SYLLABLE = re.compile(
     r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x)?"
     r"[aeiouy]{1,3}(?:ch|nh|ng|c|m|n|p|t)?$"
@@ -131,6 +133,13 @@ class Vocabulary:
         for r in _rows(reference_dir / "campaign.csv"):
             quoted = re.findall(r'"([^"]+)"', r.get("name_vi") or "")
             names |= {_nfc(q) for q in quoted}
+            if r.get("motto_vi"):  # the motto is quoted as it is, then translated
+                names.add(_nfc(r["motto_vi"]))
+        #  place names of the units (Bến Tre, Vĩnh Long, Châu Thành), for the prose that names them
+        for name in list(names):
+            place = _PLACE.search(name)
+            if place:
+                names |= {p.strip() for p in re.split(r"[–(),]", place.group(1)) if p.strip()}
         allowed = set(ALLOWED) | {u["unit_code"] for u in units if u.get("unit_code")}
         return cls(
             codes=frozenset(codes),
@@ -148,7 +157,8 @@ class Vocabulary:
     @cached_property
     def vietnamese_only(self) -> frozenset[str]:
         """Unaccented words of the Vietnamese labels that no English label uses."""
-        return frozenset(w for w in self.vi_words - self.en_words if w.isascii())
+        return frozenset(w for w in self.vi_words - self.en_words - EN_HOMOGRAPHS
+                         if w.isascii() and len(w) > 2)
 
     def is_word(self, token: str, lang: str) -> bool:
         low = token.lower()
@@ -203,6 +213,8 @@ def problems(text: str, lang: str, vocabulary: Vocabulary, page: str = "") -> li
 
 def _other_language(word: str, lang: str, vocabulary: Vocabulary) -> str | None:
     low = word.lower()
+    if len(word) == 1:  # a point of an article (điểm a), an initial
+        return None
     if lang == "vi":
         if not word.isascii():
             return None
@@ -216,9 +228,13 @@ def _other_language(word: str, lang: str, vocabulary: Vocabulary) -> str | None:
     return None
 
 
-#  The text a reader sees: the rendered body text, every option of a visible list (an open
+#  The text a reader sees (without the elements marked translate="no"): the rendered body text, every option of a visible list (an open
 #  drop-down shows them all) and the text of visible charts (axis titles, labels, legends).
 VISIBLE_TEXT_JS = """() => {
+  // technical names shown on purpose (translate="no") are not words of either language
+  const hide = document.createElement('style');
+  hide.textContent = '[translate="no"] { display: none !important; }';
+  document.head.appendChild(hide);
   const parts = [document.body.innerText];
   const shown = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   document.querySelectorAll('select').forEach((s) => {
@@ -229,5 +245,6 @@ VISIBLE_TEXT_JS = """() => {
       parts.push(t.textContent);
     }
   });
+  hide.remove();
   return parts.join('\\n');
 }"""
