@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 from pipelines.dashboards import charts
 from pipelines.dashboards.citation import citation
-from pipelines.dashboards.finding_text import finding_detail
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.finding_text import finding_detail
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,

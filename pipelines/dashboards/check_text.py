@@ -16,9 +16,9 @@ import csv
 import functools
 from typing import Any
 
-from pipelines import paths
 from markupsafe import Markup
 
+from pipelines import paths
 from pipelines.dashboards.i18n import Bi, tech, tech_names
 from pipelines.numbers import format_int
 from pipelines.quality import suites

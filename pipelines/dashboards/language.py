@@ -40,7 +40,8 @@ from pathlib import Path
 #  the product and of file formats.
 ALLOWED = frozenset({
     "BLTTHS", "BLHS", "THAHS", "VKS", "VKSND", "VKSNDTC", "TAND", "KSV", "UBTVQH", "QH",
-    "QĐ", "VKSTC", "CEPEJ", "SQL", "casewatch", "DuckDB", "Parquet", "CSV", "XLSX", "PDF", "Excel", "Internet",
+    "QĐ", "VKSTC", "CEPEJ", "SQL", "casewatch", "DuckDB", "Parquet", "CSV", "XLSX", "PDF",
+    "Excel", "Internet",
 })
 
 #  Unaccented Vietnamese words that are also English words (the Vietnamese view may use them).
@@ -228,8 +229,9 @@ def _other_language(word: str, lang: str, vocabulary: Vocabulary) -> str | None:
     return None
 
 
-#  The text a reader sees (without the elements marked translate="no"): the rendered body text, every option of a visible list (an open
-#  drop-down shows them all) and the text of visible charts (axis titles, labels, legends).
+#  The text a reader sees (without the elements marked translate="no"): the rendered body
+#  text, every option of a visible list (an open drop-down shows them all) and the text of
+#  visible charts (axis titles, labels, legends).
 VISIBLE_TEXT_JS = """() => {
   // technical names shown on purpose (translate="no") are not words of either language
   const hide = document.createElement('style');

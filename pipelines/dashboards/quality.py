@@ -63,7 +63,8 @@ def quality_page(ctx: Context) -> dict[str, Any]:
         rows=[], numeric={1, 2, 3, 4, 5, 6},
     )
     for r in per_table:
-        ledger.rows.append([check_text.table_label(r["table_name"] or ""), fmt_int(r["files"]), fmt_int(r["refused"]),
+        ledger.rows.append([check_text.table_label(r["table_name"] or ""), fmt_int(r["files"]),
+                            fmt_int(r["refused"]),
                             fmt_int(r["landed"]), fmt_int(r["accepted"]),
                             fmt_int(r["quarantined"]),
                             fmt_pct(ratio(r["quarantined"], r["landed"]), 2)])
