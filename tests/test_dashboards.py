@@ -680,13 +680,14 @@ def test_quality_page_describes_each_check_for_humans(site) -> None:
     failing = failing[: failing.index("</table>")]
     # what it protects, in a sentence, with its result; the technical name only in a tooltip
     assert 'title="sql · marts.deadlines · due_after_start — due_on before started_on"' in failing
-    assert "Bảng deadlines: quy tắc kiểm tra" in failing
+    assert 'Bảng <code translate="no">deadlines</code>: quy tắc kiểm tra' in failing
     assert "! Cảnh báo: 2 dòng" in failing
     visible = re.sub(r'title="[^"]*"', "", failing)
     assert "due_on before started_on" not in visible
     passing = html[html.index('id="checks-passing"'):]
     passing = passing[: passing.index("</table>")]
-    assert "Mỗi dòng của bảng deadlines là duy nhất theo khóa" in passing and "✓ Đạt" in passing
+    assert ('Mỗi dòng của bảng <code translate="no">deadlines</code> là duy nhất theo khóa'
+            in passing) and "✓ Đạt" in passing
     assert ">grain_is_unique<" not in passing
 
 
