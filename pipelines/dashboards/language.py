@@ -41,7 +41,7 @@ from pathlib import Path
 ALLOWED = frozenset({
     "BLTTHS", "BLHS", "THAHS", "VKS", "VKSND", "VKSNDTC", "TAND", "KSV", "UBTVQH", "QH",
     "QĐ", "VKSTC", "CEPEJ", "SQL", "casewatch", "DuckDB", "Parquet", "CSV", "XLSX", "PDF",
-    "Excel", "Internet",
+    "Excel", "Internet", "ISO", "CCCD", "SHA",
 })
 
 #  Unaccented Vietnamese words that are also English words (the Vietnamese view may use them).
