@@ -20,13 +20,21 @@ from pipelines import paths
 from pipelines.dashboards.i18n import Bi
 from pipelines.dashboards.labels import Labels
 
-_RULE_ID = re.compile(r",?\s*\brule\s+[a-z_]+(?::[a-z0-9_]+)+|\s*\([a-z_]+(?::[a-z0-9_]+)+\)")
+#  rule ids ("rule detention:investigation:serious", "(detention_order:investigation:serious:0)")
+#  and clock ids in brackets: the legal basis column says which rule applies
+_RULE_ID = re.compile(r",?\s*\brule\s+[a-z_]+(?::[a-z0-9_]+)+"
+                      r"|,\s*[a-z_]+(?::[a-z0-9_]+)+(?=\))"
+                      r"|\s*\([a-z_]+(?::[A-Za-z0-9_-]+)+\)")
+_CATEGORY = re.compile(r"\bthan the ([a-z_]+) rules allow\b")
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 #  English phrase → Vietnamese, applied longest first on word boundaries.
 PHRASES: dict[str, str] = {
-    "more extensions than the": "số lần gia hạn nhiều hơn mức cho phép đối với tội",
+    "more extensions than the": "số lần gia hạn nhiều hơn mức cho phép đối với loại tội",
     "rules allow": "",
+    "ends after the": "kết thúc sau",
+    "deadline": "hạn",
+    "extends": "gia hạn từ",
     "stated end": "ngày kết thúc ghi trong quyết định",
     "is after the cap": "sau giới hạn",
     "is after the maximum": "sau thời hạn tối đa",
@@ -46,7 +54,9 @@ PHRASES: dict[str, str] = {
     "custody order": "lệnh tạm giữ",
     "custody days": "ngày tạm giữ",
     "held after": "vẫn bị giam giữ sau khi",
-    "order ended": "hết hạn lệnh",
+    "custody order ended": "lệnh tạm giữ hết hạn ngày",
+    "detention order ended": "lệnh tạm giam hết hạn ngày",
+    "order ended": "lệnh hết hạn ngày",
     "with no chained order": "mà không có lệnh tiếp theo",
     "still held at": "vẫn bị giam giữ đến",
     "no release recorded": "không có bản ghi trả tự do",
@@ -57,10 +67,7 @@ PHRASES: dict[str, str] = {
     "but": "nhưng",
     "within": "trong vòng",
     "over the": "vượt",
-    "day cap": "ngày (giới hạn)",
-    "day limit": "ngày (thời hạn)",
-    "day maximum": "ngày (tối đa)",
-    "hour limit": "giờ (thời hạn)",
+    "after the": "sau",
     "months of 30 days": "tháng (30 ngày)",
     "no ground given": "không nêu căn cứ",
     "ground": "căn cứ",
@@ -106,6 +113,10 @@ def _vocabulary():
 def _codes(text: str, labels: Labels, lang: str) -> str:
     """Codes in the sentence by their labels (a category, a clock, a ground)."""
     text = _RULE_ID.sub("", text)
+    text = _CATEGORY.sub(lambda m: "than the " + (labels.code("crime_category", m[1]).vi
+                                                  if lang == "vi" else
+                                                  labels.code("crime_category", m[1]).en.lower())
+                         + " rules allow", text)
 
     def one(m: re.Match[str]) -> str:
         label = labels.code_in(("crime_category", "clock", "suspension_ground"), m.group())
@@ -123,12 +134,20 @@ def _grounds_vi(text: str, labels: Labels) -> str:
     return text
 
 
+#  "90-day cap", "72-hour limit": a length and what it is
+_LENGTH = re.compile(r"\b(\d+)-(day|hour) (cap|limit|maximum)\b")
+_LENGTH_VI = {"day": "ngày", "hour": "giờ", "cap": "giới hạn", "limit": "thời hạn",
+              "maximum": "tối đa"}
+
+
 def finding_detail(detail: str | None, rule: str | None, labels: Labels) -> Bi:
     if not detail:
         return Bi("–", "–")
     en = _codes(detail, labels, "en")
-    vi = _PHRASE.sub(lambda m: PHRASES[m.group()], _grounds_vi(_codes(detail, labels, "vi"),
-                                                               labels))
+    vi = _LENGTH.sub(lambda m: f"{_LENGTH_VI[m[3]]} {m[1]} {_LENGTH_VI[m[2]]}",
+                     _grounds_vi(_codes(detail, labels, "vi"), labels))
+    vi = re.sub(r"(\d{2}/\d{2}/\d{4}) to (\d{2}/\d{2}/\d{4})", r"\1 đến \2", vi)
+    vi = _PHRASE.sub(lambda m: PHRASES[m.group()], vi)
     vi = re.sub(r"\s+([,;:)])", r"\1", re.sub(r"\s{2,}", " ", vi)).strip()
     from pipelines.dashboards.language import problems
 
