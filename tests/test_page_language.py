@@ -99,6 +99,31 @@ def test_periods_and_legal_bases_read_as_the_issue_asks() -> None:
     assert citation("Resolution 84/2025/UBTVQH15").vi == "Nghị quyết 84/2025/UBTVQH15"
 
 
+def test_a_findings_detail_is_vietnamese_or_falls_back_to_its_rule_label(vocabulary) -> None:
+    import duckdb
+
+    from pipelines.dashboards.finding_text import finding_detail
+    from pipelines.dashboards.labels import Labels
+    from pipelines.reference.load import load_reference
+
+    con = duckdb.connect()
+    load_reference(con, paths.REFERENCE_DIR)
+    labels = Labels(con)
+    detail = ("detention order LTG0090000744 05/05/2025–29/07/2025: 86 days + 9 custody days = "
+              "95 days, over the 90-day cap (detention_order:investigation:very_serious:0)")
+    text = finding_detail(detail, "illegal_order", labels)
+    assert text.vi == ("lệnh tạm giam LTG0090000744 05/05/2025–29/07/2025: 86 ngày + 9 ngày "
+                       "tạm giữ = 95 ngày, vượt giới hạn 90 ngày")
+    assert text.en == ("detention order LTG0090000744 05/05/2025–29/07/2025: 86 days + 9 "
+                       "custody days = 95 days, over the 90-day cap")  # no rule id
+    assert problems(text.vi, "vi", vocabulary) == []
+    odd = finding_detail("the order was withdrawn by an unexpected ruling", "illegal_order",
+                         labels)
+    assert odd.vi == labels.code("finding_rule", "illegal_order").vi  # never English
+    assert odd.en == "the order was withdrawn by an unexpected ruling"
+    con.close()
+
+
 # ------------------------------------------------------------------------------------------
 # In the browser
 
