@@ -584,7 +584,7 @@ def _fmt_pct(x: Any, decimals: int = 2) -> str:
 #  its header, a quoted or back-quoted name, a list of valid codes, a JSON object, a file name,
 #  a snake_case name, a one-word code in brackets. The rest of the message is prose.
 _TECH = re.compile(
-    r"'[^']+'(?: \([^)]*\))?|`[^`]+`|\{[^}]*\}"
+    r"'[^']+'(?: \([^)]*\))?|`[^`]+`|\{[^}]*\}|\b(?:marts|raw|reference)\.[a-z_]+\b"
     r"|(?<=nearest first: )[\w-]+(?:, [\w-]+)*|(?<=gần nhất trước: )[\w-]+(?:, [\w-]+)*"
     r"|(?<=columns that differ: )[\w-]+(?:, [\w-]+)*|(?<=các cột khác nhau: )[\w-]+(?:, [\w-]+)*"
     r"|(?<![\w])(?:YYYY|DD|HH)[-/:YMDHS\[\]]*"
@@ -597,6 +597,8 @@ _CODE_PREFIX = re.compile(r"^[a-z][a-z0-9_]*:\s*")
 def _tech_text(text: Any) -> Markup:
     """A message with its technical names marked `<code translate="no">` (a leading `code: `,
     which the rule column already shows, is dropped)."""
+    if isinstance(text, Markup):
+        return text
     text = _CODE_PREFIX.sub("", str(text or ""))
     out, last = Markup(""), 0
     for m in _TECH.finditer(text):
