@@ -6,8 +6,9 @@ The detector is built from the reference data, not from a hand-kept word list:
   indicator, pillar, stage and campaign codes of their own reference tables;
 - the two vocabularies: the words of every Vietnamese label (`label_vi`, `name_vi`, ...) and of
   every English label (`label_en`, `name_en`, ...) of those tables and of `labels.csv`;
-- proper names that stay Vietnamese in the English view: the unit names of `units.csv` and the
-  campaign's Vietnamese name;
+- proper names that stay Vietnamese in the English view: the unit names of `units.csv`, the
+  place names in them (Bến Tre, Vĩnh Long), the campaign's Vietnamese name and motto (quoted
+  as they are, then translated);
 - a short list of tokens allowed in both views (`ALLOWED`): abbreviations of laws and bodies,
   product and file-format names.
 
@@ -24,7 +25,9 @@ The detector is built from the reference data, not from a hand-kept word list:
   unaccented word of the Vietnamese labels that the English labels never use (`theo`).
 
 Identifiers are not words: unit codes (`BTR-BD`), case, person and prosecutor ids (`C-001`,
-`KSV-01`), run ids and anything with a digit are skipped (after the period-code check).
+`KSV-01`), run ids and anything with a digit are skipped (after the period-code check), and so
+is every element marked `translate="no"` (`i18n.tech`: a file, table or column name, a value as
+landed) when the page's text is read (`VISIBLE_TEXT_JS`).
 """
 
 from __future__ import annotations
