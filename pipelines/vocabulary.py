@@ -29,6 +29,13 @@ CODE_COLUMNS: dict[tuple[str, str], str] = {
     ("data_finding_ages", "status"): "finding_status",
     ("data_finding_ages", "rule"): "finding_rule",
     ("deadline_findings", "rule"): "finding_rule",
+    ("deadline_findings", "severity"): "severity",
+    ("quarantine", "severity"): "severity",
+    ("validation_results", "severity"): "check_severity",
+    ("validation_results", "tool"): "check_tool",
+    ("wrongful_prosecutions", "rule"): "wrongful_rule",
+    ("missed_crime_signals", "signal"): "missed_signal",
+    ("batch_ledger", "table_name"): "landing_table",
 }
 
 

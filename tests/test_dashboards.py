@@ -229,7 +229,8 @@ def given_marts(con: duckdb.DuckDBPyConnection, overdue_clocks: int = 3) -> None
             ('B1', 'cases.csv', 'cases', 'loaded', null, 10, 8, 2, 0.2, 'ab', now()),
             ('B1', 'crime_reports.csv', 'crime_reports', 'loaded', null, 5, 5, 0, 0.0, 'cd',
              now()),
-            ('B2', 'persons.csv', 'persons', 'refused', 'checksum mismatch', null, null, null,
+            ('B2', 'persons.csv', 'persons', 'refused',
+             'manifest_mismatch: file persons.csv does not match _manifest.json', null, null, null,
              null, 'ef', now()))
             t(batch_id, file_name, table_name, status, refusal_reason, rows_landed,
               rows_accepted, rows_quarantined, data_quality_rate, sha256, loaded_at)
@@ -420,7 +421,7 @@ def test_quality_page_rolls_the_quarantine_up_per_unit(site) -> None:
     row = _row(html, "unit-quality", "VLG-R3")
     assert "20,00\u00a0%" in row and "20.00" not in row and "⚠" in row
     assert 'id="steward-link"' in html
-    assert "checksum mismatch" in html
+    assert "does not match" in html
 
 
 def test_drill_down_tables_are_capped_and_say_so(tmp_path) -> None:
@@ -679,13 +680,14 @@ def test_quality_page_describes_each_check_for_humans(site) -> None:
     failing = failing[: failing.index("</table>")]
     # what it protects, in a sentence, with its result; the technical name only in a tooltip
     assert 'title="sql · marts.deadlines · due_after_start — due_on before started_on"' in failing
-    assert "Bảng deadlines: quy tắc kiểm tra" in failing
+    assert 'Bảng <code translate="no">deadlines</code>: quy tắc kiểm tra' in failing
     assert "! Cảnh báo: 2 dòng" in failing
     visible = re.sub(r'title="[^"]*"', "", failing)
     assert "due_on before started_on" not in visible
     passing = html[html.index('id="checks-passing"'):]
     passing = passing[: passing.index("</table>")]
-    assert "Mỗi dòng của bảng deadlines là duy nhất theo khóa" in passing and "✓ Đạt" in passing
+    assert ('Mỗi dòng của bảng <code translate="no">deadlines</code> là duy nhất theo khóa'
+            in passing) and "✓ Đạt" in passing
     assert ">grain_is_unique<" not in passing
 
 

@@ -12,7 +12,8 @@ from given import insert
 
 from pipelines.check_log import _ensure_table
 from pipelines.dashboards import pages as dash
-from pipelines.dashboards.citation import vi_citation
+from pipelines.dashboards.citation import citation, vi_citation
+from pipelines.dashboards.i18n import Bi
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -86,14 +87,19 @@ def test_own_deadlines_come_first_and_findings_drill_down(con, build, tmp_path):
 
 
 def test_vietnamese_citation_form():
-    assert vi_citation("BLTTHS 2015 Art. 118(2)") == "khoản 2 Điều 118 BLTTHS"
-    assert vi_citation("BLTTHS 2015 Art. 172(2)(a)") == "điểm a khoản 2 Điều 172 BLTTHS"
+    assert vi_citation("BLTTHS 2015 Art. 118(2)") == "khoản 2 Điều 118 BLTTHS 2015"
+    assert vi_citation("BLTTHS 2015 Art. 172(2)(a)") == "điểm a khoản 2 Điều 172 BLTTHS 2015"
     assert vi_citation("BLTTHS 2015 Art. 278(2) and Art. 277(1)") == (
-        "khoản 2 Điều 278 và khoản 1 Điều 277 BLTTHS")
+        "khoản 2 Điều 278 và khoản 1 Điều 277 BLTTHS 2015")
     assert vi_citation("BLTTHS 2015 Art. 277(1), second paragraph") == (
-        "đoạn 2 khoản 1 Điều 277 BLTTHS")
+        "đoạn 2 khoản 1 Điều 277 BLTTHS 2015")
     assert vi_citation("Luật THAHS 2019 Arts. 84(2) and 85(1)") == (
         "khoản 2 Điều 84 và khoản 1 Điều 85 Luật THAHS 2019")
-    assert vi_citation("BLTTHS 2015 Art. 173") == "Điều 173 BLTTHS"
+    assert vi_citation("BLTTHS 2015 Art. 173") == "Điều 173 BLTTHS 2015"
+    assert vi_citation("BLTTHS 2015 Art. 346 (as read)") == "Điều 346 BLTTHS 2015 (theo cách hiểu)"
+    assert citation("Resolution 84/2025/UBTVQH15") == Bi("Nghị quyết 84/2025/UBTVQH15",
+                                                        "Resolution 84/2025/UBTVQH15")
+    assert citation("Luật THAHS 2019 Art. 22(2)") == Bi("khoản 2 Điều 22 Luật THAHS 2019",
+                                                       "THAHS Law 2019 Art. 22(2)")
     assert vi_citation("something else") == "something else"
     assert vi_citation(None) == ""

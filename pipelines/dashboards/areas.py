@@ -14,8 +14,9 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipelines.dashboards import charts
-from pipelines.dashboards.citation import vi_citation
+from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.finding_text import finding_detail
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -154,7 +155,7 @@ def _area_clock_table(ctx: Context, area: Area) -> tuple[Table, list[dict]]:
             fmt_int(r["due_soon"]),
             NA if missing(r["median_days"])
             else fmt_num(r["median_days"], 0) + Bi(" ngày", " days"),
-            r["legal_basis"] or "",
+            citation(r["legal_basis"]),
         ])
     return table, rows
 
@@ -261,7 +262,7 @@ def _flow(ctx: Context, area: Area) -> Table:
     table = Table(
         headers=[bi("Thời hạn", "Clock"), bi("Bắt đầu trong kỳ", "Started"),
                  bi("Kết thúc trong kỳ", "Closed"),
-                 bi("Tỷ lệ giải quyết (clearance)", "Clearance rate"),
+                 bi("Tỷ lệ giải quyết", "Clearance rate"),
                  bi("Đang mở cuối kỳ", "Pending at end"),
                  bi("Thời gian giải quyết ước tính", "Disposition time")],
         rows=[], numeric={1, 2, 3, 4, 5},
@@ -326,8 +327,8 @@ def _area_findings(ctx: Context, area: Area) -> Table:
         empty=Bi("Không có phát hiện vi phạm.", "No findings."),
     )
     for r in rows:
-        table.rows.append([ctx.labels.code("finding_rule", r["rule"]), r["severity"] or "",
-                           fmt_int(r["n"])])
+        table.rows.append([ctx.labels.code("finding_rule", r["rule"]),
+                           ctx.labels.code("severity", r["severity"]), fmt_int(r["n"])])
     return table
 
 
@@ -436,7 +437,7 @@ def _own_deadlines(ctx: Context, area: Area) -> tuple[Table, list[Kpi]]:
             ctx.status_badge(r["status"]), ctx.labels.clock(r["clock"]), r["subject_id"] or "",
             r["case_id"] or "", r["unit_code"] or "", r["prosecutor_id"] or "", due, when,
             Bi(r["explanation"] or "", r["explanation_en"] or r["explanation"] or ""),
-            Bi(vi_citation(r["legal_basis"]), r["legal_basis"] or ""),
+            citation(r["legal_basis"]),
         ])
     kpis = [
         Kpi(bi("Quá hạn", "Overdue"), fmt_int(counts["overdue"]),
@@ -475,18 +476,16 @@ def _finding_drill(ctx: Context, area: Area) -> Table:
         rows=[], total=total, css="drill findings",
         empty=Bi("Không có phát hiện vi phạm.", "No findings."),
     )
-    severity = {"error": Bi("vi phạm", "error"), "warn": Bi("cảnh báo", "warning"),
-                "unknown": Bi("chưa rõ", "unknown")}
     for r in rows:
         kind = ctx.labels.code("subject_type", r["subject_type"])
         ident = r["subject_id"] or ""
         table.rows.append([
             ctx.labels.code("finding_rule", r["rule"]),
-            severity.get(r["severity"], r["severity"] or ""),
+            ctx.labels.code("severity", r["severity"]),
             Bi(f"{kind.vi} {ident}".strip(), f"{kind.en} {ident}".strip()),
             r["case_id"] or "", r["order_id"] or "", fmt_date(r["dated_on"]),
-            r["unit_code"] or "", r["detail"] or "",
-            Bi(vi_citation(r["legal_basis"]), r["legal_basis"] or ""),
+            r["unit_code"] or "", finding_detail(r["detail"], r["rule"], ctx.labels),
+            citation(r["legal_basis"]),
         ])
     return table
 

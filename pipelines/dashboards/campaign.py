@@ -11,8 +11,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import column_names, query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_num, fmt_pct
+from pipelines.dashboards.labels import period_label
 from pipelines.dashboards.model import (
     HIERARCHIES,
     NEVER_SHOWN,
@@ -185,7 +187,7 @@ def _reorganisation(ctx: Context) -> Table:
             fmt_date(u.get("valid_to")),
             ctx.unit_cell(u["successor_code"]),
             Bi("Minh họa (chưa xác nhận)", "Illustrative (unconfirmed)")
-            if src.lower() == "illustrative" else src,
+            if src.lower() == "illustrative" else citation(src),
         ])
     return table
 
@@ -212,6 +214,15 @@ COLUMN_LABELS = {
 }
 
 
+#  columns of the drill-down marts whose values are codes: their code lists, first match wins
+CODE_LISTS: dict[str, tuple[str, ...]] = {
+    "rule": ("wrongful_rule", "finding_rule", "outcome"),
+    "outcome": ("outcome", "verdict", "release_reason"),
+    "return_ground": ("return_ground",),
+    "event_type": ("case_event", "execution_event"),
+}
+
+
 def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = "true",
               params: Sequence[Any] = (), order_by: str = "1", limit: int = 50) -> Table:
     """A drill-down mart, ids and dates only: the listed columns that the mart has (never a
@@ -219,6 +230,8 @@ def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = 
     have = column_names(ctx.con, "marts", table)
     cols = [c for c in columns if c in have and c not in NEVER_SHOWN]
     extra = ["signal_vi"] if "signal" in cols and "signal_vi" in have else []
+    if "period_name" in cols and {"period_start", "period_end"} <= set(have):
+        extra += [c for c in ("period_start", "period_end") if c not in cols]
     base = f"from marts.{table} where {where}"
     total = query_value(ctx.con, f"select count(*) {base}", list(params))
     rows = query(ctx.con, f"select {', '.join(cols + extra)} {base} order by {order_by} "
@@ -232,8 +245,14 @@ def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = 
             v = r[c]
             if c == "unit_code":
                 cells.append(ctx.unit_cell(v))
-            elif c == "signal" and "signal_vi" in r:
-                cells.append(Bi(r["signal_vi"] or v or "", v or ""))
+            elif c == "signal":
+                label = ctx.labels.code("missed_signal", v)
+                cells.append(label if label.vi != str(v) or not r.get("signal_vi")
+                             else Bi(r["signal_vi"], r["signal_vi"]))
+            elif c in CODE_LISTS and v is not None:
+                cells.append(ctx.labels.code_in(CODE_LISTS[c], v))
+            elif c == "period_name" and "period_start" in r and "period_end" in r:
+                cells.append(period_label("statistical_year", r["period_start"], r["period_end"]))
             elif c.endswith("_rate"):
                 cells.append(fmt_pct(v))
             elif isinstance(v, dt.date):
@@ -271,7 +290,10 @@ def _exemplary(ctx: Context) -> tuple[Table, Bi | None]:
     if year is not None:
         name = query_value(ctx.con, "select any_value(period_name) from marts.exemplary_candidates "
                                 "where period_start = ?", [year]) if "period_name" in have else None
-        label = Bi(f"Năm thống kê {name or year}", f"Statistical year {name or year}")
+        end = query_value(ctx.con, "select any_value(period_end) from marts.exemplary_candidates "
+                               "where period_start = ?", [year]) if "period_end" in have else None
+        label = (period_label("statistical_year", year, end) if end is not None
+                 else Bi(f"Năm thống kê {name or year}", f"Statistical year {name or year}"))
     return table, label
 
 

@@ -12,10 +12,14 @@ A check not known here still gets a sentence naming its table.
 
 from __future__ import annotations
 
+import csv
 import functools
 from typing import Any
 
-from pipelines.dashboards.i18n import Bi
+from markupsafe import Markup
+
+from pipelines import paths
+from pipelines.dashboards.i18n import Bi, tech, tech_names
 from pipelines.numbers import format_int
 from pipelines.quality import suites
 
@@ -103,25 +107,31 @@ def _expectations() -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
-TOOLS = {
-    "pandera": ("Kiểm tra dòng khi nhận dữ liệu", "Row checks on receipt"),
-    "sql": ("Quy tắc nghiệp vụ trên bảng (SQL)", "Business rules on the tables (SQL)"),
-    "great_expectations": ("Kiểm tra bảng công bố", "Checks of the published tables"),
-}
-SEVERITIES = {
-    "error": ("Chặn công bố nếu không đạt", "Blocks publication if failed"),
-    "warn": ("Cảnh báo", "Warning"),
-}
+@functools.cache
+def _code_labels(lst: str) -> dict[str, tuple[str, str]]:
+    """{code: (label_vi, label_en)} of one list of data/reference/codes.csv (the one home of
+    code labels; the pages read the same rows from reference.codes)."""
+    with (paths.REFERENCE_DIR / "codes.csv").open(encoding="utf-8", newline="") as f:
+        return {r["code"]: (r["label_vi"], r["label_en"])
+                for r in csv.DictReader(f) if r["list"] == lst}
+
+
+def _label(lst: str, code: str) -> Bi:
+    vi, en = _code_labels(lst).get(code, (code, code))
+    return Bi(vi, en)
 
 
 def tool_label(tool: str) -> Bi:
-    vi, en = TOOLS.get(tool, (tool, tool))
-    return Bi(vi, en)
+    return _label("check_tool", tool)
 
 
 def severity_label(severity: str) -> Bi:
-    vi, en = SEVERITIES.get(severity, (severity, severity))
-    return Bi(vi, en)
+    return _label("check_severity", severity)
+
+
+def table_label(table: str) -> Bi:
+    """A table by its label (`cases` → "Vụ án"); a table without one keeps its name."""
+    return _label("landing_table", table)
 
 
 def _table(asset: str) -> str:
@@ -129,26 +139,31 @@ def _table(asset: str) -> str:
 
 
 def protects(asset: str, check_name: str, tool: str) -> Bi:
-    """One sentence: what the check protects."""
-    table = _table(asset)
+    """One sentence: what the check protects (tables and columns by their technical names,
+    marked by `tech`)."""
+    table = tech(_table(asset))
     if tool == "great_expectations":
         vi, en = _expectations().get((asset, check_name), ("", ""))
         if vi:
-            return Bi(f"Bảng {table}: {vi}", f"Table {table}: {en or vi}")
+            return Bi(Markup("Bảng {}: {}").format(table, tech_names(vi)),
+                      Markup("Table {}: {}").format(table, tech_names(en or vi)))
     if check_name == "grain_is_unique":
-        return Bi(f"Mỗi dòng của bảng {table} là duy nhất theo khóa của bảng, nên không có gì "
-                  "bị đếm hai lần.",
-                  f"Each row of {table} is unique on its key, so nothing is counted twice.")
+        return Bi(Markup("Mỗi dòng của bảng {} là duy nhất theo khóa của bảng, nên không có gì "
+                         "bị đếm hai lần.").format(table),
+                  Markup("Each row of {} is unique on its key, so nothing is counted twice.")
+                  .format(table))
     if check_name in SQL_CHECKS:
         vi, en = SQL_CHECKS[check_name]
-        return Bi(f"Bảng {table}: {vi}", f"Table {table}: {en}")
+        return Bi(Markup("Bảng {}: {}").format(table, vi),
+                  Markup("Table {}: {}").format(table, en))
     if tool == "pandera":
-        return Bi(f"Các dòng nhận được của bảng {table} đúng hợp đồng dữ liệu (kiểu, mã, ngày); "
-                  "dòng sai được cách ly để gửi trả đơn vị.",
-                  f"Rows landed for {table} follow the landing contract (types, codes, dates); "
-                  "wrong rows are quarantined to be sent back.")
-    return Bi(f"Bảng {table}: quy tắc kiểm tra “{check_name}” được tuân thủ.",
-              f"Table {table}: the rule “{check_name}” holds.")
+        return Bi(Markup("Các dòng nhận được của bảng {} đúng hợp đồng dữ liệu (kiểu, mã, ngày); "
+                         "dòng sai được cách ly để gửi trả đơn vị.").format(table),
+                  Markup("Rows landed for {} follow the landing contract (types, codes, dates); "
+                         "wrong rows are quarantined to be sent back.").format(table))
+    return Bi(Markup("Bảng {}: quy tắc kiểm tra {} được tuân thủ.").format(table,
+                                                                          tech(check_name)),
+              Markup("Table {}: the rule {} holds.").format(table, tech(check_name)))
 
 
 def result(row: dict[str, Any]) -> Bi:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -75,6 +76,30 @@ def fmt_date(d: dt.date | dt.datetime | None) -> str:
     if d is None:
         return "–"
     return d.strftime("%d/%m/%Y")
+
+
+def tech(name: str) -> Markup:
+    """A technical name shown on purpose (a file, a table, a column, a value as landed): the
+    same in both views, marked `translate="no"` so that neither a translator nor the language
+    test takes it for a word."""
+    return Markup('<code translate="no">{}</code>').format(name)
+
+
+_FILE = re.compile(r"(?<![\w.-])_?[\w.-]+\.(?:csv|parquet|xlsx|json|duckdb)\b"
+                   r"|(?<![\w-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
+_CODE_PREFIX = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+:\s*")
+
+
+def tech_names(text: str) -> Markup:
+    """Text with its file, table and column names (`a_name`) marked as technical names
+    (`tech`); a leading `code: ` (a
+    refusal reason's code before its sentence) is dropped, the sentence says it."""
+    text = _CODE_PREFIX.sub("", text)
+    out, last = Markup(""), 0
+    for m in _FILE.finditer(text):
+        out += escape(text[last:m.start()]) + tech(m.group())
+        last = m.end()
+    return out + escape(text[last:])
 
 
 def safe(html: str) -> Markup:

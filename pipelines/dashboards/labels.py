@@ -1,7 +1,18 @@
-"""Labels from the reference data: code lists (reference.codes), units (reference.units)."""
+"""Labels from the reference data: code lists (reference.codes), units (reference.units).
+
+The labelling rule of the pages: every code a reader can see goes through `Labels.code(list,
+code)` (or a helper built on it: `clock`, `indicator`, `pillar`, `target_status`,
+`code_in`), every period through `period_label`, every legal basis through
+`citation.citation`. The labels live in one home, `reference.codes`
+(data/reference/codes.csv: `list`, `code`, `label_vi`, `label_en`), except the indicator,
+pillar and stage names, which have their own reference tables. A technical name that is shown
+on purpose (a file, a table, a column) is wrapped by `i18n.tech` (`translate="no"`).
+`tests/test_page_language.py` fails on a raw code or a word of the other language.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 import duckdb
@@ -15,6 +26,35 @@ SCORECARD_STATUS = {"đạt": "met", "vượt": "exceeded", "không đạt": "mi
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def period_label(kind: str, start: dt.date, end: dt.date | None = None) -> Bi:
+    """A period as a reader names it, with its dates where the name does not say them:
+    "Năm thống kê 2025 (01/12/2024–30/11/2025)", "Tháng 03/2025", "Quý I/2025
+    (01/01–31/03/2025)"."""
+    span = f"{start:%d/%m/%Y}–{end:%d/%m/%Y}" if end else f"{start:%d/%m/%Y}"
+    if kind == "month":
+        return Bi(f"Tháng {start:%m/%Y}", f"{_MONTHS_EN[start.month - 1]} {start.year}")
+    if kind == "quarter":
+        q = (start.month - 1) // 3 + 1
+        return Bi(f"Quý {_ROMAN[q]}/{start.year} ({span})", f"Q{q} {start.year} ({span})")
+    if kind == "statistical_year":
+        year = end.year if end else start.year + 1
+        return Bi(f"Năm thống kê {year} ({span})", f"Statistical year {year} ({span})")
+    if kind == "calendar_year":
+        return Bi(f"Năm {start.year}", f"Calendar year {start.year}")
+    if kind == "statistical_half":
+        return Bi(f"Sáu tháng thống kê ({span})", f"Statistical half-year ({span})")
+    if kind == "na_year":
+        return Bi(f"Năm báo cáo Quốc hội ({span})", f"National Assembly reporting year ({span})")
+    if kind == "campaign":
+        return Bi(f"Cả giai đoạn phong trào ({span})", f"Whole campaign ({span})")
+    return Bi(span, span)
 
 
 class Labels:
@@ -81,6 +121,14 @@ class Labels:
         if code is None:
             return Bi("–", "–")
         return self.codes.get((lst, str(code)), Bi(str(code), str(code)))
+
+    def code_in(self, lists: tuple[str, ...], code: str | None) -> Bi:
+        """The label of `code` in the first of `lists` that has it (a column whose codes come
+        from several lists, e.g. an outcome or a verdict)."""
+        for lst in lists:
+            if (lst, str(code)) in self.codes:
+                return self.codes[(lst, str(code))]
+        return self.code(lists[0], code)
 
     def indicator(self, code: str) -> Bi:
         return self.code("indicator", code)

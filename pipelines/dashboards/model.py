@@ -20,7 +20,7 @@ from pipelines.contract import PII_COLUMNS, TABLES
 from pipelines.dashboards import charts
 from pipelines.dashboards.db import query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
-from pipelines.dashboards.labels import Labels
+from pipelines.dashboards.labels import Labels, period_label
 
 REQUIRED_MARTS = (
     "deadlines",
@@ -244,15 +244,16 @@ def latest_period(ctx: Context, kind: str) -> dt.date | None:
 
 
 def year_label(ctx: Context, start: dt.date | None) -> Bi:
-    """'Năm thống kê 2025': a statistical year is named by the year it ends in."""
+    """'Năm thống kê 2025 (01/12/2024–30/11/2025)': named by the year it ends in."""
     end = query_value(
         ctx.con,
         "select max(period_end) from marts.indicator_values "
         "where period_kind = 'statistical_year' and period_start = ?",
         [start],
     )
-    year = end.year if end else ""
-    return Bi(f"Năm thống kê {year}", f"Statistical year {year}")
+    if start is None or end is None:
+        return Bi("Năm thống kê", "Statistical year")
+    return period_label("statistical_year", start, end)
 
 
 def top_units(ctx: Context, hierarchy: str) -> list[str]:

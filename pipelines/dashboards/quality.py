@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from pipelines.dashboards import charts, check_text
 from pipelines.dashboards.db import column_names, query, query_value
-from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_pct
+from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_pct, tech, tech_names
 from pipelines.dashboards.model import (
     DRILL_ROWS,
     QUALITY_WARN,
@@ -63,23 +63,31 @@ def quality_page(ctx: Context) -> dict[str, Any]:
         rows=[], numeric={1, 2, 3, 4, 5, 6},
     )
     for r in per_table:
-        ledger.rows.append([r["table_name"] or "", fmt_int(r["files"]), fmt_int(r["refused"]),
+        ledger.rows.append([check_text.table_label(r["table_name"] or ""), fmt_int(r["files"]),
+                            fmt_int(r["refused"]),
                             fmt_int(r["landed"]), fmt_int(r["accepted"]),
                             fmt_int(r["quarantined"]),
                             fmt_pct(ratio(r["quarantined"], r["landed"]), 2)])
     cols = column_names(con, "marts", "batch_ledger")
-    vi = "refusal_reason_vi" if "refusal_reason_vi" in cols else "refusal_reason"
+    #  a ledger without a Vietnamese reason: the refusal code's label, else "refused"
+    vi = ("refusal_reason_vi" if "refusal_reason_vi" in cols
+          else "null")
+    code = "refusal_code" if "refusal_code" in cols else "null"
     culprit_first = ("refusal_code = 'batch_refused', " if "refusal_code" in cols else "")
     refused = query(
         con,
-        f"select batch_id, file_name, refusal_reason, {vi} as refusal_reason_vi "
+        f"select batch_id, file_name, refusal_reason, {vi} as refusal_reason_vi, "
+        f"{code} as refusal_code "
         f"from marts.batch_ledger where status = 'refused' "
         f"order by batch_id, {culprit_first}file_name",
     )
     refused_table = Table(
         headers=[bi("Lô", "Batch"), bi("Tệp", "File"), bi("Lý do", "Reason")],
-        rows=[[r["batch_id"], r["file_name"],
-               Bi(r["refusal_reason_vi"] or r["refusal_reason"] or "", r["refusal_reason"] or "")]
+        rows=[[r["batch_id"], tech(r["file_name"] or ""),
+               Bi(tech_names(r["refusal_reason_vi"]) if r["refusal_reason_vi"]
+                  else labels.code_in(("refusal_reason",), r["refusal_code"]).vi
+                  if r["refusal_code"] else labels.code("file_status", "refused").vi,
+                  tech_names(r["refusal_reason"] or ""))]
               for r in refused[:DRILL_ROWS]],
         total=len(refused), empty=Bi("Không có lô bị từ chối.", "No refused batches."),
     )
@@ -119,7 +127,7 @@ def quality_page(ctx: Context) -> dict[str, Any]:
     rule_table = Table(
         headers=[bi("Quy tắc", "Rule"), bi("Mức độ", "Severity"), bi("Đang mở", "Open"),
                  bi("Đã xử lý", "Resolved")],
-        rows=[[labels.code("quarantine_rule", r["rule"]), r["severity"] or "",
+        rows=[[labels.code("quarantine_rule", r["rule"]), labels.code("severity", r["severity"]),
                fmt_int(r["open_rows"]), fmt_int(r["resolved_rows"])] for r in rules[:DRILL_ROWS]],
         total=len(rules), numeric={2, 3},
         empty=Bi("Không có dòng bị cách ly.", "No quarantined rows."),
@@ -131,7 +139,8 @@ def quality_page(ctx: Context) -> dict[str, Any]:
     )
     finding_table = Table(
         headers=[bi("Phát hiện", "Finding"), bi("Tình trạng", "Status"), bi("Số lượng", "Count")],
-        rows=[[labels.code("finding_rule", r["rule"]), r["status"] or "", fmt_int(r["n"])]
+        rows=[[labels.code("finding_rule", r["rule"]), labels.code("finding_status", r["status"]),
+               fmt_int(r["n"])]
               for r in findings],
         numeric={2}, empty=Bi("Không có phát hiện.", "No findings."),
     )
@@ -173,7 +182,8 @@ def quality_page(ctx: Context) -> dict[str, Any]:
         "ledger_table": ledger,
         "refused_table": refused_table,
         "unit_table": unit_table,
-        "unit_tables_covered": ", ".join(UNIT_TABLES),
+        "unit_tables_covered": Bi(", ".join(check_text.table_label(t).vi for t in UNIT_TABLES),
+                                  ", ".join(check_text.table_label(t).en for t in UNIT_TABLES)),
         "rule_table": rule_table,
         "finding_table": finding_table,
         "check_table": check_table,

@@ -30,6 +30,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from pipelines.contract import PII_COLUMNS
+from pipelines.ingest.hints import code_labels
 from pipelines.ingest.masking import mask_value
 from pipelines.numbers import format_int, format_pct
 from pipelines.resources import TIMEZONE, CasewatchSettings, Warehouse
@@ -58,10 +59,10 @@ RULE_LABELS = {
     "date_order": ("Thứ tự ngày không hợp lệ", "Dates out of order"),
     "duplicate_conflict": (
         "Trùng khóa và thời điểm cập nhật nhưng nội dung khác nhau",
-        "Same key and updated_at, different content",
+        "Same key and update time, different content",
     ),
     "implausible_date": ("Ngày không hợp lý", "Implausible date"),
-    "future_updated_at": ("Thời điểm cập nhật ở tương lai", "updated_at in the future"),
+    "future_updated_at": ("Thời điểm cập nhật ở tương lai", "Update time in the future"),
     "unknown_reference": ("Mã không có trong danh mục tham chiếu", "Not in the reference data"),
     # data findings (outputs.md §4)
     "reference_pending": ("Chưa có bản ghi liên quan", "Referenced record not yet received"),
@@ -579,6 +580,39 @@ def _fmt_pct(x: Any, decimals: int = 2) -> str:
     return format_pct(x, decimals)
 
 
+#  Technical names inside a message, shown as they are (`translate="no"`): a column quoted with
+#  its header, a quoted or back-quoted name, a list of valid codes, a JSON object, a file name,
+#  a snake_case name, a one-word code in brackets. The rest of the message is prose.
+_TECH = re.compile(
+    r"'[^']+'(?: \([^)]*\))?|`[^`]+`|\{[^}]*\}|\b(?:marts|raw|reference)\.[a-z_]+\b"
+    r"|(?<=nearest first: )[\w-]+(?:, [\w-]+)*|(?<=gần nhất trước: )[\w-]+(?:, [\w-]+)*"
+    r"|(?<=columns that differ: )[\w-]+(?:, [\w-]+)*|(?<=các cột khác nhau: )[\w-]+(?:, [\w-]+)*"
+    r"|(?<![\w])(?:YYYY|DD|HH)[-/:YMDHS\[\]]*"
+    r"|(?<![\w.-])_?[\w.-]+\.(?:csv|parquet|xlsx|json|duckdb)\b"
+    r"|(?<![\w-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])|(?<=\()[a-z]+(?=\))"
+)
+_CODE_PREFIX = re.compile(r"^[a-z][a-z0-9_]*:\s*")
+
+
+def _tech_text(text: Any) -> Markup:
+    """A message with its technical names marked `<code translate="no">` (a leading `code: `,
+    which the rule column already shows, is dropped)."""
+    if isinstance(text, Markup):
+        return text
+    text = _CODE_PREFIX.sub("", str(text or ""))
+    out, last = Markup(""), 0
+    for m in _TECH.finditer(text):
+        out += escape(text[last:m.start()]) + Markup('<code translate="no">{}</code>').format(
+            m.group())
+        last = m.end()
+    return out + escape(text[last:])
+
+
+def _code_label(lst: str, code: Any) -> tuple[str, str]:
+    """(label_vi, label_en) of a code of data/reference/codes.csv; the code if it has none."""
+    return code_labels().get((lst, str(code)), (str(code), str(code)))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -586,7 +620,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(int=_fmt_int, date=_fmt_date, time=_fmt_time, pct=_fmt_pct)
+    env.filters.update(int=_fmt_int, date=_fmt_date, time=_fmt_time, pct=_fmt_pct,
+                       tech=_tech_text)
+    env.globals["code_label"] = _code_label
     env.finalize = finalize  # landed text: NUL removed, bidi controls visible, long cut
     return env
 
