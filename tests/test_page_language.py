@@ -99,7 +99,7 @@ def test_periods_and_legal_bases_read_as_the_issue_asks() -> None:
     assert citation("Resolution 84/2025/UBTVQH15").vi == "Nghị quyết 84/2025/UBTVQH15"
 
 
-def test_a_findings_detail_is_vietnamese_or_falls_back_to_its_rule_label(vocabulary) -> None:
+def test_a_findings_detail_shows_the_models_vietnamese_and_a_clean_english(vocabulary) -> None:
     import duckdb
 
     from pipelines.dashboards.finding_text import finding_detail
@@ -111,16 +111,16 @@ def test_a_findings_detail_is_vietnamese_or_falls_back_to_its_rule_label(vocabul
     labels = Labels(con)
     detail = ("detention order LTG0090000744 05/05/2025–29/07/2025: 86 days + 9 custody days = "
               "95 days, over the 90-day cap (detention_order:investigation:very_serious:0)")
-    text = finding_detail(detail, "illegal_order", labels)
-    assert text.vi == ("lệnh tạm giam LTG0090000744 05/05/2025–29/07/2025: 86 ngày + 9 ngày "
-                       "tạm giữ = 95 ngày, vượt giới hạn 90 ngày")
+    detail_vi = ("lệnh tạm giam LTG0090000744 05/05/2025–29/07/2025: 86 ngày + 9 ngày tạm giữ = "
+                 "95 ngày, quá giới hạn 90 ngày")
+    text = finding_detail(detail, detail_vi, "illegal_order", labels)
+    assert text.vi == detail_vi
     assert text.en == ("detention order LTG0090000744 05/05/2025–29/07/2025: 86 days + 9 "
                        "custody days = 95 days, over the 90-day cap")  # no rule id
     assert problems(text.vi, "vi", vocabulary) == []
-    odd = finding_detail("the order was withdrawn by an unexpected ruling", "illegal_order",
-                         labels)
-    assert odd.vi == labels.code("finding_rule", "illegal_order").vi  # never English
-    assert odd.en == "the order was withdrawn by an unexpected ruling"
+    assert problems(text.en, "en", vocabulary) == []
+    older = finding_detail(detail, None, "illegal_order", labels)  # built before detail_vi
+    assert older.vi == labels.code("finding_rule", "illegal_order").vi  # never English
     con.close()
 
 

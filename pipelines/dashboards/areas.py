@@ -460,10 +460,12 @@ def _finding_drill(ctx: Context, area: Area) -> Table:
     total = query_value(ctx.con, "select count(*) " + where, params)
     order_id = _optional(ctx, "deadline_findings", "order_id", "f.")
     dated_on = _optional(ctx, "deadline_findings", "dated_on", "f.")
+    detail_vi = _optional(ctx, "deadline_findings", "detail_vi", "f.")
     rows = query(
         ctx.con,
         "select f.finding_id, f.rule, f.severity, f.subject_type, f.subject_id, f.case_id, "
-        f"{order_id}, {dated_on}, f.unit_code, f.detail, f.legal_basis, d.clock " + where
+        f"{order_id}, {dated_on}, f.unit_code, f.detail, {detail_vi}, f.legal_basis, d.clock "
+        + where
         + " order by f.severity = 'error' desc, dated_on desc nulls last, f.finding_id "
           f"limit {DRILL_ROWS}",
         params,
@@ -484,7 +486,8 @@ def _finding_drill(ctx: Context, area: Area) -> Table:
             ctx.labels.code("severity", r["severity"]),
             Bi(f"{kind.vi} {ident}".strip(), f"{kind.en} {ident}".strip()),
             r["case_id"] or "", r["order_id"] or "", fmt_date(r["dated_on"]),
-            r["unit_code"] or "", finding_detail(r["detail"], r["rule"], ctx.labels),
+            r["unit_code"] or "", finding_detail(r["detail"], r["detail_vi"], r["rule"],
+                                                  ctx.labels),
             citation(r["legal_basis"]),
         ])
     return table

@@ -19,6 +19,7 @@ final as (
         case_id,
         unit_code,
         detail,
+        detail_vi,
         legal_basis,
         dated_on,
         order_id

@@ -15,6 +15,12 @@ extension_events as (
     from {{ ref('int_clocks_criminal_extensions') }}
 ),
 
+categories as (
+    select code as crime_category, lower(label_vi) as category_vi
+    from {{ source('reference', 'codes') }}
+    where list = 'crime_category'
+),
+
 rules as (
     select clock as rule_clock, cast(length as integer) as length, legal_basis
     from {{ source('reference', 'deadline_rules') }}
@@ -38,11 +44,23 @@ beyond_limit as (
                 case when is_beyond_cumulative then 'stated end ' || strftime(stated_end_date, '%d/%m/%Y')
                     || ' is after the maximum ' || strftime(cumulative_max, '%d/%m/%Y') end
             ) as detail,
+        'gia hạn lần ' || step || ' quyết định ngày ' || strftime(event_date, '%d/%m/%Y') || ': '
+            || concat_ws('; ',
+                case when is_beyond_count then 'số lần gia hạn vượt mức cho phép'
+                    || coalesce(' đối với tội ' || category_vi, '') end,
+                case when is_beyond_cap then 'ngày kết thúc ghi trong quyết định '
+                    || strftime(stated_end_date, '%d/%m/%Y')
+                    || ' sau giới hạn ' || strftime(cap_date, '%d/%m/%Y') end,
+                case when is_beyond_cumulative then 'ngày kết thúc ghi trong quyết định '
+                    || strftime(stated_end_date, '%d/%m/%Y')
+                    || ' sau thời hạn tối đa ' || strftime(cumulative_max, '%d/%m/%Y') end
+            ) as detail_vi,
         legal_basis,
         event_date as dated_on
     from (
-        select *, coalesce(crime_category, 'applicable') as crime_category_text
-        from steps
+        select s.*, coalesce(s.crime_category, 'applicable') as crime_category_text, c.category_vi
+        from steps as s
+        left join categories as c using (crime_category)
     )
     where is_beyond_count or is_beyond_cap or is_beyond_cumulative
 ),
@@ -54,6 +72,9 @@ late_extensions as (
         clock_id, subject_type, subject_id, case_id, unit_code, event_id,
         'extension ' || step || ' decided ' || strftime(event_date, '%d/%m/%Y')
             || ', after the deadline it extends (' || strftime(previous_due_on, '%d/%m/%Y') || ')' as detail,
+        'gia hạn lần ' || step || ' quyết định ngày ' || strftime(event_date, '%d/%m/%Y')
+            || ', sau khi thời hạn được gia hạn đã hết (' || strftime(previous_due_on, '%d/%m/%Y') || ')'
+            as detail_vi,
         legal_basis,
         event_date as dated_on
     from steps
@@ -74,6 +95,15 @@ request_late as (
                 || strftime(s.previous_nominal, '%d/%m/%Y') || ' (due by '
                 || strftime(s.previous_nominal - r.length, '%d/%m/%Y') || ')'
         end as detail,
+        case
+            when e.requested_date is null
+                then 'gia hạn lần ' || s.step || ' không có ngày đề nghị; hạn đề nghị là '
+                    || strftime(s.previous_nominal - r.length, '%d/%m/%Y')
+            else 'gia hạn lần ' || s.step || ' đề nghị ngày ' || strftime(e.requested_date, '%d/%m/%Y')
+                || ', muộn hơn mốc ' || r.length || ' ngày trước khi hết hạn '
+                || strftime(s.previous_nominal, '%d/%m/%Y') || ' (hạn đề nghị '
+                || strftime(s.previous_nominal - r.length, '%d/%m/%Y') || ')'
+        end as detail_vi,
         r.legal_basis,
         s.event_date as dated_on
     from steps as s
@@ -142,6 +172,13 @@ too_many as (
                 else 'the trial panel'
             end
             || ': at most ' || x.allowed || ' allowed' as detail,
+        'trả hồ sơ lần ' || x.return_no || ' ngày ' || strftime(x.event_date, '%d/%m/%Y') || ' do '
+            || case x.rule_clock
+                when 'supplementary_return_vks' then 'Viện kiểm sát'
+                when 'supplementary_return_presiding_judge' then 'Thẩm phán chủ tọa'
+                else 'Hội đồng xét xử'
+            end
+            || ' trả: tối đa ' || x.allowed || ' lần' as detail_vi,
         x.legal_basis,
         x.event_date as dated_on
     from excess_returns as x
@@ -173,6 +210,7 @@ final as (
         case_id,
         unit_code,
         detail,
+        detail_vi,
         legal_basis,
         dated_on
     from findings

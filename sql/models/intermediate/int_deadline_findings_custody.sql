@@ -24,6 +24,13 @@ custody_rule as (
     select * from rules where rule_id = 'custody:order'
 ),
 
+-- the Vietnamese names a finding's detail_vi uses for codes
+code_labels as (
+    select list, code, lower(label_vi) as label_vi
+    from {{ source('reference', 'codes') }}
+    where list in ('crime_category', 'detention_stage', 'clock')
+),
+
 request_rule as (
     select * from rules where rule_id = 'detention:request_lead'
 ),
@@ -52,6 +59,10 @@ illegal_custody_orders as (
             || ' ends ' || strftime(o.stated_end_date, '%d/%m/%Y') || ', after the '
             || o.length * 24 || '-hour limit (' || strftime(o.last_allowed_on, '%d/%m/%Y') || ')'
             as detail,
+        'lệnh tạm giữ ' || o.order_id || ' từ ' || strftime(o.start_at, '%d/%m/%Y %H:%M')
+            || ' đến hết ngày ' || strftime(o.stated_end_date, '%d/%m/%Y') || ', quá giới hạn '
+            || o.length * 24 || ' giờ (' || strftime(o.last_allowed_on, '%d/%m/%Y') || ')'
+            as detail_vi,
         o.legal_basis
     from custody_orders as o
     where o.stated_end_date > o.last_allowed_on
@@ -82,6 +93,11 @@ illegal_custody_runs as (
             || r.cumulative_max_length || '-day maximum ('
             || strftime(cast(c.started_at + to_days(cast(r.cumulative_max_length as integer)) as date), '%d/%m/%Y')
             || ')' as detail,
+        'tạm giữ từ ' || strftime(c.started_at, '%d/%m/%Y %H:%M') || ' (' || c.order_count
+            || ' lệnh) đến hết ngày ' || strftime(c.ended_on, '%d/%m/%Y') || ', quá thời hạn tối đa '
+            || r.cumulative_max_length || ' ngày ('
+            || strftime(cast(c.started_at + to_days(cast(r.cumulative_max_length as integer)) as date), '%d/%m/%Y')
+            || ')' as detail_vi,
         r.legal_basis
     from custody_runs as c
     cross join custody_rule as r
@@ -201,6 +217,22 @@ illegal_detention as (
                 then '; only lawful for a national-security crime (' || d.ns_limit_days
                     || ' days, ' || d.ns_rule_id || ')' else '' end
             as detail,
+        'tạm giam ' || strftime(d.started_on, '%d/%m/%Y') || '–' || strftime(d.due_on, '%d/%m/%Y')
+            || ': ' || d.stage_days || ' ngày'
+            || case when d.credit_days > 0 then ' + ' || d.credit_days || ' ngày tạm giữ' else '' end
+            || ' = ' || (d.stage_days + d.credit_days) || ' ngày, quá giới hạn ' || d.limit_days
+            || ' ngày (' || d.cumulative_max_length || ' '
+            || case d.cumulative_max_unit
+                when 'months30' then 'tháng, mỗi tháng 30 ngày'
+                when 'months' then 'tháng'
+                when 'hours' then 'giờ'
+                else 'ngày'
+            end
+            || case when d.is_confirmed then '' else ', quy định chưa được xác nhận' end || ')'
+            || case when d.ns_rule_id is not null and d.stage_days + d.credit_days <= d.ns_limit_days
+                then '; chỉ hợp pháp nếu là tội xâm phạm an ninh quốc gia (' || d.ns_limit_days
+                    || ' ngày)' else '' end
+            as detail_vi,
         case when d.ns_rule_id is not null and d.stage_days + d.credit_days <= d.ns_limit_days
             then d.ns_legal_basis else d.legal_basis end as legal_basis
     from detention_limit_days as d
@@ -245,9 +277,16 @@ stage_after_due as (
             || strftime(d.due_on, '%d/%m/%Y') || ' ends after the ' || k.case_clock
             || ' deadline ' || strftime(k.case_due_on, '%d/%m/%Y') || ' (' || k.case_clock_id || ')'
             as detail,
+        'tạm giam (giai đoạn ' || coalesce(sl.label_vi, d.stage) || ') '
+            || strftime(d.started_on, '%d/%m/%Y') || '–' || strftime(d.due_on, '%d/%m/%Y')
+            || ' kết thúc sau hạn ' || coalesce(kl.label_vi, k.case_clock) || ' ngày '
+            || strftime(k.case_due_on, '%d/%m/%Y')
+            as detail_vi,
         d.legal_basis
     from detention_limits as d
     inner join stage_case_clocks as k on k.clock_id = d.clock_id
+    left join code_labels as sl on sl.list = 'detention_stage' and sl.code = d.stage
+    left join code_labels as kl on kl.list = 'clock' and kl.code = k.case_clock
     where d.due_on > k.case_due_on
 ),
 
@@ -320,9 +359,31 @@ illegal_stage_orders as (
             else ' within ' || o.cap_days || ' days, but only lawful for a national-security crime ('
                 || o.cap_rule_id || ')'
         end as detail,
+        case
+            when o.cap_rule_id is null then
+                'lệnh tạm giam ' || o.order_id || ' là lệnh tiếp theo thứ ' || (o.order_no_in_clock - 1)
+                || ' của giai đoạn điều tra; vụ án tội ' || coalesce(cl.label_vi, o.crime_category)
+                || ' chỉ cho phép ' || o.allowed_later_orders || ' lệnh tiếp theo (' || o.order_days
+                || ' ngày)'
+            when o.order_no_in_clock = 1 then
+                'lệnh tạm giam ' || o.order_id || ' ' || strftime(o.start_date, '%d/%m/%Y') || '–'
+                || strftime(o.stated_end_date, '%d/%m/%Y') || ': ' || (o.order_days - o.credit_days)
+                || ' ngày' || case when o.credit_days > 0 then ' + ' || o.credit_days
+                    || ' ngày tạm giữ = ' || o.order_days || ' ngày' else '' end
+            else
+                'lệnh tạm giam ' || o.order_id || ' (lệnh tiếp theo thứ ' || (o.order_no_in_clock - 1)
+                || ') gia hạn từ ' || strftime(o.prev_stated_end_date, '%d/%m/%Y') || ' đến '
+                || strftime(o.stated_end_date, '%d/%m/%Y') || ': ' || o.order_days || ' ngày'
+        end
+        || case
+            when o.cap_rule_id is null then ''
+            when o.order_days > o.cap_days then ', quá giới hạn ' || o.cap_days || ' ngày'
+            else ' trong ' || o.cap_days || ' ngày, nhưng chỉ hợp pháp nếu là tội xâm phạm an ninh quốc gia'
+        end as detail_vi,
         coalesce(o.cap_legal_basis, c.legal_basis) as legal_basis
     from stage_orders as o
     left join order_caps as c on c.rule_id = 'detention_order:investigation:' || o.crime_category || ':1'
+    left join code_labels as cl on cl.list = 'crime_category' and cl.code = o.crime_category
     where o.cap_rule_id is null
         or o.order_days > o.cap_days
         or not o.cap_is_confirmed
@@ -344,8 +405,18 @@ held_after_end as (
                 else 'until ' || strftime(c.closed_on, '%d/%m/%Y') || ' (' || c.closed_by || ')'
             end
             || ', ' || c.days_late || ' days' as detail,
+        'người ' || c.person_id || ' vẫn bị giam giữ sau khi lệnh ' || coalesce(kl.label_vi, c.clock)
+            || ' hết hạn ngày ' || strftime(c.due_on, '%d/%m/%Y') || ' mà không có lệnh tiếp theo: '
+            || case
+                when c.status = 'overdue'
+                    then 'vẫn bị giam giữ đến ngày ' || strftime(cast({{ as_of() }} as date), '%d/%m/%Y')
+                        || ' (chưa ghi nhận trả tự do)'
+                else 'đến ngày ' || strftime(c.closed_on, '%d/%m/%Y') || ' (' || c.closed_by || ')'
+            end
+            || ', ' || c.days_late || ' ngày' as detail_vi,
         c.legal_basis
     from clocks as c
+    left join code_labels as kl on kl.list = 'clock' and kl.code = c.clock
     where c.status in ('late', 'overdue')
 ),
 
@@ -390,6 +461,9 @@ uncovered_intakes as (
         'intake ' || i.movement_id || ' of person ' || i.person_id || ' at '
             || strftime(i.movement_at, '%d/%m/%Y %H:%M') || ' with no custody or detention order covering it'
             as detail,
+        'tiếp nhận ' || i.movement_id || ' của người ' || i.person_id || ' lúc '
+            || strftime(i.movement_at, '%d/%m/%Y %H:%M') || ' mà không có lệnh tạm giữ hoặc tạm giam nào'
+            as detail_vi,
         r.legal_basis
     from intakes as i
     asof left join running_cover as rc
@@ -421,6 +495,14 @@ extension_requests as (
             || '; the request was due by ' || strftime(o.prev_stated_end_date - cast(r.length as integer), '%d/%m/%Y')
             || ' (' || r.length || ' days before order ' || o.prev_order_id || ' ends '
             || strftime(o.prev_stated_end_date, '%d/%m/%Y') || ')' as detail,
+        'gia hạn tạm giam ' || o.order_id || ' (lần ' || o.extension_no || ') '
+            || case
+                when o.requested_date is null then 'không có ngày đề nghị'
+                else 'đề nghị ngày ' || strftime(o.requested_date, '%d/%m/%Y')
+            end
+            || '; hạn đề nghị là ' || strftime(o.prev_stated_end_date - cast(r.length as integer), '%d/%m/%Y')
+            || ' (' || r.length || ' ngày trước khi lệnh ' || o.prev_order_id || ' hết hạn ngày '
+            || strftime(o.prev_stated_end_date, '%d/%m/%Y') || ')' as detail_vi,
         r.legal_basis
     from orders as o
     cross join request_rule as r
@@ -432,25 +514,25 @@ extension_requests as (
 ),
 
 clock_findings as (
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, order_id
     from illegal_custody_orders
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, null
     from illegal_custody_runs
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, null
     from illegal_detention
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, null
     from stage_after_due
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, order_id
     from illegal_stage_orders
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, null
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, null
     from held_after_end
     union all
-    select finding_id, rule, severity, clock_id, dated_on, detail, legal_basis, order_id
+    select finding_id, rule, severity, clock_id, dated_on, detail, detail_vi, legal_basis, order_id
     from extension_requests
 ),
 
@@ -465,6 +547,7 @@ final as (
         c.case_id,
         c.unit_code,
         f.detail,
+        f.detail_vi,
         f.legal_basis,
         f.dated_on,
         f.order_id
@@ -481,6 +564,7 @@ final as (
         cast(null as varchar) as case_id,
         unit_code,
         detail,
+        detail_vi,
         legal_basis,
         dated_on,
         cast(null as varchar) as order_id

@@ -19,7 +19,13 @@ rules as (
 ),
 
 grounds as (
-    select code, label_en from {{ source('reference', 'codes') }} where list = 'suspension_ground'
+    select code, label_en, lower(label_vi) as label_vi
+    from {{ source('reference', 'codes') }}
+    where list = 'suspension_ground'
+),
+
+clock_labels as (
+    select code, label_vi from {{ source('reference', 'codes') }} where list = 'clock'
 ),
 
 early as (
@@ -59,10 +65,18 @@ final as (
             || ' (' || e.clock || ', ' || (e.due_on - e.event_date)
             || case when e.due_on - e.event_date = 1 then ' day' else ' days' end || ' early)'
             as detail,
+        case when e.subject_type = 'report' then 'tạm đình chỉ giải quyết nguồn tin'
+            else 'tạm đình chỉ điều tra' end
+            || ' ngày ' || strftime(e.event_date, '%d/%m/%Y') || ' ('
+            || coalesce('căn cứ: ' || coalesce(g.label_vi, e.suspension_ground), 'không ghi căn cứ')
+            || '), trước khi hết thời hạn ngày ' || strftime(e.due_on, '%d/%m/%Y')
+            || ' (' || lower(coalesce(k.label_vi, e.clock)) || ', sớm ' || (e.due_on - e.event_date) || ' ngày)'
+            as detail_vi,
         r.legal_basis,
         e.event_date as dated_on
     from early as e
     left join grounds as g on g.code = e.suspension_ground
+    left join clock_labels as k on k.code = e.clock
     left join rules as r
         on r.rule_id = case when e.subject_type = 'report' then 'premature_suspension:report'
             else 'premature_suspension:investigation' end
