@@ -112,6 +112,8 @@ def test_w8_trial_preparation_detention_includes_the_extension(con, build, end, 
     if not extended:
         f = findings(con)["illegal_order:detention:P1:O-1:after_due"]
         assert "deadline 02/05/2024 (trial_preparation:C1:E-acc)" in f["detail"]
+        assert f["detail_vi"].endswith(
+            "kết thúc sau thời hạn chuẩn bị xét xử (hết hạn ngày 02/05/2024)")
 
 
 @pytest.mark.parametrize(("category", "limit"), [
@@ -201,6 +203,8 @@ def test_w10_first_detention_order_within_its_cap(con, build, end, expected):
         f = findings(con)["illegal_order:detention:P1:O-1:O-1"]
         assert f["detail"] == ("detention order O-1 05/03/2024–04/05/2024: 61 days, over the "
                                "60-day cap (detention_order:investigation:less_serious:0)")
+        assert f["detail_vi"] == ("lệnh tạm giam O-1 05/03/2024–04/05/2024: 61 ngày, quá giới "
+                                  "hạn 60 ngày")
         assert (f["legal_basis"], f["dated_on"], f["order_id"]) == (
             "BLTTHS 2015 Art. 173(1)", D("2024-03-05"), "O-1")
 
@@ -218,6 +222,9 @@ def test_w10_a_second_extension_in_a_serious_case(con, build):
     assert findings(con)["illegal_order:detention:P1:O-1:O-3"]["detail"] == (
         "detention order O-3 is later order 2 of the investigation stage; a serious case "
         "allows 1 (7 days)")
+    assert findings(con)["illegal_order:detention:P1:O-1:O-3"]["detail_vi"] == (
+        "lệnh tạm giam O-3 là lệnh tiếp theo thứ 2 của giai đoạn điều tra; vụ án tội nghiêm "
+        "trọng chỉ cho phép 1 lệnh tiếp theo (7 ngày)")
 
 
 @pytest.mark.parametrize(("category", "first_cap", "later_cap"), [
@@ -517,6 +524,9 @@ def test_w14_premature_investigation_suspension(con, build, ground, severity):
         assert f["legal_basis"] == "BLTTHS 2015 Art. 229(1)"
         assert f["dated_on"] == D("2024-03-15")
         assert "before the limit expired on 02/04/2024" in f["detail"]
+        assert f["detail_vi"].startswith("tạm đình chỉ điều tra ngày 15/03/2024 (")
+        assert f["detail_vi"].endswith(
+            "), trước khi hết thời hạn ngày 02/04/2024 (thời hạn điều tra, sớm 18 ngày)")
 
 
 @pytest.mark.parametrize(("suspended", "premature"), [

@@ -105,6 +105,7 @@ def test_layout_is_the_contract(con, build):
         "case_id",
         "unit_code",
         "detail",
+        "detail_vi",
         "legal_basis",
         "dated_on",
         "order_id",

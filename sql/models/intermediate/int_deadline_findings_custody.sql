@@ -279,8 +279,8 @@ stage_after_due as (
             as detail,
         'tạm giam (giai đoạn ' || coalesce(sl.label_vi, d.stage) || ') '
             || strftime(d.started_on, '%d/%m/%Y') || '–' || strftime(d.due_on, '%d/%m/%Y')
-            || ' kết thúc sau hạn ' || coalesce(kl.label_vi, k.case_clock) || ' ngày '
-            || strftime(k.case_due_on, '%d/%m/%Y')
+            || ' kết thúc sau ' || coalesce(kl.label_vi, k.case_clock) || ' (hết hạn ngày '
+            || strftime(k.case_due_on, '%d/%m/%Y') || ')'
             as detail_vi,
         d.legal_basis
     from detention_limits as d
