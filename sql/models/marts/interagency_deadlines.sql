@@ -22,12 +22,27 @@ phases (clock, phase, phase_order) as (
 
 selected as (
     select
-        d.*,
+        d.unit_code,
+        d.clock_id,
+        d.clock,
+        d.case_id,
+        d.subject_id,
+        d.prosecutor_id,
+        d.started_on,
+        d.due_on,
+        d.status,
+        d.days_remaining,
+        d.days_late,
+        d.legal_basis,
+        d.explanation,
+        d.explanation_en,
+        o.owner_body,
         p.phase,
         p.phase_order,
         s.horizon_days
     from {{ ref('deadlines') }} as d
     inner join phases as p on p.clock = d.clock
+    left join {{ source('reference', 'clock_owners') }} as o on o.clock = d.clock
     cross join settings as s
     where d.status = 'overdue'
        or (d.status = 'open' and d.days_remaining <= s.horizon_days)

@@ -18,9 +18,26 @@ previous_run as (
     ) as previous_as_of
 ),
 
+owners as (
+    select clock, owner_body, coalesce(try_cast(is_vks_own as boolean), false) as is_vks_own
+    from {{ source('reference', 'clock_owners') }}
+),
+
 watch as (
     select
-        w.*,
+        w.unit_code,
+        w.prosecutor_id,
+        w.clock_id,
+        w.clock,
+        w.subject_id,
+        w.due_on,
+        w.status,
+        w.days_remaining,
+        w.days_late,
+        w.explanation,
+        w.explanation_en,
+        coalesce(o.is_vks_own, false) as is_vks_own,
+        o.owner_body,
         d.subject_type,
         d.case_id,
         d.person_id,
@@ -29,6 +46,7 @@ watch as (
         d.legal_basis
     from {{ ref('deadline_watchlist') }} as w
     inner join {{ ref('deadlines') }} as d on d.clock_id = w.clock_id
+    left join owners as o on o.clock = w.clock
 ),
 
 -- the latest thing recorded on the item's case, person or judgement (up to as-of)
@@ -70,7 +88,7 @@ with_activity as (
 steward as (
     -- the exporting system that answers for the unit, or for the unit it belongs to
     select u.unit_code, coalesce(own.source_system, parent.source_system) as source_system
-    from {{ ref('units') }} as u
+    from {{ source('reference', 'units') }} as u
     left join {{ source('reference', 'source_systems') }} as own on own.unit_code = u.unit_code
     left join {{ source('reference', 'source_systems') }} as parent on parent.unit_code = u.parent_code
     qualify row_number() over (partition by u.unit_code order by own.source_system, parent.source_system) = 1
