@@ -21,6 +21,7 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.db import query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.labels import Labels
+from pipelines.dashboards.staff import load_staff
 
 REQUIRED_MARTS = (
     "deadlines",
@@ -36,6 +37,8 @@ REQUIRED_MARTS = (
     "quarantine",
     "data_findings",
     "validation_results",
+    "worklist_triage",
+    "interagency_deadlines",
 )
 
 #  Caps on row-level tables, so a page stays under 2 MB at national scale (the vega bundle
@@ -147,6 +150,7 @@ class Context:
             )
         }
         self.unit_quality = unit_quality(con)
+        self.staff = load_staff()  # names beside codes, read at render time only (staff.py)
 
     def is_rate(self, code: str) -> bool:
         kind = self.labels.indicator_kinds.get(code)

@@ -32,6 +32,7 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.areas import AREAS, area_page
 from pipelines.dashboards.campaign import index_page
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.grid import grid_assets
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -178,7 +179,8 @@ def render_pages(
             **common,
             **page,
             current=name,
-            vega_bundle=bundle,
+            vega_bundle=bundle if page["charts"] else "",  # pages without charts: no vega
+            grid_assets=grid_assets() if page.get("grids") else "",
             chart_json=script_json(json.loads(charts.page_json(page["charts"]))),
             locales=script_json(charts.LOCALES),
         )
