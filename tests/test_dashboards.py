@@ -329,7 +329,7 @@ def _row(html: str, table_id: str, text: str) -> str:
 
 
 PAGES = ["index.html", "criminal.html", "custody.html", "execution.html", "worklist.html",
-         "quality.html"]
+         "interagency.html", "quality.html"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -677,7 +677,7 @@ def test_print_layout_hides_controls(browser, site) -> None:
     page, _, _ = _open(browser, site["pages"]["worklist.html"])
     try:
         page.emulate_media(media="print")
-        assert not page.locator("nav").is_visible()
+        assert not page.locator("header.page nav").is_visible()
         assert not page.locator("#lang-toggle").is_visible()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.pdf(path=str(ARTIFACTS / "worklist.pdf"), format="A4")

@@ -117,7 +117,8 @@ def _section(ctx: Context, grid_id: str, where: str, limit: int, *, gap: bool = 
     grid = _fill(ctx, _grid(ctx, grid_id, gap=gap), rows, gap=gap)
     grid.total = total
     if grid_id == "worklist":
-        grid.empty = bi("Không có thời hạn quá hạn hoặc sắp đến hạn.", "Nothing overdue or due soon.")
+        grid.empty = bi("Không có thời hạn quá hạn hoặc sắp đến hạn.",
+                        "Nothing overdue or due soon.")
     return grid
 
 
