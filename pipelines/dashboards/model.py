@@ -44,6 +44,7 @@ REQUIRED_MARTS = (
 #  Caps on row-level tables, so a page stays under 2 MB at national scale (the vega bundle
 #  alone is 0.9 MB); the whole worklist is offered as worklist.csv beside the page.
 DRILL_ROWS = 200
+FINDING_ROWS_PER_RULE = 100  # each finding type's own list on the area pages
 WORKLIST_ROWS_PER_UNIT = 100
 WORKLIST_ROWS = 800
 UNIT_ROWS = 300
