@@ -102,7 +102,11 @@ def test_triage_sections_in_both_languages(context, site, width) -> None:
         own = _rows(page, "own")
         assert len(own) == 1 and "VKS xét phê chuẩn quyết định khởi tố bị can" in own[0]
         assert page.locator("#own").bounding_box()["y"] < page.locator("#list").bounding_box()["y"]
+        info = page.locator("#list .dt-info").inner_text()
+        assert info.startswith("Dòng 1–") and "Showing" not in info
         page.click("#lang-toggle")
+        assert page.locator("#list .dt-info").inner_text().startswith("Rows 1–")
+        assert page.locator("#list .dt-search label").inner_text().strip() == "Search:"
         assert page.locator("#today h2").inner_text() == "Today"
         assert page.locator("#gaps h2").inner_text() == "Suspected missing data"
         page.click("#lang-toggle")
