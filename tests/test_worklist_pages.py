@@ -104,7 +104,11 @@ def test_triage_sections_in_both_languages(context, site, width) -> None:
         assert page.locator("#own").bounding_box()["y"] < page.locator("#list").bounding_box()["y"]
         info = page.locator("#list .dt-info").inner_text()
         assert info.startswith("Dòng 1–") and "Showing" not in info
+        assert page.locator('#list select[data-filter="unit"] option').first.inner_text() == (
+            "— tất cả —")
         page.click("#lang-toggle")
+        assert page.locator('#list select[data-filter="unit"] option').first.inner_text() == (
+            "— all —")
         assert page.locator("#list .dt-info").inner_text().startswith("Rows 1–")
         assert page.locator("#list .dt-search label").inner_text().strip() == "Search:"
         assert page.locator("#today h2").inner_text() == "Today"

@@ -82,11 +82,20 @@ class Grid:
         for key, label in self.filter_keys:
             values = sorted({d.get(key, "") for d in self.data} - {""})
             labels = self.option_labels.get(key, {})
-            out.append(Filter(key, label, [(v, labels.get(v, v)) for v in values]))
+            out.append(Filter(key, label, [(v, _bi(labels.get(v, v))) for v in values]))
         return out
 
     def row_attrs(self, i: int) -> Markup:
         return Markup("".join(f' data-{k}="{escape(v)}"' for k, v in self.data[i].items()))
+
+
+def _bi(label: Any) -> Bi:
+    """An option's label as plain text in both languages (an <option> holds no markup)."""
+    if isinstance(label, Bi):
+        return label
+    if hasattr(label, "__html__"):
+        return bi(Markup(label.__html__()).striptags())
+    return bi(str(label))
 
 
 def _script_safe(text: str) -> str:
