@@ -29,6 +29,12 @@ CODE_COLUMNS: dict[tuple[str, str], str] = {
     ("data_finding_ages", "status"): "finding_status",
     ("data_finding_ages", "rule"): "finding_rule",
     ("deadline_findings", "rule"): "finding_rule",
+    ("worklist_triage", "status"): "clock_status",
+    ("worklist_triage", "triage"): "triage",
+    ("worklist_triage", "gap_reason"): "gap_reason",
+    ("interagency_deadlines", "status"): "clock_status",
+    ("interagency_deadlines", "phase"): "interagency_phase",
+    ("interagency_deadlines", "agency"): "body",
 }
 
 
