@@ -3,7 +3,8 @@ status and date range; search; sort; download the filtered rows as CSV or XLSX.
 
 The grid is DataTables as packaged offline by `itables` (`dt_bundle.js`/`dt_bundle.css`,
 with the Buttons extension and JSZip): the bundle is inlined once per page that has a grid
-and imported from a `data:` URL, so the page stays self-contained and makes no request. The
+(as escaped text in a hidden textarea) and imported from a `data:` URL, so the page stays
+self-contained and makes no request. The
 rows are the page's own HTML table (nothing is inlined twice); the filters read the row's
 `data-*` attributes, which carry codes and ISO dates, while the cells show the labels.
 
@@ -98,8 +99,8 @@ def _bi(label: Any) -> Bi:
     return bi(str(label))
 
 
-def _script_safe(text: str) -> str:
-    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+def _style_safe(text: str) -> str:
+    return re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
 @functools.cache
@@ -107,9 +108,11 @@ def grid_assets() -> Markup:
     """The DataTables bundle (CSS inline, JS as inert text imported at load) — once a page."""
     css = (_BUNDLE / "dt_bundle.css").read_text(encoding="utf-8")
     js = (_BUNDLE / "dt_bundle.js").read_text(encoding="utf-8")
+    # A hidden textarea holds the JavaScript as escaped text (RCDATA: only `</textarea` ends
+    # it, and no script-parsing rule applies to what is inside); `value` gives it back.
     return Markup(
-        f"<style>{css}</style>\n"
-        f'<script type="text/plain" id="dt-bundle">{_script_safe(js)}</script>'
+        f"<style>{_style_safe(css)}</style>\n"
+        f'<textarea id="dt-bundle" hidden aria-hidden="true">{escape(js)}</textarea>'
     )
 
 
