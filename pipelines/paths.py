@@ -14,3 +14,5 @@ DEFAULT_LANDING = ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse.duckdb"
 DEFAULT_OUT = ROOT / "data" / "out"
 DEFAULT_PUBLISHED = ROOT / "data" / "published" / "casewatch.duckdb"
+#  Optional, git-ignored: prosecutor names shown beside their codes on the pages and exports.
+LOCAL_STAFF = ROOT / "data" / "local" / "staff.csv"

@@ -36,6 +36,12 @@ CODE_COLUMNS: dict[tuple[str, str], str] = {
     ("wrongful_prosecutions", "rule"): "wrongful_rule",
     ("missed_crime_signals", "signal"): "missed_signal",
     ("batch_ledger", "table_name"): "landing_table",
+    ("worklist_triage", "status"): "clock_status",
+    ("worklist_triage", "triage"): "triage",
+    ("worklist_triage", "gap_reason"): "gap_reason",
+    ("interagency_deadlines", "status"): "clock_status",
+    ("interagency_deadlines", "phase"): "interagency_phase",
+    ("interagency_deadlines", "agency"): "body",
 }
 
 

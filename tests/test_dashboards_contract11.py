@@ -55,13 +55,12 @@ def test_own_deadlines_come_first_and_findings_drill_down(con, build, tmp_path):
 
     worklist = pages["worklist.html"].read_text(encoding="utf-8")
     assert re.search(r'id="own-overdue">1<', worklist)
-    (unit,) = con.execute("select unit_code from marts.deadlines "
-                          "where clock_id = 'approve_charge:P1:E-rec'").fetchone()
-    block = worklist[worklist.index(f'data-unit="{unit}"'):]
-    own_at = block.index("Thời hạn của Viện kiểm sát")
-    assert own_at < block.index("Kiểm sát viên"), "the own group comes first in the unit"
-    own_table = block[own_at:block.index("</table>", own_at)]
-    assert "approve_detention" not in own_table  # labels, not codes
+    # the own group is its own grid, before the list of the other clocks
+    assert worklist.index('id="own-table"') < worklist.index('id="worklist-table"')
+    own_table = worklist[worklist.index('id="own-table"'):]
+    own_table = own_table[:own_table.index("</table>")]
+    visible = re.sub(r"<[^>]+>", " ", own_table)
+    assert "approve_detention" not in visible  # labels, not codes
     assert "VKS nhận đề nghị 20/12/2025 10:00 + 3 ngày = 23/12/2025" in own_table
     assert "VKS nhận quyết định khởi tố bị can 29/12/2025" in own_table
     assert "khởi tố 01/10/2025" not in own_table, "the investigation is not the procuracy's own"
@@ -74,13 +73,15 @@ def test_own_deadlines_come_first_and_findings_drill_down(con, build, tmp_path):
         assert expected in section, name
 
     criminal = pages["criminal.html"].read_text(encoding="utf-8")
-    drill = criminal[criminal.index('id="finding-drill"'):]
+    assert 'href="#finding-premature_suspension"' in criminal  # the count links to its list
+    drill = criminal[criminal.index('id="finding-premature_suspension"'):]
     drill = drill[:drill.index("</table>")]
     assert "khoản 1 Điều 229 BLTTHS" in drill and "BLTTHS 2015 Art. 229(1)" in drill
     assert "C1" in drill and "20/11/2025" in drill
 
     custody = pages["custody.html"].read_text(encoding="utf-8")
-    drill = custody[custody.index('id="finding-drill"'):]
+    assert 'href="#finding-illegal_order"' in custody
+    drill = custody[custody.index('id="finding-illegal_order"'):]
     drill = drill[:drill.index("</table>")]
     row = drill[drill.rindex("<tr", 0, drill.index("O-9")):]
     assert "khoản 1 Điều 173 BLTTHS" in row and "05/10/2025" in row and "P2" in row

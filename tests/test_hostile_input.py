@@ -469,7 +469,7 @@ def test_script_opening_value_in_chart_data_cannot_break_the_page(tmp_path):
         assert data, name
         assert "<!--" not in data[0] and "<script" not in data[0], name
         # Every <script> opened is closed by its own end tag (nothing swallowed).
-        assert html.count("<script>") == html.count("</script>"), name
+        assert len(re.findall(r"<script(?:\s[^>]*)?>", html)) == html.count("</script>"), name
     quality = written["quality.html"].read_text(encoding="utf-8")
     assert "\\u003c!--\\u003cscript\\u003e" in quality  # the value is in the chart data
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipelines.dashboards import charts
 from pipelines.dashboards.citation import citation
@@ -20,6 +20,7 @@ from pipelines.dashboards.finding_text import finding_detail
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
+    FINDING_ROWS_PER_RULE,
     UNIT_ROWS,
     Context,
     Kpi,
@@ -326,9 +327,12 @@ def _area_findings(ctx: Context, area: Area) -> Table:
         rows=[], numeric={2},
         empty=Bi("Không có phát hiện vi phạm.", "No findings."),
     )
-    for r in rows:
+    for r in rows:  # each count links to its list (`_finding_drill`)
+        n = fmt_int(r["n"])
         table.rows.append([ctx.labels.code("finding_rule", r["rule"]),
-                           ctx.labels.code("severity", r["severity"]), fmt_int(r["n"])])
+                           ctx.labels.code("severity", r["severity"]),
+                           Markup(f'<a href="#finding-{escape(r["rule"])}">'
+                                  f"{n.__html__()}</a>")])
     return table
 
 
@@ -450,14 +454,17 @@ def _own_deadlines(ctx: Context, area: Area) -> tuple[Table, list[Kpi]]:
     return table, kpis
 
 
-def _finding_drill(ctx: Context, area: Area) -> Table:
-    """Every finding of the area, errors first and the latest first: what, whom (subject,
-    case, order), when, and the legal basis as a prosecutor cites it."""
+def _finding_drill(ctx: Context, area: Area) -> list[dict[str, Any]]:
+    """Every finding of the area, one list per rule (anchor `finding-<rule>`, the target of
+    its count), errors first and the latest first: what, whom (subject, case, order), when,
+    where, the detail and the legal basis as a prosecutor cites it. At most
+    FINDING_ROWS_PER_RULE rows per rule; the unit workbooks hold every finding."""
     where = ("from marts.deadline_findings f left join marts.deadlines d "
-             "on d.clock_id = f.clock_id where list_contains(?, d.clock) "
-             "or (d.clock is null and list_contains(?, f.rule))")
+             "on d.clock_id = f.clock_id where (list_contains(?, d.clock) "
+             "or (d.clock is null and list_contains(?, f.rule)))")
     params = [list(area.clocks), list(area.finding_rules)]
-    total = query_value(ctx.con, "select count(*) " + where, params)
+    totals = {r["rule"]: r["n"] for r in query(
+        ctx.con, "select f.rule, count(*) as n " + where + " group by 1", params)}
     order_id = _optional(ctx, "deadline_findings", "order_id", "f.")
     dated_on = _optional(ctx, "deadline_findings", "dated_on", "f.")
     detail_vi = _optional(ctx, "deadline_findings", "detail_vi", "f.")
@@ -466,31 +473,33 @@ def _finding_drill(ctx: Context, area: Area) -> Table:
         "select f.finding_id, f.rule, f.severity, f.subject_type, f.subject_id, f.case_id, "
         f"{order_id}, {dated_on}, f.unit_code, f.detail, {detail_vi}, f.legal_basis, d.clock "
         + where
-        + " order by f.severity = 'error' desc, dated_on desc nulls last, f.finding_id "
-          f"limit {DRILL_ROWS}",
-        params,
+        + " qualify row_number() over (partition by f.rule order by f.severity = 'error' desc, "
+          "dated_on desc nulls last, f.finding_id) <= ? "
+          "order by f.rule, f.severity = 'error' desc, dated_on desc nulls last, f.finding_id",
+        [*params, FINDING_ROWS_PER_RULE],
     )
-    table = Table(
-        headers=[bi("Phát hiện", "Finding"), bi("Mức độ", "Severity"),
-                 bi("Đối tượng", "Subject"), bi("Mã vụ án", "Case id"), bi("Lệnh", "Order"),
-                 bi("Ngày", "Date"), bi("Đơn vị", "Unit"), bi("Chi tiết", "Detail"),
-                 bi("Căn cứ pháp lý", "Legal basis")],
-        rows=[], total=total, css="drill findings",
-        empty=Bi("Không có phát hiện vi phạm.", "No findings."),
-    )
+    groups: dict[str, dict[str, Any]] = {}
+    for rule in sorted(totals, key=lambda r: (-totals[r], r)):
+        groups[rule] = {"rule": rule, "label": ctx.labels.code("finding_rule", rule),
+                        "count": fmt_int(totals[rule]), "table": Table(
+            headers=[bi("Mức độ", "Severity"), bi("Đối tượng", "Subject"),
+                     bi("Mã vụ án", "Case id"), bi("Lệnh", "Order"), bi("Ngày", "Date"),
+                     bi("Đơn vị", "Unit"), bi("Chi tiết", "Detail"),
+                     bi("Căn cứ pháp lý", "Legal basis")],
+            rows=[], total=totals[rule], css="drill findings",
+            empty=Bi("Không có phát hiện vi phạm.", "No findings."))}
     for r in rows:
         kind = ctx.labels.code("subject_type", r["subject_type"])
         ident = r["subject_id"] or ""
-        table.rows.append([
-            ctx.labels.code("finding_rule", r["rule"]),
+        groups[r["rule"]]["table"].rows.append([
             ctx.labels.code("severity", r["severity"]),
             Bi(f"{kind.vi} {ident}".strip(), f"{kind.en} {ident}".strip()),
             r["case_id"] or "", r["order_id"] or "", fmt_date(r["dated_on"]),
-            r["unit_code"] or "", finding_detail(r["detail"], r["detail_vi"], r["rule"],
-                                                  ctx.labels),
+            ctx.unit_cell(r["unit_code"]),
+            finding_detail(r["detail"], r["detail_vi"], r["rule"], ctx.labels),
             citation(r["legal_basis"]),
         ])
-    return table
+    return list(groups.values())
 
 
 def _protest_windows(ctx: Context) -> Table:
@@ -552,5 +561,6 @@ def area_page(ctx: Context, area: Area) -> dict[str, Any]:
         "age_chart": age_chart,
         "trend_charts": trend,
         "drill_rows": DRILL_ROWS,
+        "finding_rows": FINDING_ROWS_PER_RULE,
     }
     return page

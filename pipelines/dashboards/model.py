@@ -21,6 +21,7 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.db import query, query_value, table_names
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.labels import Labels, period_label
+from pipelines.dashboards.staff import load_staff
 
 REQUIRED_MARTS = (
     "deadlines",
@@ -36,11 +37,14 @@ REQUIRED_MARTS = (
     "quarantine",
     "data_findings",
     "validation_results",
+    "worklist_triage",
+    "interagency_deadlines",
 )
 
 #  Caps on row-level tables, so a page stays under 2 MB at national scale (the vega bundle
 #  alone is 0.9 MB); the whole worklist is offered as worklist.csv beside the page.
 DRILL_ROWS = 200
+FINDING_ROWS_PER_RULE = 100  # each finding type's own list on the area pages
 WORKLIST_ROWS_PER_UNIT = 100
 WORKLIST_ROWS = 800
 UNIT_ROWS = 300
@@ -147,6 +151,7 @@ class Context:
             )
         }
         self.unit_quality = unit_quality(con)
+        self.staff = load_staff()  # names beside codes, read at render time only (staff.py)
 
     def is_rate(self, code: str) -> bool:
         kind = self.labels.indicator_kinds.get(code)

@@ -4,7 +4,10 @@ Pages (all in one folder, linked to each other and to `steward-report.html`):
 
 - `index.html` — the "Đồng Khởi mới" campaign overview (`campaign`);
 - `criminal.html`, `custody.html`, `execution.html` — one per supervision area (`areas`);
-- `worklist.html` — the morning worklist per unit and prosecutor (`worklist`);
+- `worklist.html` — the triaged morning worklist per unit and prosecutor (`worklist`), with
+  the whole list beside it as `worklist.csv` and `worklist.xlsx`;
+- `interagency.html` — the cases to coordinate with the investigating body and the court
+  (`interagency`);
 - `quality.html` — data quality per unit, so every number carries its caveat (`quality`).
 
 Everything shown is aggregated in DuckDB first; drill-down tables are capped (and say so).
@@ -32,7 +35,9 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.areas import AREAS, area_page
 from pipelines.dashboards.campaign import index_page
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.grid import grid_assets
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, fmt_pct
+from pipelines.dashboards.interagency import interagency_page
 from pipelines.dashboards.model import (
     DRILL_ROWS,
     NEVER_SHOWN,
@@ -57,6 +62,7 @@ NAV = (
     ("custody.html", Bi("Tạm giữ, tạm giam", "Custody & detention")),
     ("execution.html", Bi("Thi hành án", "Execution")),
     ("worklist.html", Bi("Việc cần làm", "Worklist")),
+    ("interagency.html", Bi("Phối hợp liên ngành", "Inter-agency")),
     ("quality.html", Bi("Chất lượng dữ liệu", "Data quality")),
 )
 
@@ -154,6 +160,19 @@ def write_worklist_csv(con: duckdb.DuckDBPyConnection, out: Path) -> Path:
     return path
 
 
+def write_page_workbooks(con: duckdb.DuckDBPyConnection, out: Path, ctx: Context) -> None:
+    """`worklist.xlsx` and `interagency.xlsx` beside the pages: the whole lists, for the
+    office (`pipelines.operations.office`)."""
+    from pipelines.operations import office
+
+    write = office.write_workbook
+    subtitle = f"số liệu đến {ctx.as_of:%d/%m/%Y}"
+    write(out / "worklist.xlsx", [office.worklist_sheet(con, ctx.labels, ctx.staff)],
+          subtitle=subtitle)
+    write(out / "interagency.xlsx", [office.interagency_sheet(con, ctx.labels, ctx.staff)],
+          subtitle=subtitle)
+
+
 def render_pages(
     con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run_id: str, as_of: dt.date
 ) -> dict[str, Path]:
@@ -170,6 +189,7 @@ def render_pages(
         ("index.html", "index.html", index_page(ctx)),
         *[(a.file, "area.html", area_page(ctx, a)) for a in AREAS],
         ("worklist.html", "worklist.html", worklist_page(ctx)),
+        ("interagency.html", "interagency.html", interagency_page(ctx)),
         ("quality.html", "quality.html", quality_page(ctx)),
     ]
     written = {}
@@ -178,7 +198,8 @@ def render_pages(
             **common,
             **page,
             current=name,
-            vega_bundle=bundle,
+            vega_bundle=bundle if page["charts"] else "",  # pages without charts: no vega
+            grid_assets=grid_assets() if page.get("grids") else "",
             chart_json=script_json(json.loads(charts.page_json(page["charts"]))),
             locales=script_json(charts.LOCALES),
         )
@@ -191,4 +212,5 @@ def render_pages(
             tmp.unlink(missing_ok=True)  # a failed write leaves no temporary file
         written[name] = path
     write_worklist_csv(con, out)  # the whole list behind worklist.html's capped tables
+    write_page_workbooks(con, out, ctx)
     return written

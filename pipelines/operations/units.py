@@ -1,10 +1,12 @@
 """Per-unit distribution: `<out>/units/<unit_code>/` holds what one procuracy may receive.
 
 Each bundle has the dashboard pages (`index.html`, the three areas, `worklist.html`,
-`quality.html`), XLSX exports of the row-level marts (`exports/<mart>.xlsx`) and the open
-rejections to correct (`steward/<unit_code>-open-rejections.csv`), with only the data of the
-unit's scope: the unit itself and, for a province (or a merged unit), the units it groups
-(`marts.units.member_units`, either hierarchy).
+`interagency.html`, `quality.html`, with `worklist.csv`/`.xlsx` and `interagency.xlsx`), the
+office workbook `<unit_code>.xlsx` (worklist, findings, scorecard and inter-agency sheets,
+`pipelines.operations.office`), XLSX exports of the row-level marts (`exports/<mart>.xlsx`)
+and the open rejections to correct (`steward/<unit_code>-open-rejections.csv`), with only the
+data of the unit's scope: the unit itself and, for a province (or a merged unit), the units it
+groups (`marts.units.member_units`, either hierarchy).
 
 How: the pages are rendered by the same code as the province's pages, from an in-memory copy
 of the warehouse cut down to the scope (`scoped_copy`):
@@ -183,6 +185,8 @@ def write_bundle(
 ) -> Path:
     """Write `<out_dir>/units/<unit>/` (built beside it, then swapped in whole)."""
     from pipelines.dashboards.pages import render_pages
+    from pipelines.dashboards.staff import load_staff
+    from pipelines.operations.office import write_unit_workbook
 
     units_dir = out_dir / UNITS_DIR
     units_dir.mkdir(parents=True, exist_ok=True)
@@ -198,6 +202,8 @@ def write_bundle(
         for table, where in EXPORT_MARTS.items():
             if table in present:
                 write_xlsx(con, table, tmp / EXPORTS_DIR / f"{table}.xlsx", where)
+        # the office workbook: worklist, findings, scorecard, inter-agency (office.py)
+        write_unit_workbook(con, unit, tmp / f"{unit}.xlsx", staff=load_staff(), as_of=as_of)
     finally:
         con.close()
     steward = tmp / STEWARD_DIR

@@ -1,0 +1,124 @@
+"""Interactive tables ("bảng tương tác"): filter by unit, prosecutor, clock or finding type,
+status and date range; search; sort; download the filtered rows as CSV or XLSX.
+
+The grid is DataTables as packaged offline by `itables` (`dt_bundle.js`/`dt_bundle.css`,
+with the Buttons extension and JSZip): the bundle is inlined once per page that has a grid
+(as escaped text in a hidden textarea) and imported from a `data:` URL, so the page stays
+self-contained and makes no request. The
+rows are the page's own HTML table (nothing is inlined twice); the filters read the row's
+`data-*` attributes, which carry codes and ISO dates, while the cells show the labels.
+
+At 390 px a grid becomes one card per row (each cell prefixed by its column name).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import itables
+from markupsafe import Markup, escape
+
+from pipelines.dashboards.i18n import Bi, bi, fmt_int
+from pipelines.dashboards.labels import nfc
+
+__all__ = ["Filter", "Grid", "grid_assets"]
+
+_BUNDLE = Path(itables.__file__).parent / "html"
+
+
+@dataclass
+class Filter:
+    """One select above a grid: rows whose `data-<key>` equals the chosen value stay."""
+
+    key: str
+    label: Bi
+    options: list[tuple[str, Any]] = field(default_factory=list)  # (value, label)
+
+
+@dataclass
+class Grid:
+    """An interactive table: headers, rows (cells the templates render), one dict of
+    `data-*` values per row (codes and ISO dates: what the filters compare)."""
+
+    id: str
+    headers: list[Bi]
+    rows: list[list[Any]] = field(default_factory=list)
+    data: list[dict[str, str]] = field(default_factory=list)
+    filter_keys: tuple[tuple[str, Bi], ...] = ()
+    date_key: str | None = None  # data-* key of the date the date range filters on
+    date_label: Bi = field(default_factory=lambda: bi("Hạn", "Due"))
+    numeric: set[int] = field(default_factory=set)
+    total: int | None = None  # rows before the cap
+    empty: Bi = field(default_factory=lambda: bi("Không có dòng nào.", "No rows."))
+    download: str = "casewatch"  # file name of the downloads (without extension)
+    css: str = ""
+    option_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, cells: list[Any], **data: Any) -> None:
+        self.rows.append(cells)
+        self.data.append({k: "" if v is None else str(v) for k, v in data.items()})
+
+    @property
+    def capped(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
+
+    @property
+    def cap_note(self) -> Bi:
+        shown, total = fmt_int(len(self.rows)), fmt_int(self.total)
+        return Bi(
+            f"Hiển thị {shown.vi} dòng khẩn cấp nhất trên tổng số {total.vi}; tải tệp đầy đủ "
+            "bên cạnh trang.",
+            f"Showing the {shown.en} most urgent of {total.en} rows; download the full file "
+            "beside the page.",
+        )
+
+    @property
+    def filters(self) -> list[Filter]:
+        """The selects: every distinct value of each filtered key, labelled."""
+        out = []
+        for key, label in self.filter_keys:
+            values = sorted({d.get(key, "") for d in self.data} - {""})
+            labels = self.option_labels.get(key, {})
+            out.append(Filter(key, label, [(v, _bi(labels.get(v, v))) for v in values]))
+        return out
+
+    def row_attrs(self, i: int) -> Markup:
+        return Markup("".join(f' data-{k}="{escape(v)}"' for k, v in self.data[i].items()))
+
+
+def _bi(label: Any) -> Bi:
+    """An option's label as plain text in both languages (an <option> holds no markup)."""
+    if isinstance(label, Bi):
+        return label
+    if hasattr(label, "__html__"):
+        return bi(Markup(label.__html__()).striptags())
+    return bi(str(label))
+
+
+def _style_safe(text: str) -> str:
+    return re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+@functools.cache
+def grid_assets() -> Markup:
+    """The DataTables bundle (CSS inline, JS as inert text imported at load) — once a page."""
+    css = (_BUNDLE / "dt_bundle.css").read_text(encoding="utf-8")
+    js = (_BUNDLE / "dt_bundle.js").read_text(encoding="utf-8")
+    # A hidden textarea holds the JavaScript as escaped text (RCDATA: only `</textarea` ends
+    # it, and no script-parsing rule applies to what is inside); `value` gives it back.
+    return Markup(
+        f"<style>{_style_safe(css)}</style>\n"
+        f'<textarea id="dt-bundle" hidden aria-hidden="true">{escape(js)}</textarea>'
+    )
+
+
+def staff_label(names: dict[str, str], prosecutor_id: str | None) -> str:
+    """The prosecutor's code, with the name beside it when the local staff list has it."""
+    if not prosecutor_id:
+        return ""
+    name = names.get(prosecutor_id)
+    return nfc(f"{prosecutor_id} – {name}") if name else prosecutor_id
