@@ -33,7 +33,7 @@ cases as (
 
 wrongful as (
     select c.prosecutor_id, y.period_start, count(*) as n
-    from {{ ref('wrongful_prosecutions') }} as w
+    from {{ ref('int_wrongful_prosecutions') }} as w
     join cases as c on c.case_id = w.case_id
     join years as y on w.dated_on between y.period_start and y.measured_through
     group by all
