@@ -117,7 +117,7 @@ def test_scorecard_case_data_statuses_are_target_status_codes(campaign):
     # as-of 31/12/2024 is the year's last day, not past it: no verdict yet, the one so far kept
     assert (wrongful["pillar"], wrongful["value"], wrongful["status"]) == (
         "ba_mui_1", 0, "in_progress")
-    assert (wrongful["provisional_status"], wrongful["is_complete"]) == ("met", False)
+    assert (wrongful["target_status"], wrongful["is_complete"]) == ("met", False)
     # the per-stage CEPEJ indicators are not campaign indicators
     assert campaign.execute(
         "select count(*) from marts.campaign_scorecard where indicator_code = 'clearance_rate'"

@@ -162,9 +162,9 @@ final as (
         -- has ended: a running one is in_progress (its value so far stays in value)
         case when not r.is_complete and r.target_status in ('met', 'exceeded', 'missed')
              then 'in_progress' else r.target_status end as status,
-        case when not r.is_complete and r.target_status in ('met', 'exceeded', 'missed')
-             then 'in_progress' else r.target_status end as target_status,
-        r.target_status as provisional_status,
+        -- the verdict the value so far would get (indicator_values.target_status): status once
+        -- the period has ended
+        r.target_status,
         r.is_complete,
         r.target_exceed_margin,
         r.source,
