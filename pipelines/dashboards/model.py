@@ -48,6 +48,7 @@ WORKLIST_ROWS = 800
 UNIT_ROWS = 300
 TREND_UNITS = 6
 TREND_MONTHS = 36  # monthly points of the trend charts: the last three years
+TREND_PER_CHART = 4  # indicators (facets) per trend chart
 QUALITY_WARN = 0.02  # a unit whose quarantine rate exceeds this carries a warning sign
 #  Columns never shown, whatever a mart holds: personal data and staff names.
 NEVER_SHOWN = PII_COLUMNS | {"display_name"}
@@ -297,10 +298,14 @@ def trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: str
     is_rate = frame["indicator_code"].map(ctx.is_rate)
     frame = frame.drop(columns=["indicator_code"])
     for kind, part in (("rates", frame[is_rate]), ("counts", frame[~is_rate])):
-        if part.empty:
-            continue
-        out.append(charts.trend(f"{prefix}-{kind}-{hierarchy}", part,
-                                is_rate=kind == "rates", title=title))
+        # at most TREND_PER_CHART indicators (two rows of facets) per chart: a chart fits an
+        # A4 page and is never split across two when printed
+        names = list(dict.fromkeys(part["indicator_vi"]))
+        for i in range(0, len(names), TREND_PER_CHART):
+            chunk = part[part["indicator_vi"].isin(names[i:i + TREND_PER_CHART])]
+            suffix = f"-{i // TREND_PER_CHART + 1}" if i else ""
+            out.append(charts.trend(f"{prefix}-{kind}-{hierarchy}{suffix}", chunk,
+                                    is_rate=kind == "rates", title=title))
     return out
 
 def indicator_table(ctx: Context, codes: Sequence[str], stages: Sequence[str] = ("all",)) -> Table:
