@@ -236,7 +236,7 @@ def test_per_prosecutor_verdicts_wait_for_the_end_of_the_year(prosecutors):
     con = prosecutors
     build_indicators(con, "30/11/2024")
     own = _prosecutor(con, "KSV01", "on_time_rate")
-    assert (own["status"], own["provisional_status"], own["is_complete"]) == (
+    assert (own["status"], own["target_status"], own["is_complete"]) == (
         "in_progress", "met", False)
 
 

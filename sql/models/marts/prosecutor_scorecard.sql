@@ -42,7 +42,7 @@ statused as (
             when target_comparator = '<=' then case when value <= target_value + 1e-9 then 'met' else 'missed' end
             when target_comparator = '=' then case when abs(value - target_value) <= 1e-9 then 'met' else 'missed' end
             else 'no_target'
-        end as provisional_status
+        end as target_status
     from matched
 ),
 
@@ -65,9 +65,9 @@ final as (
         target_comparator,
         target_source,
         -- a verdict only once the statistical year has ended (codes.csv target_status)
-        case when not is_complete and provisional_status in ('met', 'missed') then 'in_progress'
-             else provisional_status end as status,
-        provisional_status,
+        case when not is_complete and target_status in ('met', 'missed') then 'in_progress'
+             else target_status end as status,
+        target_status,
         cast({{ as_of() }} as date) as as_of
     from statused
 )
