@@ -415,6 +415,7 @@ def build_chain(
             "marts.deadlines",
             "marts.deadline_findings",
             "marts.missed_crime_signals",
+            "marts.wrongful_prosecutions",
             "marts.campaign_scorecard",
             "marts.exemplary_candidates",
         ],
