@@ -410,10 +410,19 @@ class Scorecards:
                 cells += [Bi("ít việc, không so sánh", "too few to compare"), NA, NA, NA]
             else:
                 best = r["best_subject_id"]
+                if r["is_best"]:
+                    exemplar: Any = Bi("chính đơn vị / người này", "this one")
+                elif not best:
+                    exemplar = NA
+                elif person:
+                    exemplar = best
+                elif best in ctx.labels.units:
+                    exemplar = ctx.unit_cell(best)
+                else:  # a unit's own copy names no unit outside its scope, only the value
+                    exemplar = Bi("đơn vị dẫn đầu cùng cấp", "the leading unit of the level")
                 cells += [
                     show(r["value"]),
-                    (Bi("chính đơn vị / người này", "this one") if r["is_best"]
-                     else (best if person else ctx.unit_cell(best))) if best else NA,
+                    exemplar,
                     show(r["best_value"]),
                     Bi("điển hình", "the exemplar") if r["is_best"] else show(r["gap_to_best"]),
                 ]
