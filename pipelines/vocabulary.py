@@ -18,6 +18,8 @@ CODE_COLUMNS: dict[tuple[str, str], str] = {
     ("indicator_values", "target_status"): "target_status",
     ("campaign_scorecard", "status"): "target_status",
     ("campaign_scorecard", "target_status"): "target_status",
+    ("prosecutor_scorecard", "status"): "target_status",
+    ("prosecutor_scorecard", "target_status"): "target_status",
     ("batch_ledger", "status"): "file_status",
     ("batch_ledger", "manifest_status"): "manifest_status",
     ("batch_ledger", "refusal_code"): "refusal_reason",

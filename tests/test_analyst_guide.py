@@ -211,9 +211,11 @@ def test_every_status_column_uses_the_codes_of_its_list(snapshot) -> None:
         values = {v for (v,) in snapshot.execute(
             f"select distinct {column} from marts.{mart} where {column} is not null").fetchall()}
         assert values <= codes[lst], f"marts.{mart}.{column}: {values - codes[lst]} not in {lst}"
-    # the same meaning, the same code: the scorecard speaks as indicator_values does
+    # the same meaning, the same code: the scorecard speaks as indicator_values does, and
+    # differs only while a period runs (in_progress: no verdict yet)
     assert snapshot.execute(
-        "select count(*) from marts.campaign_scorecard where status <> target_status"
+        "select count(*) from marts.campaign_scorecard where status <> target_status "
+        "and (is_complete or status <> 'in_progress')"
     ).fetchone() == (0,)
 
 

@@ -114,7 +114,10 @@ def test_scorecard_case_data_statuses_are_target_status_codes(campaign):
         == "insufficient_data"
     )
     wrongful = score(campaign, "BTR-CT", "wrongful_prosecution_count")
-    assert (wrongful["pillar"], wrongful["value"], wrongful["status"]) == ("ba_mui_1", 0, "met")
+    # as-of 31/12/2024 is the year's last day, not past it: no verdict yet, the one so far kept
+    assert (wrongful["pillar"], wrongful["value"], wrongful["status"]) == (
+        "ba_mui_1", 0, "in_progress")
+    assert (wrongful["target_status"], wrongful["is_complete"]) == ("met", False)
     # the per-stage CEPEJ indicators are not campaign indicators
     assert campaign.execute(
         "select count(*) from marts.campaign_scorecard where indicator_code = 'clearance_rate'"
@@ -138,8 +141,16 @@ def test_scorecard_manual_pillars_say_so(campaign):
         "insufficient_data",
         "manual",
     )
-    # not rolled up to the province
-    assert score(campaign, "BTR", "party_cell_rating_score")["value"] is None
+    # rolled up: the province averages its units' scores and names them; counts are summed
+    province = score(campaign, "BTR", "party_cell_rating_score")
+    assert (province["value"], province["manual_units"]) == (90, "BTR-CT,BTR-TP")
+    assert score(campaign, "BTR", "direct_inspection_count")["value"] == 4
+    # and a longer period holds the entered ones: the campaign carries the calendar year 2024
+    whole = score(campaign, "BTR-CT", "party_cell_rating_score", "campaign", "01/01/2020")
+    assert (whole["value"], whole["source"]) == (92, "manual")
+    # a period that does not contain the entered one has no value
+    assert score(campaign, "BTR-CT", "party_cell_rating_score", "month", "01/03/2024")[
+        "value"] is None
     # in as_is both former districts are VLG-R1: their entries are averaged, and named
     merged = score(campaign, "VLG-R1", "party_cell_rating_score", hierarchy="as_is")
     assert (merged["value"], merged["manual_units"]) == (90, "BTR-CT,BTR-TP")

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from given import build_triage
+from given_scorecards import given_scorecard_marts
 
 from pipelines import dbt_compiled, paths
 from pipelines.contract import create_raw_tables
@@ -223,6 +224,7 @@ def given_marts(con: duckdb.DuckDBPyConnection, overdue_clocks: int = 3) -> None
               rank_in_unit, is_candidate)
         """
     )
+    given_scorecard_marts(con)
     con.execute(
         """
         create or replace table marts.batch_ledger as

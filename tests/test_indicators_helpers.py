@@ -33,6 +33,7 @@ INDICATOR_PREFIXES = (
     "int_stage_",
     "int_wrongful_prosecutions",
     "int_missed_crime_signals",
+    "int_prosecutor_",
 )
 INDICATOR_MARTS = (
     "units",
@@ -41,6 +42,8 @@ INDICATOR_MARTS = (
     "indicator_values",
     "campaign_scorecard",
     "exemplary_candidates",
+    "prosecutor_scorecard",
+    "exemplary_gaps",
 )
 
 
@@ -412,6 +415,7 @@ def build_chain(
             "marts.deadlines",
             "marts.deadline_findings",
             "marts.missed_crime_signals",
+            "marts.wrongful_prosecutions",
             "marts.campaign_scorecard",
             "marts.exemplary_candidates",
         ],

@@ -329,6 +329,7 @@ def test_synthetic_national_warehouse_keeps_every_invariant():
         "statistical_year",
         "statistical_half",
         "na_year",
+        "rolling_12m",
         "campaign",
     }
     units = con.execute(

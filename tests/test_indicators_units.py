@@ -71,6 +71,7 @@ def test_periods_are_named_and_bounded_as_the_statistics_regime_says(con):
         "statistical_year",
         "statistical_half",
         "na_year",
+        "rolling_12m",
         "campaign",
     }
 

@@ -18,81 +18,13 @@ from pipelines.dashboards.labels import period_label
 from pipelines.dashboards.model import (
     HIERARCHIES,
     NEVER_SHOWN,
-    TREND_UNITS,
     UNIT_ROWS,
     Context,
     Table,
     latest_period,
-    top_units,
     trend_charts,
-    year_label,
 )
-
-
-def _scorecard_tables(ctx: Context) -> dict[str, dict[str, Any]]:
-    con, labels = ctx.con, ctx.labels
-    stat_year = latest_period(ctx, "statistical_year")
-    out = {}
-    for h in HIERARCHIES:
-        units = top_units(ctx, h) or sorted(
-            {r["unit_code"] for r in query(
-                con, "select distinct unit_code from marts.campaign_scorecard where hierarchy = ?",
-                [h])}
-        )[:TREND_UNITS]
-        rows = query(
-            con,
-            """
-            select s.pillar, s.indicator_code, s.unit_code, s.value, s.target_value,
-                   s.target_is_confirmed, s.status, s.source,
-                   v.target_comparator, v.target_source,
-                   y.value as year_value, y.status as year_status
-            from marts.campaign_scorecard s
-            left join marts.indicator_values v
-              on v.indicator_code = s.indicator_code and v.stage = 'all'
-             and v.hierarchy = s.hierarchy and v.unit_code = s.unit_code
-             and v.period_kind = s.period_kind and v.period_start = s.period_start
-            left join marts.campaign_scorecard y
-              on y.indicator_code = s.indicator_code and y.pillar = s.pillar
-             and y.hierarchy = s.hierarchy and y.unit_code = s.unit_code
-             and y.period_kind = 'statistical_year' and y.period_start = ?
-            where s.hierarchy = ? and s.period_kind = 'campaign' and list_contains(?, s.unit_code)
-            order by s.pillar, s.indicator_code, s.unit_code
-            """,
-            [stat_year, h, units],
-        )
-        pillars: dict[str, Table] = {}
-        for r in rows:
-            table = pillars.setdefault(
-                r["pillar"],
-                Table(
-                    headers=[bi("Chỉ tiêu", "Indicator"), bi("Đơn vị", "Unit"),
-                             bi("Cả giai đoạn", "Whole campaign"), bi("Chỉ tiêu đặt ra", "Target"),
-                             bi("Kết quả", "Result"),
-                             year_label(ctx, stat_year),
-                             bi("Kết quả năm", "Year result"), bi("Nguồn", "Source")],
-                    rows=[],
-                    numeric={2, 3, 5},
-                ),
-            )
-            source = (Bi("Nhập thủ công", "Manual input") if r["source"] == "manual"
-                      else Bi("Dữ liệu vụ án", "Case data"))
-            table.rows.append([
-                labels.indicator(r["indicator_code"]),
-                ctx.unit_cell(r["unit_code"]),
-                ctx.value(r["indicator_code"], r["value"]),
-                ctx.target(r["indicator_code"], r["target_value"], r["target_comparator"],
-                           r["target_is_confirmed"]),
-                ctx.target_badge(r["status"]),
-                ctx.value(r["indicator_code"], r["year_value"]),
-                ctx.target_badge(r["year_status"]) if r["year_status"] else NA,
-                source,
-            ])
-        out[h] = {
-            "pillars": [(labels.pillar(p), pillars[p])
-                        for p in sorted(pillars, key=labels.pillar_sort)],
-            "units": units,
-        }
-    return out
+from pipelines.dashboards.scorecards import scorecard_page
 
 
 def _scorecard_indicators(ctx: Context) -> list[str]:
@@ -125,12 +57,14 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
     rows = query(
         ctx.con,
         """
-        select unit_code, indicator_code, value, target_status
+        select unit_code, indicator_code, value,
+               case when period_end >= ? and target_status in ('met', 'exceeded', 'missed')
+                    then 'in_progress' else target_status end as target_status
         from marts.indicator_values
         where stage = 'all' and hierarchy = ? and period_kind = ? and period_start = ?
           and list_contains(?, indicator_code)
         """,
-        [hierarchy, period, start, codes],
+        [ctx.as_of, hierarchy, period, start, codes],
     )
     by_unit: dict[str, dict[str, dict]] = {}
     for r in rows:
@@ -312,7 +246,6 @@ def _coverage_notes(ctx: Context) -> list[tuple[str, Bi]]:
 
 def index_page(ctx: Context) -> dict[str, Any]:
     codes = _scorecard_indicators(ctx)
-    scorecards = _scorecard_tables(ctx)
     trends = {h: trend_charts(ctx, codes, h, "trend",
                                Bi("Diễn biến theo tháng và năm thống kê",
                                   "By month and statistical year"))
@@ -344,7 +277,7 @@ def index_page(ctx: Context) -> dict[str, Any]:
             (campaign["name_en"] + " (“Đồng Khởi mới”)") if campaign.get("name_en")
             else "The “Đồng Khởi mới” emulation campaign",
         ),
-        "scorecards": scorecards,
+        **scorecard_page(ctx),
         "trends": trends,
         "unit_tables": unit_tables,
         "reorganisation": _reorganisation(ctx),

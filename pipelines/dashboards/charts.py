@@ -29,6 +29,27 @@ STATUS_COLORS = {
 _NUMBER_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"],
                   "percent": "\u00a0%"}
 LOCALES = {"vi": _NUMBER_LOCALE, "en": _NUMBER_LOCALE}
+#  Axis number formats (d3-format, rendered with the locale above). A rate's ticks carry as many
+#  decimals as they need and no trailing zeros ("0,1 %", "0,15 %"), so two ticks never read the
+#  same; a count's ticks are whole numbers with the thousands separator ("2.600").
+RATE_AXIS = "~%"
+COUNT_AXIS = ",d"
+#  Labels that would overlap are dropped (never drawn on top of each other: "26002800").
+_NO_OVERLAP = {"labelOverlap": "greedy", "labelSeparation": 6}
+
+
+def rate_axis(**kw: Any) -> alt.Axis:
+    return alt.Axis(format=RATE_AXIS, **_NO_OVERLAP, **kw)
+
+
+def count_axis(**kw: Any) -> alt.Axis:
+    return alt.Axis(format=COUNT_AXIS, tickMinStep=1, **_NO_OVERLAP, **kw)
+
+
+def month_axis(**kw: Any) -> alt.Axis:
+    """Months as 03/2025, one tick per quarter at most (never two ticks in one month)."""
+    return alt.Axis(format="%m/%Y", tickCount={"interval": "month", "step": 3}, **_NO_OVERLAP,
+                    **kw)
 
 
 @dataclass
@@ -89,16 +110,25 @@ def _t(label: Bi, lang: str) -> str:
 def trend(
     chart_id: str, frame: pd.DataFrame, *, is_rate: bool, title: Bi
 ) -> Chart:
-    """Indicator values by month (line) and statistical year (bars over the year), with the
-    target as a dashed step line. Columns: indicator_vi, indicator_en, unit, period_kind,
-    period_start, period_end, value, target_value.
+    """Indicator values by month (thin line), over the rolling twelve months ending with each
+    month (thick line), and by statistical year (bars over the year), with the annual target as
+    a dashed step line on the rolling twelve months only: a target is drawn on a series of its
+    own period length, never on the months. Columns: indicator_vi, indicator_en, unit,
+    period_kind (month / rolling_12m / statistical_year), period_start, period_end, value,
+    target_value; a rolling_12m row is placed at its last month (`period_end`).
 
     The indicator names are not repeated in every point: the points carry a short key and
     the chart looks the names up in a small dataset of its own (a page of national trends is
     mostly these points)."""
     data = frame.copy()
     for col in ("period_start", "period_end"):
-        data[col] = pd.to_datetime(data[col]).dt.strftime("%Y-%m-%d")
+        data[col] = pd.to_datetime(data[col])
+    # a rolling window is drawn at the month it ends with
+    rolling = data["period_kind"] == "rolling_12m"
+    data.loc[rolling, "period_start"] = data.loc[rolling, "period_end"].dt.to_period(
+        "M").dt.start_time
+    for col in ("period_start", "period_end"):
+        data[col] = data[col].dt.strftime("%Y-%m-%d")
     names = data[["indicator_vi", "indicator_en"]].drop_duplicates().reset_index(drop=True)
     names["k"] = range(len(names))
     data = data.merge(names, on=["indicator_vi", "indicator_en"]).drop(
@@ -111,48 +141,64 @@ def trend(
         x_title = "Kỳ" if vi else "Period"
         month_title = ("Giá trị" if vi else "Value") if is_rate else (
             "Theo tháng" if vi else "Per month")
+        rolling_title = "12 tháng gần nhất" if vi else "Last twelve months"
+        annual_title = ("12 tháng, năm thống kê" if vi else "Twelve months, statistical year")
         year_title = "Năm thống kê" if vi else "Statistical year"
         unit_title = "Đơn vị" if vi else "Unit"
+        target_title = "Chỉ tiêu" if vi else "Target"
         base = alt.Chart().encode(
-            x=alt.X("period_start:T", title=x_title, axis=alt.Axis(format="%m/%Y")),
+            x=alt.X("period_start:T", title=x_title, axis=month_axis()),
         )
         color = alt.Color("unit:N", title=unit_title)
-        axis = alt.Axis(format=".0%") if is_rate else alt.Axis(format=",d", tickMinStep=1)
+        axis = rate_axis() if is_rate else count_axis()
+        value_format = ".1%" if is_rate else ",.0f"
         month = base.transform_filter(alt.datum.period_kind == "month").mark_line(
-            point=alt.OverlayMarkDef(size=12)
+            point=alt.OverlayMarkDef(size=12), strokeWidth=1, opacity=0.6
         ).encode(
             y=alt.Y("value:Q", title=month_title, axis=axis),
             color=color,
             tooltip=[
                 alt.Tooltip("unit:N", title=unit_title),
                 alt.Tooltip("period_start:T", title=x_title, format="%m/%Y"),
-                alt.Tooltip("value:Q", title=month_title, format=".1%" if is_rate else ",.0f"),
+                alt.Tooltip("value:Q", title=month_title, format=value_format),
+            ],
+        )
+        rolled = base.transform_filter(alt.datum.period_kind == "rolling_12m").mark_line(
+            strokeWidth=2.5
+        ).encode(
+            y=alt.Y("value:Q", title=month_title if is_rate else annual_title,
+                    axis=axis if is_rate else count_axis(orient="right")),
+            color=color,
+            tooltip=[
+                alt.Tooltip("unit:N", title=unit_title),
+                alt.Tooltip("period_start:T", title=rolling_title, format="%m/%Y"),
+                alt.Tooltip("value:Q", title=rolling_title, format=value_format),
+                alt.Tooltip("target_value:Q", title=target_title, format=value_format),
             ],
         )
         target = base.transform_filter(
-            (alt.datum.period_kind == "month") & alt.expr.isValid(alt.datum.target_value)
+            (alt.datum.period_kind == "rolling_12m") & alt.expr.isValid(alt.datum.target_value)
         ).mark_line(strokeDash=[5, 4], color="#c62828", interpolate="step-after").encode(
-            y="target_value:Q", detail="unit:N"
+            y=alt.Y("target_value:Q", axis=None), detail="unit:N"
         )
         year = base.transform_filter(
             alt.datum.period_kind == "statistical_year"
         ).mark_rule(strokeWidth=4, opacity=0.45).encode(
             x2="period_end:T",
             color=color,
-            y=alt.Y("value:Q", title=year_title if not is_rate else month_title,
-                    axis=axis if is_rate else alt.Axis(format=",d", tickMinStep=1,
-                                                       orient="right")),
+            y=alt.Y("value:Q", title=month_title if is_rate else annual_title,
+                    axis=axis if is_rate else count_axis(orient="right")),
             tooltip=[
                 alt.Tooltip("unit:N", title=unit_title),
                 alt.Tooltip("period_start:T", title=year_title, format="%m/%Y"),
-                alt.Tooltip("value:Q", title=year_title, format=".1%" if is_rate else ",.0f"),
+                alt.Tooltip("value:Q", title=year_title, format=value_format),
             ],
         )
-        if is_rate:  # one scale: a rate per month and per year compare directly
-            layered = alt.layer(month, year, target, data=source)
-        else:  # a year's count is about twelve months' worth: its own axis, on the right
-            layered = alt.layer(alt.layer(month, target), year, data=source).resolve_scale(
-                y="independent")
+        if is_rate:  # one scale: a rate per month, twelve months and year compare directly
+            layered = alt.layer(month, rolled, year, target, data=source)
+        else:  # twelve months' count is a year's: the year scale, on the right
+            layered = alt.layer(month, alt.layer(rolled, year, target), data=source
+                                ).resolve_scale(y="independent")
         return (
             layered.properties(width=WIDTH, height=150)
             .facet(facet=alt.Facet(f"{ind}:N", title=None), columns=2)
@@ -204,8 +250,7 @@ def stacked_bar(
             .mark_bar()
             .encode(
                 y=alt.Y(f"{category}_{lang}:N", title=None, sort=None),
-                x=alt.X("n:Q", title=_t(x_title, lang), stack="zero",
-                        axis=alt.Axis(format="d", tickMinStep=1)),
+                x=alt.X("n:Q", title=_t(x_title, lang), stack="zero", axis=count_axis()),
                 color=color,
                 order=alt.Order("_order:Q"),
                 tooltip=[f"{category}_{lang}:N", f"{stack}_{lang}:N",
@@ -227,7 +272,7 @@ def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> C
             .mark_bar(color="#ef6c00")
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),
-                x=alt.X("rate:Q", title=_t(x_title, lang), axis=alt.Axis(format=".1%")),
+                x=alt.X("rate:Q", title=_t(x_title, lang), axis=rate_axis()),
                 tooltip=["label:N", alt.Tooltip("rate:Q", format=".2%")],
             )
             .properties(width=2 * WIDTH - 160, title=_t(title, lang))

@@ -31,6 +31,8 @@ REQUIRED_MARTS = (
     "indicator_values",
     "campaign_scorecard",
     "exemplary_candidates",
+    "prosecutor_scorecard",
+    "exemplary_gaps",
     "wrongful_prosecutions",
     "missed_crime_signals",
     "batch_ledger",
@@ -50,6 +52,7 @@ WORKLIST_ROWS = 800
 UNIT_ROWS = 300
 TREND_UNITS = 6
 TREND_MONTHS = 36  # monthly points of the trend charts: the last three years
+TREND_PER_CHART = 4  # indicators (facets) per trend chart
 QUALITY_WARN = 0.02  # a unit whose quarantine rate exceeds this carries a warning sign
 #  Columns never shown, whatever a mart holds: personal data and staff names.
 NEVER_SHOWN = PII_COLUMNS | {"display_name"}
@@ -193,11 +196,9 @@ class Context:
         return text
 
     def unit_cell(self, unit_code: str | None) -> Markup:
-        label = self.labels.unit(unit_code).__html__()
-        if self.labels.is_illustrative(unit_code):
-            label += ('<sup class="illustrative" title="ánh xạ minh họa / illustrative '
-                      'mapping">*</sup>')
-        return Markup(label)
+        """The unit's name; whether its mapping is illustrative is said once per page
+        (`scorecards.illustrative_note`), not on every name."""
+        return Markup(self.labels.unit(unit_code).__html__())
 
     def stage(self, code: str) -> Bi:
         return self.labels.code("stage", code)
@@ -239,10 +240,10 @@ HIERARCHIES = ("as_was", "as_is")
 
 
 def latest_period(ctx: Context, kind: str) -> dt.date | None:
-    """The start of the latest period of that kind ended by as-of (else the latest one)."""
+    """The start of the latest period of that kind ended before as-of (else the latest one)."""
     return query_value(
         ctx.con,
-        "select coalesce(max(period_start) filter (where period_end <= ?), max(period_start)) "
+        "select coalesce(max(period_start) filter (where period_end < ?), max(period_start)) "
         "from marts.indicator_values where period_kind = ?",
         [ctx.as_of, kind],
     )
@@ -286,9 +287,9 @@ def trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: str
         from marts.indicator_values
         where stage = 'all' and hierarchy = ? and list_contains(?, unit_code)
           and list_contains(?, indicator_code)
-          and (period_kind = 'month' and period_start <= ?
-               and period_start > ?::date - to_months(?)
-               or period_kind = 'statistical_year' and period_end <= ?)
+          and (period_kind in ('month', 'rolling_12m') and date_trunc('month', period_end) <= ?
+               and period_end > ?::date - to_months(?)
+               or period_kind = 'statistical_year' and period_end < ?)
         order by indicator_code, unit_code, period_kind, period_start
         """,
         [hierarchy, units, list(codes), ctx.as_of, ctx.as_of, TREND_MONTHS, ctx.as_of],
@@ -303,10 +304,14 @@ def trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: str
     is_rate = frame["indicator_code"].map(ctx.is_rate)
     frame = frame.drop(columns=["indicator_code"])
     for kind, part in (("rates", frame[is_rate]), ("counts", frame[~is_rate])):
-        if part.empty:
-            continue
-        out.append(charts.trend(f"{prefix}-{kind}-{hierarchy}", part,
-                                is_rate=kind == "rates", title=title))
+        # at most TREND_PER_CHART indicators (two rows of facets) per chart: a chart fits an
+        # A4 page and is never split across two when printed
+        names = list(dict.fromkeys(part["indicator_vi"]))
+        for i in range(0, len(names), TREND_PER_CHART):
+            chunk = part[part["indicator_vi"].isin(names[i:i + TREND_PER_CHART])]
+            suffix = f"-{i // TREND_PER_CHART + 1}" if i else ""
+            out.append(charts.trend(f"{prefix}-{kind}-{hierarchy}{suffix}", chunk,
+                                    is_rate=kind == "rates", title=title))
     return out
 
 def indicator_table(ctx: Context, codes: Sequence[str], stages: Sequence[str] = ("all",)) -> Table:
@@ -316,8 +321,13 @@ def indicator_table(ctx: Context, codes: Sequence[str], stages: Sequence[str] = 
         ctx.con,
         """
         select y.indicator_code, y.stage, y.unit_code, y.value, y.target_value,
-               y.target_comparator, y.target_is_confirmed, y.target_status,
-               c.value as campaign_value, c.target_status as campaign_status
+               y.target_comparator, y.target_is_confirmed,
+               -- a running period gets no verdict
+               case when y.period_end >= ? and y.target_status in ('met', 'exceeded', 'missed')
+                    then 'in_progress' else y.target_status end as target_status,
+               c.value as campaign_value,
+               case when c.period_end >= ? and c.target_status in ('met', 'exceeded', 'missed')
+                    then 'in_progress' else c.target_status end as campaign_status
         from marts.indicator_values y
         left join marts.indicator_values c
           on c.indicator_code = y.indicator_code and c.stage = y.stage
@@ -327,7 +337,7 @@ def indicator_table(ctx: Context, codes: Sequence[str], stages: Sequence[str] = 
           and list_contains(?, y.indicator_code) and list_contains(?, y.stage)
           and list_contains(?, y.unit_code)
         """,
-        [stat_year, list(codes), list(stages), units],
+        [ctx.as_of, ctx.as_of, stat_year, list(codes), list(stages), units],
     )
     rows.sort(key=lambda r: (list(codes).index(r["indicator_code"]),
                              list(stages).index(r["stage"]), r["unit_code"]))

@@ -49,6 +49,7 @@ from pipelines.dashboards.model import (
     ratio,
 )
 from pipelines.dashboards.quality import quality_page
+from pipelines.dashboards.scorecards import illustrative_note
 from pipelines.dashboards.worklist import worklist_page
 from pipelines.safe_output import finalize, script_json
 
@@ -98,6 +99,7 @@ def _common(ctx: Context) -> dict[str, Any]:
         "definition_versions": versions,
         "definition_versions_summary": ", ".join(f"v{v}" for v in distinct) if distinct else None,
         "nav": NAV,
+        "illustrative_note": illustrative_note(ctx),
         "caveat": {
             "rate": fmt_pct(ratio(ledger["quarantined"], ledger["landed"]), 2),
             "files_refused": fmt_int(ledger["files_refused"] or 0),

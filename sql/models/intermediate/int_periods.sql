@@ -57,6 +57,14 @@ na_years as (
     from months
 ),
 
+-- A rolling twelve months ends with each month: the span an annual target can be held against
+-- month by month. Only windows whose first month has data (no window half before the records).
+rolling as (
+    select cast(period_start - interval 11 month as date) as period_start, period_start as last_month
+    from months, bounds
+    where period_start - interval 11 month >= date_trunc('month', first_date)
+),
+
 campaign as (
     select cast(valid_from as date) as period_start, cast(valid_to as date) as period_end, name_vi, name_en
     from {{ source('reference', 'campaign') }}
@@ -118,6 +126,13 @@ all_periods as (
                || year(period_start) || ' – 30 Sep ' || (year(period_start) + 1) || ')'
     from na_years
     union all
+    select 'rolling_12m', period_start,
+           cast(last_month + interval 1 month - interval 1 day as date),
+           'R12-' || strftime(last_month, '%Y-%m'),
+           '12 tháng đến hết tháng ' || strftime(last_month, '%m/%Y'),
+           '12 months to the end of ' || strftime(last_month, '%B %Y')
+    from rolling
+    union all
     select 'campaign', period_start, period_end,
            'campaign-' || strftime(period_start, '%Y') || '-' || strftime(period_end, '%Y'),
            name_vi || ' (' || strftime(period_start, '%d/%m/%Y') || '–' || strftime(period_end, '%d/%m/%Y') || ')',
@@ -131,7 +146,8 @@ final as (
         p.period_start,
         p.period_end,
         least(p.period_end, b.as_of) as measured_through,
-        p.period_end <= b.as_of as is_complete,
+        -- complete once as-of is past its end: on 30/11 the statistical year still runs
+        p.period_end < b.as_of as is_complete,
         cast(least(p.period_end, b.as_of) - p.period_start + 1 as integer) as period_days,
         p.period_name,
         p.label_vi,

@@ -15,37 +15,74 @@ case_rows as (
         v.unit_code, v.hierarchy, v.period_kind, v.period_start, v.period_end,
         i.pillar, v.indicator_code, v.kind, v.value,
         v.target_value, v.target_comparator, v.target_exceed_margin, v.target_is_confirmed,
-        v.target_status,
+        v.target_status, v.is_complete,
         'case_data' as source,
         cast(null as varchar) as manual_note,
         cast(null as varchar) as manual_units,
         v.is_illustrative, v.is_partial_rollup
     from {{ ref('indicator_values') }} as v
     join indicators as i on i.indicator_code = v.indicator_code and i.source = 'case_data'
-    where v.stage = 'all'
+    where v.stage = 'all' and v.period_kind <> 'rolling_12m'
 ),
 
 grid as (
-    select distinct unit_code, hierarchy, period_kind, period_start, period_end, is_illustrative, is_partial_rollup
+    select distinct unit_code, hierarchy, period_kind, period_start, period_end, is_complete,
+           is_illustrative, is_partial_rollup
     from {{ ref('indicator_values') }}
+    where period_kind <> 'rolling_12m'
 ),
 
+-- Manual scores: each entry mapped to its unit in each view, then counted for that unit and
+-- every roll-up above it (int_unit_rollups), and for every grid period that contains the
+-- entered period (a statistical year's score counts for the campaign too).
 manual_entries as (
     select s.unit_code as entered_unit, s.indicator_code, s.period_kind, s.period_start, s.value, s.note,
-           m.hierarchy, m.mapped_code as unit_code
+           m.hierarchy, m.mapped_code,
+           cast(case s.period_kind
+               when 'month' then s.period_start + interval 1 month
+               when 'quarter' then s.period_start + interval 3 month
+               when 'statistical_half' then s.period_start + interval 6 month
+               when 'campaign' then s.period_start + interval 1 day
+               else s.period_start + interval 1 year end - interval 1 day as date) as period_end
     from {{ ref('stg_landing__manual_scores') }} as s
     join {{ ref('int_unit_mappings') }} as m
         on m.unit_code = s.unit_code and s.period_start between m.from_date and m.to_date
     where s.indicator_code in (select indicator_code from indicators where source = 'manual')
 ),
 
+manual_rolled as (
+    select e.*, r.rollup_code as unit_code
+    from manual_entries as e
+    join {{ ref('int_unit_rollups') }} as r on r.hierarchy = e.hierarchy and r.unit_code = e.mapped_code
+),
+
+-- Per grid period, the entries of one entered kind only: the period's own kind when entered,
+-- else the longest kind entered inside it (a unit entering months and years is not counted twice).
+manual_matched as (
+    select g.hierarchy, g.unit_code, g.period_kind as grid_kind, g.period_start as grid_start,
+           e.indicator_code, e.entered_unit, e.period_kind, e.period_start, e.value, e.note
+    from grid as g
+    join manual_rolled as e
+        on e.hierarchy = g.hierarchy and e.unit_code = g.unit_code
+       and e.period_start >= g.period_start and e.period_end <= g.period_end
+    qualify dense_rank() over (
+        partition by g.hierarchy, g.unit_code, g.period_kind, g.period_start, e.indicator_code
+        order by e.period_kind = g.period_kind desc,
+                 case e.period_kind when 'campaign' then 0 when 'statistical_year' then 1
+                      when 'calendar_year' then 2 when 'na_year' then 3 when 'statistical_half' then 4
+                      when 'quarter' then 5 else 6 end
+    ) = 1
+),
+
+-- A score is averaged over the units and periods entered; a count (direct inspections) is summed.
 manual_values as (
-    select hierarchy, unit_code, indicator_code, period_kind, period_start,
-           avg(value) as value,
-           string_agg(note, '; ' order by entered_unit, note) as manual_note,
-           string_agg(entered_unit, ',' order by entered_unit) as manual_units
-    from manual_entries
-    group by all
+    select m.hierarchy, m.unit_code, m.indicator_code, m.grid_kind as period_kind, m.grid_start as period_start,
+           case when any_value(i.kind) = 'count' then sum(m.value) else avg(m.value) end as value,
+           string_agg(distinct m.note, '; ' order by m.note) as manual_note,
+           string_agg(distinct m.entered_unit, ',' order by m.entered_unit) as manual_units
+    from manual_matched as m
+    join indicators as i on i.indicator_code = m.indicator_code
+    group by m.hierarchy, m.unit_code, m.indicator_code, m.grid_kind, m.grid_start
 ),
 
 targets as (
@@ -78,6 +115,7 @@ manual_rows as (
             when t.comparator = '=' then case when abs(mv.value - t.target_value) <= 1e-9 then 'met' else 'missed' end
             else 'no_target'
         end as target_status,
+        g.is_complete,
         'manual' as source,
         mv.manual_note,
         mv.manual_units,
@@ -120,9 +158,15 @@ final as (
         r.target_value,
         r.target_comparator,
         r.target_is_confirmed,
-        -- the codes of codes.csv target_status, as in indicator_values (contract 1.1 §3)
-        r.target_status as status,
+        -- the codes of codes.csv target_status (contract 1.1 §3); a verdict only for a period that
+        -- has ended: a running one is in_progress (its value so far stays in value)
+        case when not r.is_complete and r.target_status in ('met', 'exceeded', 'missed')
+             then 'in_progress' else r.target_status end as status,
+        -- the verdict the value so far would get (indicator_values.target_status): status once
+        -- the period has ended
         r.target_status,
+        r.is_complete,
+        r.target_exceed_margin,
         r.source,
         r.manual_note,
         r.manual_units,
