@@ -230,8 +230,9 @@ def fast_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
     GX's `between` compares a column with numpy operators only when its dtype is `int64`,
     `float64` or `datetime64[ns]`; any other (DuckDB's dates arrive as `datetime64[us]`, its
-    INTEGER as `int32`) is compared value by value in Python, 100× slower. Dates within the
-    nanosecond range become `datetime64[ns]`, narrower integers `int64`, `float32` `float64`;
+    INTEGER as `int32`, a nullable integer as `Int64`) is compared value by value in Python,
+    100× slower. Dates within the nanosecond range become `datetime64[ns]`, narrower integers
+    and nullable integers with no null in the chunk `int64`, `float32` `float64`;
     each of these is in the same type lists of the suites as the dtype it replaces.
     """
     import pandas as pd
@@ -243,6 +244,9 @@ def fast_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_dtype(kind) and not isinstance(kind, pd.DatetimeTZDtype):
             if str(kind) != "datetime64[ns]" and _ns_safe(column):
                 out[name] = column.astype("datetime64[ns]")
+        elif isinstance(kind, pd.api.extensions.ExtensionDtype) and kind.kind in "iu":
+            if not column.hasnans:  # a nullable integer with no null in this chunk
+                out[name] = column.astype(np.int64)
         elif kind in (np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32):
             out[name] = column.astype(np.int64)
         elif kind == np.float32:
