@@ -208,7 +208,35 @@ def _every_row_validated(warehouse: Path, run_id: str) -> dict[str, bool]:
     return out
 
 
-def _nightly(landing: Path, work: Path, memory_limit: str | None = None) -> dict:
+BUNDLE_SAMPLE = 6  # units whose bundle is timed after a run without bundles
+
+
+def _bundles(warehouse: Path, out: Path, sample: int) -> dict:
+    """Time the per-unit bundles of `sample` units spread over the scope sizes (smallest to
+    largest) on a finished warehouse; the estimate for every unit is their mean × units."""
+    import duckdb
+
+    from pipelines.operations import units
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        scopes = units.unit_scopes(con)
+        ordered = sorted(scopes, key=lambda u: (len(scopes[u]), u))
+        picks = sorted({ordered[round(i * (len(ordered) - 1) / max(sample - 1, 1))]
+                        for i in range(sample)})
+        seconds = []
+        for unit in picks:
+            start = time.perf_counter()
+            units.write_bundle(con, unit, scopes[unit], out, run_id="bench", as_of=AS_OF)
+            seconds.append(round(time.perf_counter() - start, 2))
+    finally:
+        con.close()
+    return {"units": len(scopes), "sampled": picks, "seconds": seconds,
+            "estimate_seconds": round(statistics.mean(seconds) * len(scopes), 1)}
+
+
+def _nightly(landing: Path, work: Path, memory_limit: str | None = None,
+             bundles: bool = True) -> dict:
     """One `casewatch run` on `landing` in a fresh warehouse, measured as a process tree."""
     shutil.rmtree(work, ignore_errors=True)
     home = work / "dagster_home"
@@ -221,6 +249,8 @@ def _nightly(landing: Path, work: Path, memory_limit: str | None = None) -> dict
            "--as-of", AS_OF.isoformat()]
     if memory_limit:
         cmd += ["--memory-limit", memory_limit]
+    if not bundles:
+        cmd.append("--no-unit-bundles")
     m = measure(cmd, env=env)
     (work / "run.log").write_text(m.stdout + m.stderr, encoding="utf-8")
     found = re.search(r"run id:\s+(\S+)", m.stdout)
@@ -240,8 +270,18 @@ def _nightly(landing: Path, work: Path, memory_limit: str | None = None) -> dict
         "largest_page": pages[-1].name if pages else None,
         "largest_page_mb": round(pages[-1].stat().st_size / 1e6, 2) if pages else None,
     }
+    result["unit_bundles"] = bundles
     if m.returncode == 0 and run_id:
         result["every_row_validated"] = _every_row_validated(work / "warehouse.duckdb", run_id)
+        if not bundles:
+            b = measure([sys.executable, "-m", "pipelines.bench", "--phase", "bundles",
+                         "--warehouse", str(work / "warehouse.duckdb"),
+                         "--landing", str(work / "bundles")])
+            if b.returncode == 0:
+                result["bundles"] = {**json.loads(b.stdout.strip().splitlines()[-1]),
+                                     "peak_rss_mb": b.peak_rss_mb}
+                result["seconds_with_bundles"] = round(
+                    result["seconds"] + result["bundles"]["estimate_seconds"], 1)
     return result
 
 
@@ -295,6 +335,19 @@ def _fmt(stat: dict, unit: str = "") -> tuple[str, str]:
     return median, spread
 
 
+def _bundle_note(r: dict) -> str:
+    b = r.get("bundles")
+    if r.get("unit_bundles", True):
+        return f"; unit bundles {r.get('steps', {}).get('dashboards__unit_bundles')} s"
+    if not b:
+        return "; run without unit bundles, which were not timed"
+    timed = ", ".join(f"{u} {t} s" for u, t in zip(b["sampled"], b["seconds"], strict=True))
+    return (f"; run without unit bundles, whose time for all {b['units']} units is estimated "
+            f"at {b['estimate_seconds']:,} s from {len(b['seconds'])} units timed after it "
+            f"({timed}; peak "
+            f"{b['peak_rss_mb']:,} MB): {r['seconds_with_bundles']:,} s in all")
+
+
 def _report(summary: dict) -> list[str]:
     m = summary["measures"]
     rows = [
@@ -341,12 +394,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of the whole nightly (default: --repeat)")
     parser.add_argument("--memory-limit", default="6GB",
                         help="--memory-limit of the measured nightly runs")
+    parser.add_argument("--unit-bundles", choices=["run", "sample"], default="run",
+                        help="run: the nightly runs write every unit's bundle; sample: they "
+                        "run with --no-unit-bundles and the bundles of --bundle-sample units "
+                        "are timed after, the estimate for all units added to the run's time")
+    parser.add_argument("--bundle-sample", type=int, default=BUNDLE_SAMPLE)
     parser.add_argument("--tag", default="", help="write results-<tag>.md/.json instead")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ingest", "phases", "nightly", "half", "year", "realism"],
                         help="leave a part out (repeatable); the report says what was")
     args = parser.parse_args(argv)
 
+    if args.phase == "bundles":  # --landing: where the sampled bundles are written
+        print(json.dumps(_bundles(args.warehouse, args.landing, args.bundle_sample)))
+        return 0
     if args.phase == "bare":
         print(json.dumps({"phase": "bare", **bare_load(args.landing, args.warehouse)}))
         return 0
@@ -361,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     _generate(args.landing, args.scale, args.start, args.end)
     nightly_repeat = args.nightly_repeat or args.repeat
+    bundles = args.unit_bundles == "run"
     results: dict[str, list[dict]] = {}
 
     print("bench: bare load ...", flush=True)
@@ -380,12 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(nightly_repeat):
             print(f"bench: nightly {i + 1}/{nightly_repeat} ...", flush=True)
             results["nightly"].append(
-                _nightly(args.landing, BENCH_DIR / "nightly", args.memory_limit))
+                _nightly(args.landing, BENCH_DIR / "nightly", args.memory_limit, bundles))
         need = statistics.median(r["peak_rss_mb"] for r in results["nightly"])
         if "half" not in args.skip:
             half = f"{int(need / 2)}MB"
             print(f"bench: nightly at half the measured need ({half}) ...", flush=True)
-            results["nightly_half"] = [_nightly(args.landing, BENCH_DIR / "nightly", half)]
+            results["nightly_half"] = [
+                _nightly(args.landing, BENCH_DIR / "nightly", half, bundles)]
     if "year" not in args.skip:
         year_landing = BENCH_DIR / "year"
         _generate(year_landing, "national", *YEAR)
@@ -394,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(nightly_repeat):
             print(f"bench: one national year {i + 1}/{nightly_repeat} ...", flush=True)
             results["year"].append(_nightly(year_landing, BENCH_DIR / "nightly-year",
-                                            args.memory_limit))
+                                            args.memory_limit, bundles))
 
     if args.period == "year":  # the nightly runs are the year's: its goals, not the 6 years'
         results["year"], results["year_bare"] = results.pop("nightly", []), results["bare"]
@@ -402,22 +465,27 @@ def main(argv: list[str] | None = None) -> int:
     def values(name: str, key: str) -> list[float]:
         return [r.get(key) for r in results.get(name, []) if r.get("succeeded", True)]
 
+    for r in results.get("nightly", []) + results.get("year", []):  # bundles timed apart
+        r["total_seconds"] = r.get("seconds_with_bundles", r["seconds"])
+        r["total_peak_rss_mb"] = max(r["peak_rss_mb"],
+                                     r.get("bundles", {}).get("peak_rss_mb", 0))
+
     bare = statistics.median(values("bare", "seconds")) if results.get("bare") else None
     year_bare = (statistics.median(values("year_bare", "seconds"))
                  if results.get("year_bare") else None)
     ok_nightly = [r for r in results.get("nightly", results.get("year", [])) if r["succeeded"]]
     measures = {
-        "nightly_seconds": _stats(values("nightly", "seconds")),
-        "nightly_peak_rss_mb": _stats(values("nightly", "peak_rss_mb")),
+        "nightly_seconds": _stats(values("nightly", "total_seconds")),
+        "nightly_peak_rss_mb": _stats(values("nightly", "total_peak_rss_mb")),
         "ingest_to_bare": _stats([r["ingest_seconds"] / bare for r in ok_nightly]
                                  if bare else []),
         "ingest_peak_rss_mb": _stats(values("ingest", "tree_peak_rss_mb")),
         "gx_seconds": _stats(values("nightly", "gx_seconds")),
         "largest_page_mb": _stats(values("nightly", "largest_page_mb")
                                   + values("year", "largest_page_mb")),
-        "year_to_bare": _stats([r["seconds"] / year_bare for r in results.get("year", [])
+        "year_to_bare": _stats([r["total_seconds"] / year_bare for r in results.get("year", [])
                                 if r["succeeded"]] if year_bare else []),
-        "year_peak_rss_mb": _stats(values("year", "peak_rss_mb")),
+        "year_peak_rss_mb": _stats(values("year", "total_peak_rss_mb")),
     }
     every = None
     if ok_nightly and "every_row_validated" in ok_nightly[0]:
@@ -455,7 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Data: {args.scale} scale, {summary['period']}; {summary['landed_rows']:,} landed rows"
         + (f"; one national year {YEAR[0]}..{YEAR[1]}: "
            f"{results['year_bare'][0]['rows']:,} landed rows" if "year_bare" in results else "")
-        + f". Nightly runs with `--memory-limit {args.memory_limit}`."
+        + f". Nightly runs with `--memory-limit {args.memory_limit}`"
+        + ("." if bundles else ", without the unit bundles, timed apart on a sample of units "
+           "(the whole-run figures add the estimate for every unit).")
         + (f" Left out: {', '.join(args.skip)}." if args.skip else ""),
         "",
         *_report(summary),
@@ -469,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['seconds']} s, peak {r['peak_rss_mb']:,} MB; ingestion "
                 f"{r['ingest_seconds']} s, dbt build {r['dbt_seconds']} s, GX "
                 f"{r['gx_seconds']} s; largest page {r['largest_page']} "
-                f"({r['largest_page_mb']} MB)")
+                f"({r['largest_page_mb']} MB)" + _bundle_note(r))
     for r in results.get("nightly_half", []):
         lines.append(
             f"- nightly at half the measured need (`--memory-limit {r['memory_limit']}`): "
