@@ -79,14 +79,17 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _phase(name: str, warehouse: Path, landing: Path) -> dict:
+def _phase(name: str, warehouse: Path, landing: Path, memory_limit: str) -> dict:
     import duckdb
 
     from pipelines import dbt_compiled
     from pipelines.contract import create_raw_tables
+    from pipelines.memory import duckdb_limit, temp_directory
     from pipelines.reference.load import load_reference, merge_landing_reference
 
-    con = duckdb.connect(str(warehouse))
+    config = {"memory_limit": duckdb_limit(memory_limit),  # as in a run given this limit
+              "temp_directory": temp_directory(warehouse)}
+    con = duckdb.connect(str(warehouse), config=config)
     con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
     project = dbt_compiled.load()
     dbt_compiled.set_run_vars(con, AS_OF, "bench")
@@ -132,9 +135,10 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
         con.close()
         dbt_project.run_dbt(
             ["build", "--quiet"],
-            env=dbt_project.dbt_env(warehouse, as_of=AS_OF.isoformat(), run_id="bench"),
+            env=dbt_project.dbt_env(warehouse, memory_limit, as_of=AS_OF.isoformat(),
+                                    run_id="bench"),
         )
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse), config=config)
         detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
         detail["dbt_peak_rss_mb"] = round(
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
@@ -151,9 +155,10 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
     }
 
 
-def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:
+def _run_phase(name: str, warehouse: Path, landing: Path, memory_limit: str) -> dict:
     m = measure([sys.executable, "-m", "pipelines.bench", "--phase", name,
-                 "--warehouse", str(warehouse), "--landing", str(landing)])
+                 "--warehouse", str(warehouse), "--landing", str(landing),
+                 "--memory-limit", memory_limit])
     if m.returncode != 0:
         raise subprocess.CalledProcessError(m.returncode, name, m.stdout, m.stderr)
     result = json.loads(m.stdout.strip().splitlines()[-1])
@@ -161,9 +166,10 @@ def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:
     return result
 
 
-def _bare(landing: Path) -> dict:
+def _bare(landing: Path, memory_limit: str) -> dict:
     m = measure([sys.executable, "-m", "pipelines.bench", "--phase", "bare",
-                 "--landing", str(landing), "--warehouse", str(BENCH_DIR / "bare.duckdb")])
+                 "--landing", str(landing), "--warehouse", str(BENCH_DIR / "bare.duckdb"),
+                 "--memory-limit", memory_limit])
     if m.returncode != 0:
         raise subprocess.CalledProcessError(m.returncode, "bare", m.stdout, m.stderr)
     return {**json.loads(m.stdout.strip().splitlines()[-1]), "peak_rss_mb": m.peak_rss_mb}
@@ -409,10 +415,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_bundles(args.warehouse, args.landing, args.bundle_sample)))
         return 0
     if args.phase == "bare":
-        print(json.dumps({"phase": "bare", **bare_load(args.landing, args.warehouse)}))
+        print(json.dumps({"phase": "bare", **bare_load(args.landing, args.warehouse,
+                                                         args.memory_limit)}))
         return 0
     if args.phase:
-        print(json.dumps(_phase(args.phase, args.warehouse, args.landing)))
+        print(json.dumps(_phase(args.phase, args.warehouse, args.landing, args.memory_limit)))
         return 0
 
     if args.period == "year":  # the one-national-year figures alone, in their own report
@@ -426,17 +433,19 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict]] = {}
 
     print("bench: bare load ...", flush=True)
-    results["bare"] = [_bare(args.landing) for _ in range(args.repeat)]
+    results["bare"] = [_bare(args.landing, args.memory_limit) for _ in range(args.repeat)]
     if "ingest" not in args.skip or "phases" not in args.skip:
         args.warehouse.unlink(missing_ok=True)
         print("bench: ingest ...", flush=True)
-        results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing)]
+        results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing,
+                                         args.memory_limit)]
     if "phases" not in args.skip:
         for name in ("scan", "clocks", "indicators", "dbt"):
             results[name] = []
             for i in range(args.repeat):
                 print(f"bench: {name} {i + 1}/{args.repeat} ...", flush=True)
-                results[name].append(_run_phase(name, args.warehouse, args.landing))
+                results[name].append(_run_phase(name, args.warehouse, args.landing,
+                                                args.memory_limit))
     if "nightly" not in args.skip:
         results["nightly"] = []
         for i in range(nightly_repeat):
@@ -452,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     if "year" not in args.skip:
         year_landing = BENCH_DIR / "year"
         _generate(year_landing, "national", *YEAR)
-        results["year_bare"] = [_bare(year_landing) for _ in range(args.repeat)]
+        results["year_bare"] = [_bare(year_landing, args.memory_limit)
+                                for _ in range(args.repeat)]
         results["year"] = []
         for i in range(nightly_repeat):
             print(f"bench: one national year {i + 1}/{nightly_repeat} ...", flush=True)
