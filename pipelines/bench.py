@@ -424,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.period == "year":  # the one-national-year figures alone, in their own report
         args.landing, args.scale, (args.start, args.end) = BENCH_DIR / "year", "national", YEAR
-        args.skip = sorted({*args.skip, "ingest", "phases", "year", "realism"})
+        args.skip = sorted({*args.skip, "phases", "year", "realism"})
         args.tag = args.tag or "year"
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     _generate(args.landing, args.scale, args.start, args.end)

@@ -11,8 +11,10 @@ expectation's `meta` carries what the project adds on top of GX:
   `row_count_min` / `row_count_max`.
 
 Expectations may use the suite parameter `as_of` (the run's as-of date). Suites are validated on
-a pandas dataframe (`con.sql(...).df()`) in an ephemeral GX context: nothing is written to disk
-and nothing needs the network. GX is imported lazily because its import costs seconds.
+pandas dataframes fetched from DuckDB (`validate_table`: every row, chunk by chunk, each
+row-wise expectation on a frame of the columns it reads) in an ephemeral GX context: nothing is
+written to disk and nothing needs the network. GX is imported lazily because its import costs
+seconds.
 """
 
 from __future__ import annotations
