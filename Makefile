@@ -10,7 +10,7 @@ SAMPLE := data/landing
 # worklist shows what was due then. `casewatch run` alone defaults to today.
 SAMPLE_AS_OF := 2025-12-31
 
-.PHONY: setup run test ui bench sample lint
+.PHONY: setup run test ui bench bench-year sample lint
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -35,7 +35,10 @@ ui: setup
 	$(UV) run casewatch ui
 
 bench: setup
-	$(UV) run python -m pipelines.bench
+	$(UV) run python -m pipelines.bench $(BENCH_ARGS)
+
+bench-year: setup
+	$(UV) run python -m pipelines.bench --period year $(BENCH_ARGS)
 
 lint: setup
 	$(UV) run ruff check pipelines tests

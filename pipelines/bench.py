@@ -79,14 +79,17 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _phase(name: str, warehouse: Path, landing: Path) -> dict:
+def _phase(name: str, warehouse: Path, landing: Path, memory_limit: str) -> dict:
     import duckdb
 
     from pipelines import dbt_compiled
     from pipelines.contract import create_raw_tables
+    from pipelines.memory import duckdb_limit, temp_directory
     from pipelines.reference.load import load_reference, merge_landing_reference
 
-    con = duckdb.connect(str(warehouse))
+    config = {"memory_limit": duckdb_limit(memory_limit),  # as in a run given this limit
+              "temp_directory": temp_directory(warehouse)}
+    con = duckdb.connect(str(warehouse), config=config)
     con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
     project = dbt_compiled.load()
     dbt_compiled.set_run_vars(con, AS_OF, "bench")
@@ -132,9 +135,10 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
         con.close()
         dbt_project.run_dbt(
             ["build", "--quiet"],
-            env=dbt_project.dbt_env(warehouse, as_of=AS_OF.isoformat(), run_id="bench"),
+            env=dbt_project.dbt_env(warehouse, memory_limit, as_of=AS_OF.isoformat(),
+                                    run_id="bench"),
         )
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse), config=config)
         detail["clocks"] = con.execute("select count(*) from marts.deadlines").fetchall()[0][0]
         detail["dbt_peak_rss_mb"] = round(
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
@@ -151,9 +155,10 @@ def _phase(name: str, warehouse: Path, landing: Path) -> dict:
     }
 
 
-def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:
+def _run_phase(name: str, warehouse: Path, landing: Path, memory_limit: str) -> dict:
     m = measure([sys.executable, "-m", "pipelines.bench", "--phase", name,
-                 "--warehouse", str(warehouse), "--landing", str(landing)])
+                 "--warehouse", str(warehouse), "--landing", str(landing),
+                 "--memory-limit", memory_limit])
     if m.returncode != 0:
         raise subprocess.CalledProcessError(m.returncode, name, m.stdout, m.stderr)
     result = json.loads(m.stdout.strip().splitlines()[-1])
@@ -161,9 +166,10 @@ def _run_phase(name: str, warehouse: Path, landing: Path) -> dict:
     return result
 
 
-def _bare(landing: Path) -> dict:
+def _bare(landing: Path, memory_limit: str) -> dict:
     m = measure([sys.executable, "-m", "pipelines.bench", "--phase", "bare",
-                 "--landing", str(landing), "--warehouse", str(BENCH_DIR / "bare.duckdb")])
+                 "--landing", str(landing), "--warehouse", str(BENCH_DIR / "bare.duckdb"),
+                 "--memory-limit", memory_limit])
     if m.returncode != 0:
         raise subprocess.CalledProcessError(m.returncode, "bare", m.stdout, m.stderr)
     return {**json.loads(m.stdout.strip().splitlines()[-1]), "peak_rss_mb": m.peak_rss_mb}
@@ -208,7 +214,35 @@ def _every_row_validated(warehouse: Path, run_id: str) -> dict[str, bool]:
     return out
 
 
-def _nightly(landing: Path, work: Path, memory_limit: str | None = None) -> dict:
+BUNDLE_SAMPLE = 6  # units whose bundle is timed after a run without bundles
+
+
+def _bundles(warehouse: Path, out: Path, sample: int) -> dict:
+    """Time the per-unit bundles of `sample` units spread over the scope sizes (smallest to
+    largest) on a finished warehouse; the estimate for every unit is their mean × units."""
+    import duckdb
+
+    from pipelines.operations import units
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        scopes = units.unit_scopes(con)
+        ordered = sorted(scopes, key=lambda u: (len(scopes[u]), u))
+        picks = sorted({ordered[round(i * (len(ordered) - 1) / max(sample - 1, 1))]
+                        for i in range(sample)})
+        seconds = []
+        for unit in picks:
+            start = time.perf_counter()
+            units.write_bundle(con, unit, scopes[unit], out, run_id="bench", as_of=AS_OF)
+            seconds.append(round(time.perf_counter() - start, 2))
+    finally:
+        con.close()
+    return {"units": len(scopes), "sampled": picks, "seconds": seconds,
+            "estimate_seconds": round(statistics.mean(seconds) * len(scopes), 1)}
+
+
+def _nightly(landing: Path, work: Path, memory_limit: str | None = None,
+             bundles: bool = True) -> dict:
     """One `casewatch run` on `landing` in a fresh warehouse, measured as a process tree."""
     shutil.rmtree(work, ignore_errors=True)
     home = work / "dagster_home"
@@ -221,6 +255,8 @@ def _nightly(landing: Path, work: Path, memory_limit: str | None = None) -> dict
            "--as-of", AS_OF.isoformat()]
     if memory_limit:
         cmd += ["--memory-limit", memory_limit]
+    if not bundles:
+        cmd.append("--no-unit-bundles")
     m = measure(cmd, env=env)
     (work / "run.log").write_text(m.stdout + m.stderr, encoding="utf-8")
     found = re.search(r"run id:\s+(\S+)", m.stdout)
@@ -240,8 +276,18 @@ def _nightly(landing: Path, work: Path, memory_limit: str | None = None) -> dict
         "largest_page": pages[-1].name if pages else None,
         "largest_page_mb": round(pages[-1].stat().st_size / 1e6, 2) if pages else None,
     }
+    result["unit_bundles"] = bundles
     if m.returncode == 0 and run_id:
         result["every_row_validated"] = _every_row_validated(work / "warehouse.duckdb", run_id)
+        if not bundles:
+            b = measure([sys.executable, "-m", "pipelines.bench", "--phase", "bundles",
+                         "--warehouse", str(work / "warehouse.duckdb"),
+                         "--landing", str(work / "bundles")])
+            if b.returncode == 0:
+                result["bundles"] = {**json.loads(b.stdout.strip().splitlines()[-1]),
+                                     "peak_rss_mb": b.peak_rss_mb}
+                result["seconds_with_bundles"] = round(
+                    result["seconds"] + result["bundles"]["estimate_seconds"], 1)
     return result
 
 
@@ -295,6 +341,19 @@ def _fmt(stat: dict, unit: str = "") -> tuple[str, str]:
     return median, spread
 
 
+def _bundle_note(r: dict) -> str:
+    b = r.get("bundles")
+    if r.get("unit_bundles", True):
+        return f"; unit bundles {r.get('steps', {}).get('dashboards__unit_bundles')} s"
+    if not b:
+        return "; run without unit bundles, which were not timed"
+    timed = ", ".join(f"{u} {t} s" for u, t in zip(b["sampled"], b["seconds"], strict=True))
+    return (f"; run without unit bundles, whose time for all {b['units']} units is estimated "
+            f"at {b['estimate_seconds']:,} s from {len(b['seconds'])} units timed after it "
+            f"({timed}; peak "
+            f"{b['peak_rss_mb']:,} MB): {r['seconds_with_bundles']:,} s in all")
+
+
 def _report(summary: dict) -> list[str]:
     m = summary["measures"]
     rows = [
@@ -330,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--warehouse", type=Path, default=BENCH_DIR / "bench.duckdb")
     parser.add_argument("--landing", type=Path, default=BENCH_DIR / "landing")
+    parser.add_argument("--period", default="full", choices=["full", "year"],
+                        help="full: national 2020-2025 (and the one-year part); year: only "
+                        "one national year (2024-07-01..2025-06-30), its nightly and bare load")
     parser.add_argument("--scale", default="national", choices=["district", "province", "national"])
     parser.add_argument("--start", default="2020-01-01")
     parser.add_argument("--end", default="2025-12-31")
@@ -338,76 +400,102 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of the whole nightly (default: --repeat)")
     parser.add_argument("--memory-limit", default="6GB",
                         help="--memory-limit of the measured nightly runs")
+    parser.add_argument("--unit-bundles", choices=["run", "sample"], default="run",
+                        help="run: the nightly runs write every unit's bundle; sample: they "
+                        "run with --no-unit-bundles and the bundles of --bundle-sample units "
+                        "are timed after, the estimate for all units added to the run's time")
+    parser.add_argument("--bundle-sample", type=int, default=BUNDLE_SAMPLE)
     parser.add_argument("--tag", default="", help="write results-<tag>.md/.json instead")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ingest", "phases", "nightly", "half", "year", "realism"],
                         help="leave a part out (repeatable); the report says what was")
     args = parser.parse_args(argv)
 
+    if args.phase == "bundles":  # --landing: where the sampled bundles are written
+        print(json.dumps(_bundles(args.warehouse, args.landing, args.bundle_sample)))
+        return 0
     if args.phase == "bare":
-        print(json.dumps({"phase": "bare", **bare_load(args.landing, args.warehouse)}))
+        print(json.dumps({"phase": "bare", **bare_load(args.landing, args.warehouse,
+                                                         args.memory_limit)}))
         return 0
     if args.phase:
-        print(json.dumps(_phase(args.phase, args.warehouse, args.landing)))
+        print(json.dumps(_phase(args.phase, args.warehouse, args.landing, args.memory_limit)))
         return 0
 
+    if args.period == "year":  # the one-national-year figures alone, in their own report
+        args.landing, args.scale, (args.start, args.end) = BENCH_DIR / "year", "national", YEAR
+        args.skip = sorted({*args.skip, "phases", "year", "realism"})
+        args.tag = args.tag or "year"
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     _generate(args.landing, args.scale, args.start, args.end)
     nightly_repeat = args.nightly_repeat or args.repeat
+    bundles = args.unit_bundles == "run"
     results: dict[str, list[dict]] = {}
 
     print("bench: bare load ...", flush=True)
-    results["bare"] = [_bare(args.landing) for _ in range(args.repeat)]
+    results["bare"] = [_bare(args.landing, args.memory_limit) for _ in range(args.repeat)]
     if "ingest" not in args.skip or "phases" not in args.skip:
         args.warehouse.unlink(missing_ok=True)
         print("bench: ingest ...", flush=True)
-        results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing)]
+        results["ingest"] = [_run_phase("ingest", args.warehouse, args.landing,
+                                         args.memory_limit)]
     if "phases" not in args.skip:
         for name in ("scan", "clocks", "indicators", "dbt"):
             results[name] = []
             for i in range(args.repeat):
                 print(f"bench: {name} {i + 1}/{args.repeat} ...", flush=True)
-                results[name].append(_run_phase(name, args.warehouse, args.landing))
+                results[name].append(_run_phase(name, args.warehouse, args.landing,
+                                                args.memory_limit))
     if "nightly" not in args.skip:
         results["nightly"] = []
         for i in range(nightly_repeat):
             print(f"bench: nightly {i + 1}/{nightly_repeat} ...", flush=True)
             results["nightly"].append(
-                _nightly(args.landing, BENCH_DIR / "nightly", args.memory_limit))
+                _nightly(args.landing, BENCH_DIR / "nightly", args.memory_limit, bundles))
         need = statistics.median(r["peak_rss_mb"] for r in results["nightly"])
         if "half" not in args.skip:
             half = f"{int(need / 2)}MB"
             print(f"bench: nightly at half the measured need ({half}) ...", flush=True)
-            results["nightly_half"] = [_nightly(args.landing, BENCH_DIR / "nightly", half)]
+            results["nightly_half"] = [
+                _nightly(args.landing, BENCH_DIR / "nightly", half, bundles)]
     if "year" not in args.skip:
         year_landing = BENCH_DIR / "year"
         _generate(year_landing, "national", *YEAR)
-        results["year_bare"] = [_bare(year_landing) for _ in range(args.repeat)]
+        results["year_bare"] = [_bare(year_landing, args.memory_limit)
+                                for _ in range(args.repeat)]
         results["year"] = []
         for i in range(nightly_repeat):
             print(f"bench: one national year {i + 1}/{nightly_repeat} ...", flush=True)
             results["year"].append(_nightly(year_landing, BENCH_DIR / "nightly-year",
-                                            args.memory_limit))
+                                            args.memory_limit, bundles))
+
+    if args.period == "year":  # the nightly runs are the year's: its goals, not the 6 years'
+        results["year"], results["year_bare"] = results.pop("nightly", []), results["bare"]
 
     def values(name: str, key: str) -> list[float]:
         return [r.get(key) for r in results.get(name, []) if r.get("succeeded", True)]
 
+    for r in results.get("nightly", []) + results.get("year", []):  # bundles timed apart
+        r["total_seconds"] = r.get("seconds_with_bundles", r["seconds"])
+        r["total_peak_rss_mb"] = max(r["peak_rss_mb"],
+                                     r.get("bundles", {}).get("peak_rss_mb", 0))
+
     bare = statistics.median(values("bare", "seconds")) if results.get("bare") else None
     year_bare = (statistics.median(values("year_bare", "seconds"))
                  if results.get("year_bare") else None)
-    ok_nightly = [r for r in results.get("nightly", []) if r["succeeded"]]
+    ok_nightly = [r for r in results.get("nightly", results.get("year", [])) if r["succeeded"]]
     measures = {
-        "nightly_seconds": _stats(values("nightly", "seconds")),
-        "nightly_peak_rss_mb": _stats(values("nightly", "peak_rss_mb")),
+        "nightly_seconds": _stats(values("nightly", "total_seconds")),
+        "nightly_peak_rss_mb": _stats(values("nightly", "total_peak_rss_mb")),
         "ingest_to_bare": _stats([r["ingest_seconds"] / bare for r in ok_nightly]
                                  if bare else []),
         "ingest_peak_rss_mb": _stats(values("ingest", "tree_peak_rss_mb")),
         "gx_seconds": _stats(values("nightly", "gx_seconds")),
         "largest_page_mb": _stats(values("nightly", "largest_page_mb")
                                   + values("year", "largest_page_mb")),
-        "year_to_bare": _stats([r["seconds"] / year_bare for r in results.get("year", [])
+        "year_to_bare": _stats([r["total_seconds"] / year_bare for r in results.get("year", [])
                                 if r["succeeded"]] if year_bare else []),
-        "year_peak_rss_mb": _stats(values("year", "peak_rss_mb")),
+        "year_peak_rss_mb": _stats(values("year", "total_peak_rss_mb")),
     }
     every = None
     if ok_nightly and "every_row_validated" in ok_nightly[0]:
@@ -445,7 +533,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Data: {args.scale} scale, {summary['period']}; {summary['landed_rows']:,} landed rows"
         + (f"; one national year {YEAR[0]}..{YEAR[1]}: "
            f"{results['year_bare'][0]['rows']:,} landed rows" if "year_bare" in results else "")
-        + f". Nightly runs with `--memory-limit {args.memory_limit}`."
+        + f". Nightly runs with `--memory-limit {args.memory_limit}`"
+        + ("." if bundles else ", without the unit bundles, timed apart on a sample of units "
+           "(the whole-run figures add the estimate for every unit).")
         + (f" Left out: {', '.join(args.skip)}." if args.skip else ""),
         "",
         *_report(summary),
@@ -459,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['seconds']} s, peak {r['peak_rss_mb']:,} MB; ingestion "
                 f"{r['ingest_seconds']} s, dbt build {r['dbt_seconds']} s, GX "
                 f"{r['gx_seconds']} s; largest page {r['largest_page']} "
-                f"({r['largest_page_mb']} MB)")
+                f"({r['largest_page_mb']} MB)" + _bundle_note(r))
     for r in results.get("nightly_half", []):
         lines.append(
             f"- nightly at half the measured need (`--memory-limit {r['memory_limit']}`): "

@@ -80,13 +80,20 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, interval: float =
     return Measured(proc.returncode, seconds, round(peak / 1024**2, 1), out, err)
 
 
-def bare_load(landing: Path, db: Path) -> dict:
-    """Load every data file under `landing` into DuckDB tables, nothing else; rows loaded."""
+def bare_load(landing: Path, db: Path, memory_limit: str = "") -> dict:
+    """Load every data file under `landing` into DuckDB tables, nothing else; rows loaded.
+
+    DuckDB gets the same `memory_limit` and spill folder as a run given `memory_limit`
+    (`pipelines.memory`); left to its default (80 % of the machine) it keeps the whole load in
+    memory."""
     import duckdb
     import polars as pl
 
+    from pipelines.memory import duckdb_limit, temp_directory
+
     db.unlink(missing_ok=True)
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(db), config={"memory_limit": duckdb_limit(memory_limit),
+                                          "temp_directory": temp_directory(db)})
     rows = 0
     start = time.perf_counter()
     for i, path in enumerate(sorted(landing.glob("*/*"))):

@@ -109,6 +109,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         as_of=as_of.isoformat(),
         ingest_limits=limits,
         memory_limit=args.memory_limit or "",
+        unit_bundles=not args.no_unit_bundles,
     )
     try:
         with warehouse_lock(Path(settings.warehouse_path), log=lambda m: print(m, flush=True)):
@@ -236,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", metavar="SIZE", default=None,
                      help="memory the run may use, e.g. 6GB (default: a quarter of the "
                      "machine's memory); DuckDB gets half and spills to disk beyond it")
+    run.add_argument("--no-unit-bundles", action="store_true",
+                     help="do not write the per-unit bundles (out/units/); the run says so")
     run.set_defaults(func=_cmd_run)
 
     ui = sub.add_parser("ui", help="the Dagster UI (dagster dev) on this project")

@@ -62,6 +62,7 @@ def settings_from_env() -> CasewatchSettings:
         published_path=_env("CASEWATCH_PUBLISHED", str(paths.DEFAULT_PUBLISHED)),
         history_nights=int(_env("CASEWATCH_HISTORY_NIGHTS", str(HISTORY_NIGHTS))),
         memory_limit=_env("CASEWATCH_MEMORY_LIMIT", ""),
+        unit_bundles=_env("CASEWATCH_UNIT_BUNDLES", "on").lower() not in ("off", "0", "false"),
     )
 
 

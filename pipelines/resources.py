@@ -39,6 +39,9 @@ class CasewatchSettings(dg.ConfigurableResource):
     # (pipelines/memory.py). DuckDB gets its share and spills beyond it.
     memory_limit: str = ""
     history_nights: int = 7  # published snapshots kept under <published dir>/history/
+    # Write the per-unit bundles (out/units/<code>/, pipelines/operations/units.py); off,
+    # the asset writes nothing and says so (their cost grows with the number of units).
+    unit_bundles: bool = True
 
     _run_as_of: str = PrivateAttr(default="")
 

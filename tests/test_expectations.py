@@ -492,3 +492,40 @@ def test_the_chunked_check_still_sees_a_missing_column_and_the_row_count():
     failed = _failed(outcome)
     assert failed["columns_present"][0] == "error"
     assert any(name.startswith("row_count") for name in failed)
+
+
+@pytest.mark.parametrize("closed_on, failing", [
+    ("2024-03-12", 1),   # a day after the as-of date, in the nanosecond range
+    ("2400-01-01", 1),   # beyond datetime64[ns]: kept as it came, compared value by value
+    ("2024-03-11", 0),
+])
+def test_dates_are_compared_whatever_dtype_they_arrive_in(closed_on, failing):
+    """The chunk's dates are handed to GX as datetime64[ns] when they fit it; a date that
+    does not still gets checked, and a violation fails the expectation either way."""
+    con = _big_deadlines(5_000)
+    con.execute(f"update marts.deadlines set closed_on = date '{closed_on}' where clock_id = "
+                "(select clock_id from marts.deadlines where closed_on is not null limit 1)")
+    outcome = suites.validate_table(con, "marts.deadlines", suites.load_spec("deadlines"),
+                                    as_of=AS_OF, chunk_rows=2048)
+    closed = next(o for o in outcome.results if o.name == "closed_by_as_of")
+    assert closed.failing_count == failing and closed.success == (failing == 0)
+    assert closed.element_count == con.execute(
+        "select count(*) from marts.deadlines").fetchall()[0][0]  # every row looked at
+
+
+def test_fast_dtypes_keeps_every_value_and_the_type_lists():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "d": pd.Series(pd.to_datetime(["2024-01-01", None]).astype("datetime64[us]")),
+        "i": pd.Series([1, 2], dtype="int32"),
+        "n": pd.Series([1, None], dtype="Int64"),
+        "m": pd.Series([1, 2], dtype="Int64"),
+        "s": ["a", None],
+    })
+    fast = suites.fast_dtypes(frame)
+    assert {c: str(t) for c, t in fast.dtypes.items()} == {
+        "d": "datetime64[ns]", "i": "int64", "n": "Int64", "m": "int64", "s": "object"}
+    for c in frame.columns:
+        assert fast[c].astype(object).where(fast[c].notna(), None).tolist() == \
+            frame[c].astype(object).where(frame[c].notna(), None).tolist()

@@ -109,3 +109,22 @@ def test_the_province_bundle_holds_the_province_and_all_its_units(site) -> None:
     steward = {p.name for p in (site / "out" / "steward").glob("*.csv")
                if p.name.split("-open")[0] in members}
     assert steward == {p.name for p in (bundle / "steward").glob("*.csv")}
+
+
+@pytest.mark.slow
+def test_a_run_without_unit_bundles_writes_none_and_keeps_no_stale_one(site, tmp_path) -> None:
+    """`--no-unit-bundles` (setting `unit_bundles`): the run succeeds, writes its own pages
+    and removes the bundles an earlier night left, so no unit receives stale data."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(site / "out", out)
+    shutil.copy2(site / "w.duckdb", tmp_path / "w.duckdb")
+    assert (out / "units" / DISTRICT).is_dir()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["run", "--landing", str(site / "landing"),
+                     "--warehouse", str(tmp_path / "w.duckdb"), "--out", str(out),
+                     "--published", str(tmp_path / "pub" / "cw.duckdb"),
+                     "--as-of", AS_OF.isoformat(), "--no-unit-bundles"]) == 0
+    assert (out / "index.html").is_file()
+    assert not (out / "units").exists()

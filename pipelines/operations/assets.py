@@ -1,5 +1,7 @@
 """The per-unit bundles as a Dagster asset (`["dashboards", "unit_bundles"]`)."""
 
+import shutil
+
 import dagster as dg
 
 from pipelines.operations.units import UNITS_DIR, write_unit_bundles
@@ -19,6 +21,10 @@ from pipelines.resources import CasewatchSettings, Warehouse
 def unit_bundles(
     context: dg.AssetExecutionContext, settings: CasewatchSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
+    if not settings.unit_bundles:  # earlier bundles go: none may outlive its night's data
+        shutil.rmtree(settings.out / UNITS_DIR, ignore_errors=True)
+        context.log.info("unit bundles are off (setting unit_bundles); none written")
+        return dg.MaterializeResult(metadata={"units": [], "skipped": "unit_bundles off"})
     with warehouse.connect() as con:
         written = write_unit_bundles(
             con, settings.out_dir, run_id=context.run_id, as_of=settings.as_of_date()

@@ -11,8 +11,10 @@ expectation's `meta` carries what the project adds on top of GX:
   `row_count_min` / `row_count_max`.
 
 Expectations may use the suite parameter `as_of` (the run's as-of date). Suites are validated on
-a pandas dataframe (`con.sql(...).df()`) in an ephemeral GX context: nothing is written to disk
-and nothing needs the network. GX is imported lazily because its import costs seconds.
+pandas dataframes fetched from DuckDB (`validate_table`: every row, chunk by chunk, each
+row-wise expectation on a frame of the columns it reads) in an ephemeral GX context: nothing is
+written to disk and nothing needs the network. GX is imported lazily because its import costs
+seconds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from pipelines.paths import EXPECTATIONS_DIR
 
@@ -180,17 +184,85 @@ CHUNK_ROWS = 1_000_000
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 3}
 
 
+def _reads(e: dict[str, Any], available: list[str]) -> set[str]:
+    """The columns one row-wise expectation reads: those its kwargs name, and those its
+    `row_condition` mentions."""
+    wanted = {e["kwargs"][k] for k in _COLUMN_KWARGS if e["kwargs"].get(k)}
+    condition = e["kwargs"].get("row_condition") or ""
+    wanted.update(c for c in available if re.search(rf"\b{re.escape(c)}\b", condition))
+    return wanted
+
+
 def columns_needed(spec: dict[str, Any], available: list[str]) -> list[str]:
     """The columns of `available` the row-wise expectations of a suite read: those their
     kwargs name, and those their `row_condition` mentions."""
     wanted: set[str] = set()
     for e in spec["expectations"]:
-        if e["type"] in _SCHEMA_TYPES | _COUNT_TYPES:
-            continue
-        wanted.update(e["kwargs"][k] for k in _COLUMN_KWARGS if e["kwargs"].get(k))
-        condition = e["kwargs"].get("row_condition") or ""
-        wanted.update(c for c in available if re.search(rf"\b{re.escape(c)}\b", condition))
+        if e["type"] not in _SCHEMA_TYPES | _COUNT_TYPES:
+            wanted |= _reads(e, available)
     return [c for c in available if c in wanted]
+
+
+def _groups(spec: dict[str, Any], available: list[str]) -> list[tuple[list[str] | None, dict]]:
+    """The row-wise expectations of a suite grouped by the columns they read, each group with
+    those columns only: GX copies the whole frame it is given whenever it filters rows (a
+    `row_condition`, `ignore_row_if`), so each expectation gets a frame of its own columns.
+    An expectation naming a column the table lacks gets the whole chunk (None), so GX reports
+    the missing column."""
+    groups: dict[tuple[str, ...] | None, list[dict]] = {}
+    for e in _part(spec, None)["expectations"]:
+        reads = _reads(e, available)
+        key = tuple(c for c in available if c in reads) if reads <= set(available) else None
+        groups.setdefault(key, []).append(e)
+    return [(None if cols is None else list(cols), {**spec, "expectations": es})
+            for cols, es in groups.items()]
+
+
+def _validate_rows(validator: _Validator, groups: list, chunk: pd.DataFrame) -> list[Any]:
+    """Every row-wise expectation on one chunk, each group on its own columns."""
+    chunk = fast_dtypes(chunk)
+    results: list[Any] = []
+    for i, (cols, part) in enumerate(groups):
+        results += validator.run(f"rows{i}", part, chunk if cols is None else chunk[cols])
+    return results
+
+
+def fast_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The chunk with the dtypes GX evaluates vectorised, the values unchanged.
+
+    GX's `between` compares a column with numpy operators only when its dtype is `int64`,
+    `float64` or `datetime64[ns]`; any other (DuckDB's dates arrive as `datetime64[us]`, its
+    INTEGER as `int32`, a nullable integer as `Int64`) is compared value by value in Python,
+    100× slower. Dates within the nanosecond range become `datetime64[ns]`, narrower integers
+    and nullable integers with no null in the chunk `int64`, `float32` `float64`;
+    each of these is in the same type lists of the suites as the dtype it replaces.
+    """
+    import pandas as pd
+
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        kind = column.dtype
+        if pd.api.types.is_datetime64_dtype(kind) and not isinstance(kind, pd.DatetimeTZDtype):
+            if str(kind) != "datetime64[ns]" and _ns_safe(column):
+                out[name] = column.astype("datetime64[ns]")
+        elif isinstance(kind, pd.api.extensions.ExtensionDtype) and kind.kind in "iu":
+            if not column.hasnans:  # a nullable integer with no null in this chunk
+                out[name] = column.astype(np.int64)
+        elif kind in (np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32):
+            out[name] = column.astype(np.int64)
+        elif kind == np.float32:
+            out[name] = column.astype(np.float64)
+    return frame.assign(**out) if out else frame
+
+
+def _ns_safe(column: pd.Series) -> bool:
+    """Every value of a datetime column fits `datetime64[ns]` (1677-09-21 .. 2262-04-11)."""
+    lowest, highest = column.min(), column.max()
+    if lowest is None or lowest != lowest:  # all null
+        return True
+    return (np.datetime64("1678-01-01") <= lowest.to_datetime64()
+            and highest.to_datetime64() <= np.datetime64("2262-01-01"))
 
 
 def _part(spec: dict[str, Any], types: set[str] | None) -> dict[str, Any]:
@@ -208,7 +280,12 @@ class _Validator:
     def __init__(self, spec: dict[str, Any], parameters: dict[str, Any]):
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
 
+        # GX fingerprints every batch frame (an md5 of `hash_pandas_object`: a batch marker,
+        # read by no expectation) unless the frame exceeds this many bytes; it costs as much
+        # as the expectations themselves, so no frame is fingerprinted.
+        pandas_execution_engine.HASH_THRESHOLD = 0
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._definition = (
@@ -290,10 +367,10 @@ def validate(
     results = validator.run("schema", _part(spec, _SCHEMA_TYPES), frame.iloc[:0])
     results += validator.run("count", _part(spec, _COUNT_TYPES),
                              pd.DataFrame(index=pd.RangeIndex(len(frame))))
-    rows = _part(spec, None)
+    groups = _groups(spec, list(frame.columns))
     columns = columns_needed(spec, list(frame.columns))
     for start in range(0, max(len(frame), 1), chunk_rows):
-        results += validator.run("rows", rows, frame.iloc[start:start + chunk_rows][columns])
+        results += _validate_rows(validator, groups, frame.iloc[start:start + chunk_rows][columns])
     return SuiteOutcome(suite=spec["name"], rows=len(frame), results=_outcomes(spec, results))
 
 
@@ -325,6 +402,7 @@ def validate_table(
     rows = _part(spec, None)
     columns = columns_needed(spec, list(schema.columns))
     if rows["expectations"] and columns:
+        groups = _groups(spec, list(schema.columns))
         select = ", ".join(f'"{c}"' for c in columns)
         cursor = con.cursor()
         try:
@@ -335,7 +413,7 @@ def validate_table(
                 chunk = cursor.fetch_df_chunk(vectors)
                 if len(chunk) == 0 and seen:
                     break
-                results += validator.run("rows", rows, chunk)
+                results += _validate_rows(validator, groups, chunk)
                 seen += len(chunk)
                 if len(chunk) == 0:
                     break
