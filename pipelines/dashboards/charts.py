@@ -67,12 +67,21 @@ class Chart:
 
 
 def page_json(charts: list[Chart]) -> str:
-    """`{"charts": [...], "datasets": {...}}` for a page: each dataset once."""
+    """`{"charts": [...], "datasets": {...}}` for a page: each dataset once, by columns
+    (`{"columns": [...], "rows": [[...], ...]}`: the field names are not repeated on every
+    row); the page turns them back into records (`records` in base.html) for vega."""
     datasets: dict[str, Any] = {}
     for c in charts:
         datasets.update(c.datasets)
-    return json.dumps({"charts": [c.entry() for c in charts], "datasets": datasets},
+    return json.dumps({"charts": [c.entry() for c in charts],
+                       "datasets": {name: columnar(rows) for name, rows in datasets.items()}},
                       ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def columnar(rows: list[dict[str, Any]]) -> dict[str, list]:
+    """Records as one list of column names and one list of values per row."""
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    return {"columns": columns, "rows": [[r.get(k) for k in columns] for r in rows]}
 
 
 def _spec(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -28,7 +28,7 @@ from pipelines.dashboards.model import HIERARCHIES, Context, Table, missing
 #  own bundle (units/<unit_code>/index.html) opens on its own card.
 SCORECARD_UNITS = 60
 PROSECUTOR_ROWS = 200
-GAP_ROWS = 200
+GAP_ROWS = 100
 LEVEL_ORDER = {"national": 0, "province": 1, "region": 2, "district": 3}
 VERDICTS = ("met", "exceeded", "missed")
 PROSECUTOR_INDICATORS = {
@@ -265,6 +265,7 @@ class Scorecards:
             table = Table(headers=headers, rows=[], numeric={1, 2, 3, 4}, css="scorecard-table")
             table.row_attrs = []
             footnotes: dict[str, Bi] = {}
+            pillar = None
             for ind in indicators:
                 code = ind["indicator_code"]
 
@@ -283,10 +284,14 @@ class Scorecards:
                                if r and not missing(r["target_value"])), any_row)
                 source = (Bi("Nhập thủ công", "Manual input") if any_row["source"] == "manual"
                           else Bi("Dữ liệu vụ án", "Case data"))
+                if ind["pillar"] != pillar:  # the pillar's name once, above its indicators
+                    pillar = ind["pillar"]
+                    table.rows.append([Markup('<span class="pillar-name">')
+                                       + Markup(labels.pillar(pillar).__html__())
+                                       + Markup("</span>"), "", "", "", "", "", ""])
+                    table.row_attrs.append(' class="pillar-row"')
                 table.rows.append([
-                    Markup('<span class="pillar-name">') + Markup(
-                        labels.pillar(ind["pillar"]).__html__()) + Markup("</span><br>")
-                    + Markup(labels.indicator(code).__html__()),
+                    labels.indicator(code),
                     ctx.target(code, target["target_value"], target.get("target_comparator"),
                                target.get("target_is_confirmed")),
                     self._cell(code, ended, footnotes),
@@ -454,7 +459,11 @@ def scorecard_page(ctx: Context) -> dict[str, Any]:
     unit_cards = {}
     for h in HIERARCHIES:
         found, total, _ = cards.cards(h)
-        unit_cards[h] = {"cards": found, "total": total, "shown": len(found)}
+        # the reasons behind a † are the same for every card: written once under the cards
+        notes = list(dict.fromkeys(note for card in found for note in card.footnotes))
+        for card in found:
+            card.footnotes = []
+        unit_cards[h] = {"cards": found, "total": total, "shown": len(found), "footnotes": notes}
     prosecutor_table, prosecutor_year = cards.prosecutors()
     unit_gaps = {h: cards.gaps("unit", h) for h in HIERARCHIES}
     prosecutor_gaps, prosecutor_gap_year = cards.gaps("prosecutor")
