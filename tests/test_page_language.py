@@ -11,9 +11,7 @@ are marked as technical names).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 from pathlib import Path
 
 import pytest
@@ -203,19 +201,10 @@ def test_every_page_speaks_one_language(browser, given_site, vocabulary) -> None
 
 @pytest.fixture(scope="module")
 def run_site(tmp_path_factory) -> Path:
-    from pipelines.cli import main
-    from pipelines.generator import generate
+    from snapshot import generated_site
 
-    tmp = tmp_path_factory.mktemp("language-run")
-    as_of = dt.date(2025, 12, 31)
-    generate(out=tmp / "landing", seed=7, scale="province", start=dt.date(2025, 7, 1),
-             end=as_of, defect_rate=0.02, batches="single")
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["run", "--landing", str(tmp / "landing"),
-                     "--warehouse", str(tmp / "w.duckdb"), "--out", str(tmp / "out"),
-                     "--published", str(tmp / "pub" / "cw.duckdb"),
-                     "--as-of", as_of.isoformat()]) == 0
-    return tmp / "out"
+    return generated_site(tmp_path_factory.mktemp("language-run"), seed=7,
+                          start=dt.date(2025, 7, 1), as_of=dt.date(2025, 12, 31)) / "out"
 
 
 @pytest.mark.slow

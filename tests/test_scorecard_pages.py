@@ -6,18 +6,14 @@ without a blank page or a chart cut in two."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import re
 from pathlib import Path
 
 import duckdb
 import pytest
+from snapshot import generated_site
 from test_dashboards import _charts_rendered, _open, browser  # noqa: F401 (Chromium fixture)
-
-from pipelines.cli import main
-from pipelines.generator import generate
 
 AS_OF = dt.date(2025, 6, 30)  # statistical year 2025 (01/12/2024–30/11/2025) is running
 DISTRICT = "BTR-CT"
@@ -25,15 +21,8 @@ DISTRICT = "BTR-CT"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("scorecards")
-    generate(out=tmp / "landing", seed=7, scale="province", start=dt.date(2024, 9, 1),
-             end=AS_OF, defect_rate=0.0, batches="single")
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["run", "--landing", str(tmp / "landing"),
-                     "--warehouse", str(tmp / "w.duckdb"), "--out", str(tmp / "out"),
-                     "--published", str(tmp / "pub" / "cw.duckdb"),
-                     "--as-of", AS_OF.isoformat()]) == 0
-    return tmp
+    return generated_site(tmp_path_factory.mktemp("scorecards"), seed=7,
+                          start=dt.date(2024, 9, 1), as_of=AS_OF, defect_rate=0.0)
 
 
 def _visible(page) -> str:

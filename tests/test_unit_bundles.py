@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from snapshot import generated_site
 
 from pipelines.cli import main
-from pipelines.generator import generate
 
 AS_OF = dt.date(2025, 6, 30)  # the units before the July 2025 merger
 DISTRICT = "BTR-CT"
@@ -23,15 +23,8 @@ PROVINCE = "BTR"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("units")
-    generate(out=tmp / "landing", seed=21, scale="province", start=dt.date(2025, 4, 1),
-             end=AS_OF, defect_rate=0.02, batches="single")
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["run", "--landing", str(tmp / "landing"),
-                     "--warehouse", str(tmp / "w.duckdb"), "--out", str(tmp / "out"),
-                     "--published", str(tmp / "pub" / "cw.duckdb"),
-                     "--as-of", AS_OF.isoformat()]) == 0
-    return tmp
+    return generated_site(tmp_path_factory.mktemp("units"), seed=21,
+                          start=dt.date(2025, 4, 1), as_of=AS_OF)
 
 
 def _texts(folder: Path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.dashboards.citation import vi_citation
+from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import query, query_value
 from pipelines.dashboards.grid import Grid
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int
@@ -55,7 +55,7 @@ def _grid(ctx: Context, agency: str) -> Grid:
              ctx.labels.clock(r["clock"]), r["case_id"] or "",
              prosecutor_cell(ctx, r["prosecutor_id"]), fmt_date(r["due_on"]), when_cell(r),
              Bi(r["explanation"] or "", r["explanation_en"] or r["explanation"] or ""),
-             Bi(vi_citation(r["legal_basis"]), r["legal_basis"] or "")],
+             citation(r["legal_basis"])],
             unit=r["unit_code"], phase=r["phase"], clock=r["clock"], status=r["status"],
             due=r["due_on"].isoformat() if r["due_on"] else "",
         )

@@ -15,6 +15,7 @@ Everything is aggregated in the marts (`campaign_scorecard`, `prosecutor_scoreca
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,7 +142,11 @@ class Scorecards:
         doc = str(found[0].get("source_document") or "").strip() if found else ""
         note = str(found[0].get("note") or "").strip() if found else ""
         vi = "Chỉ tiêu chưa xác nhận từ văn bản gốc" + (f" ({doc})" if doc else "")
-        en = "Target not confirmed from its source document" + (f" ({doc})" if doc else "")
+        # the documents are named in Vietnamese; the English view names a resolution by its
+        # number only
+        resolutions = sorted(set(re.findall(r"Nghị quyết (\d+/\d{4}/[A-Z]+\d*)", doc)))
+        en = "Target not confirmed from its source document" + (
+            f" (Resolution {', '.join(resolutions)})" if resolutions else "")
         return Bi(vi + ".", en + "." + (f" {note}" if note else ""))
 
     # ------------------------------------------------------------------------------------

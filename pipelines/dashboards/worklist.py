@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.dashboards.citation import vi_citation
+from markupsafe import Markup
+
+from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import query
 from pipelines.dashboards.grid import Grid, staff_label
-from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int
+from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, tech
 from pipelines.dashboards.model import (
     UNIT_ROWS,
     WORKLIST_ROWS,
@@ -89,12 +91,12 @@ def _fill(ctx: Context, grid: Grid, rows: list[dict[str, Any]], *, gap: bool = F
             steward = ctx.labels.unit(r["steward_unit"])
             system = r["steward_source_system"]
             cells += [Bi(r["gap_detail"] or "", r["gap_detail_en"] or r["gap_detail"] or ""),
-                      steward + (f" · {system}" if system else ""),
+                      Markup("{} · {}").format(steward, tech(system)) if system else steward,
                       fmt_date(r["last_activity_on"]) if r["last_activity_on"] else
                       bi("không có", "none")]
         else:
             cells += [Bi(r["explanation"] or "", r["explanation_en"] or r["explanation"] or ""),
-                      Bi(vi_citation(r["legal_basis"]), r["legal_basis"] or "")]
+                      citation(r["legal_basis"])]
         grid.add(cells, unit=unit, prosecutor=pid or "none", clock=clock, status=triage,
                  due=r["due_on"].isoformat() if r["due_on"] else "")
     return grid
