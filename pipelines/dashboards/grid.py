@@ -39,8 +39,29 @@ class Filter:
     options: list[tuple[str, Any]] = field(default_factory=list)  # (value, label)
 
 
+class CappedRows:
+    """Rows shown under a cap (`total` counts them before it): `capped` and the note that says
+    so, from the class's `CAP_NOTE` (Vietnamese, English; `{shown}` and `{total}` filled in)."""
+
+    CAP_NOTE: tuple[str, str] = ("Hiển thị {shown} trên tổng số {total} dòng.",
+                                 "Showing {shown} of {total} rows.")
+    rows: list[list[Any]]
+    total: int | None
+
+    @property
+    def capped(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
+
+    @property
+    def cap_note(self) -> Bi:
+        shown, total = fmt_int(len(self.rows)), fmt_int(self.total)
+        vi, en = self.CAP_NOTE
+        return Bi(vi.format(shown=shown.vi, total=total.vi),
+                  en.format(shown=shown.en, total=total.en))
+
+
 @dataclass
-class Grid:
+class Grid(CappedRows):
     """An interactive table: headers, rows (cells the templates render), one dict of
     `data-*` values per row (codes and ISO dates: what the filters compare)."""
 
@@ -57,24 +78,14 @@ class Grid:
     download: str = "casewatch"  # file name of the downloads (without extension)
     css: str = ""
     option_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    CAP_NOTE = ("Hiển thị {shown} dòng khẩn cấp nhất trên tổng số {total}; tải tệp đầy đủ bên "
+                "cạnh trang.",
+                "Showing the {shown} most urgent of {total} rows; download the full file beside "
+                "the page.")
 
     def add(self, cells: list[Any], **data: Any) -> None:
         self.rows.append(cells)
         self.data.append({k: "" if v is None else str(v) for k, v in data.items()})
-
-    @property
-    def capped(self) -> bool:
-        return self.total is not None and self.total > len(self.rows)
-
-    @property
-    def cap_note(self) -> Bi:
-        shown, total = fmt_int(len(self.rows)), fmt_int(self.total)
-        return Bi(
-            f"Hiển thị {shown.vi} dòng khẩn cấp nhất trên tổng số {total.vi}; tải tệp đầy đủ "
-            "bên cạnh trang.",
-            f"Showing the {shown.en} most urgent of {total.en} rows; download the full file "
-            "beside the page.",
-        )
 
     @property
     def filters(self) -> list[Filter]:

@@ -19,7 +19,8 @@ from markupsafe import Markup
 from pipelines.contract import PII_COLUMNS, TABLES
 from pipelines.dashboards import charts
 from pipelines.dashboards.db import query, query_value, table_names
-from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_num, fmt_pct
+from pipelines.dashboards.grid import CappedRows
+from pipelines.dashboards.i18n import NA, Bi, bi, fmt_num, fmt_pct
 from pipelines.dashboards.labels import Labels, period_label
 from pipelines.dashboards.staff import load_staff
 
@@ -80,7 +81,7 @@ class Badge:
 
 
 @dataclass
-class Table:
+class Table(CappedRows):
     headers: list[Bi]
     rows: list[list[Any]]
     total: int | None = None  # rows before the cap
@@ -89,19 +90,10 @@ class Table:
     css: str = ""
     row_attrs: list[str] | None = None
 
-    @property
-    def capped(self) -> bool:
-        return self.total is not None and self.total > len(self.rows)
-
-    @property
-    def cap_note(self) -> Bi:
-        shown, total = fmt_int(len(self.rows)), fmt_int(self.total)
-        return Bi(
-            f"Hiển thị {shown.vi} trên tổng số {total.vi} dòng; xem đầy đủ trong ảnh chụp dữ "
-            "liệu (DuckDB/Parquet).",
-            f"Showing {shown.en} of {total.en} rows; the full list is in the published "
-            "snapshot (DuckDB/Parquet).",
-        )
+    CAP_NOTE = ("Hiển thị {shown} trên tổng số {total} dòng; xem đầy đủ trong ảnh chụp dữ liệu "
+                "(DuckDB/Parquet).",
+                "Showing {shown} of {total} rows; the full list is in the published snapshot "
+                "(DuckDB/Parquet).")
 
 
 @dataclass
