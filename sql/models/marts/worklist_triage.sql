@@ -49,8 +49,8 @@ watch as (
     left join owners as o on o.clock = w.clock
 ),
 
--- the latest thing recorded on the item's case, person or judgement (up to as-of)
-activity as (
+-- the latest thing recorded on each case, report, person or judgement (up to as-of)
+activity_dates as (
     select case_id as id, 'case' as kind, max(event_date) as last_on
     from {{ ref('stg_landing__case_events') }}
     where case_id is not null and event_date <= {{ as_of() }}
@@ -72,17 +72,26 @@ activity as (
     group by judgement_id
 ),
 
+activity as (
+    select kind, id, max(last_on) as last_on
+    from activity_dates
+    group by kind, id
+),
+
+-- the latest activity on the item's case, person, judgement or own subject: one equality
+-- lookup each (greatest() skips the nulls of those with none)
 with_activity as (
     select
         w.*,
-        (
-            select max(a.last_on) from activity as a
-            where (a.kind = 'case' and a.id = w.case_id)
-               or (a.kind = 'person' and a.id = w.person_id)
-               or (a.kind = 'judgement' and a.id = w.judgement_id)
-               or (a.kind = w.subject_type and a.id = w.subject_id)
-        ) as last_activity_on
+        greatest(on_case.last_on, on_person.last_on, on_judgement.last_on, on_subject.last_on)
+            as last_activity_on
     from watch as w
+    left join activity as on_case on on_case.kind = 'case' and on_case.id = w.case_id
+    left join activity as on_person on on_person.kind = 'person' and on_person.id = w.person_id
+    left join activity as on_judgement
+        on on_judgement.kind = 'judgement' and on_judgement.id = w.judgement_id
+    left join activity as on_subject
+        on on_subject.kind = w.subject_type and on_subject.id = w.subject_id
 ),
 
 steward as (
