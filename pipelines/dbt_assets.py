@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -133,11 +134,16 @@ def sql_models(
         run_id=context.run.run_id,
     )
     Path(warehouse.path).parent.mkdir(parents=True, exist_ok=True)
+    # dbt's parse state from the last build with the same profile (see pipelines.dbt_project)
+    run_tag = f"{context.run.run_id[:8]}-{uuid4().hex[:7]}"
+    target = dbt_project.SQL_DIR / "target" / f"sql_models-{run_tag}"
+    dbt_project.restore_parse_state(env, target)
     with _environment(env):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
     # DuckDB has one writer: dbt holds the warehouse until it exits, so the events are read to
     # the end before the row counts and check results are written.
     events = list(invocation.stream())
+    dbt_project.keep_parse_state(env, target)
     manifest = invocation.manifest
     checks = _checks_by_key(manifest)
     docs = {

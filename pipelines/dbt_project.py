@@ -3,12 +3,22 @@
 `make setup` prepares the manifest (`dbt parse`, into `sql/target/`, never committed);
 `ensure_manifest()` re-parses when a file of the project is newer than the manifest, so a run
 or a test never works from a stale graph.
+
+dbt keeps its parse state (`partial_parse.msgpack`) to skip re-parsing unchanged files, but
+throws it away and parses the whole project (about twice the CPU) whenever the profile it
+renders differs from the one the state was saved with: the warehouse path, DuckDB's memory
+limit and spill folder are part of it. The nightly run therefore restores the state saved by
+the last build with the same profile (`restore_parse_state`) and saves its own
+(`keep_parse_state`); dbt still checks every file and the profile itself, so a stale or
+mismatched state only costs the full parse it would have done anyway.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -25,6 +35,12 @@ PROJECT_NAME = "casewatch"
 # dbt's default target path; pipelines.dbt_assets points dagster-dbt's DbtProject at the same
 # project (imported there only: the test harness and the benchmark need no dbt import)
 MANIFEST_PATH = SQL_DIR / "target" / "manifest.json"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# the environment variables profiles.yml renders: the profile dbt compares its state with
+PROFILE_ENV = (
+    "CASEWATCH_WAREHOUSE", "CASEWATCH_DUCKDB_MEMORY_LIMIT", "CASEWATCH_DUCKDB_TEMP_DIRECTORY"
+)
+KEPT_PARSE_STATES = 8
 
 
 def dbt_executable() -> str:
@@ -82,8 +98,47 @@ def run_dbt(
 def ensure_manifest() -> Path:
     """Parse the project when the manifest is missing or older than a project file."""
     if is_stale(MANIFEST_PATH):
-        run_dbt(["parse", "--quiet"])
+        env = dbt_env()
+        run_dbt(["parse", "--quiet"], env=env)
+        keep_parse_state(env, MANIFEST_PATH.parent)
     return MANIFEST_PATH
+
+
+def parse_state_path(env: Mapping[str, str], sql_dir: Path = SQL_DIR) -> Path:
+    """Where the parse state of dbt runs with this environment's profile is kept."""
+    profile = "\0".join(f"{k}={env.get(k, '')}" for k in PROFILE_ENV)
+    key = hashlib.sha256(profile.encode("utf-8")).hexdigest()[:16]
+    return sql_dir / "target" / "parse_states" / f"{key}.msgpack"
+
+
+def restore_parse_state(
+    env: Mapping[str, str], target_path: Path, sql_dir: Path = SQL_DIR
+) -> bool:
+    """Put the parse state saved for this profile into a dbt target folder; False if none."""
+    saved = parse_state_path(env, sql_dir)
+    target_path.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(saved, target_path / PARTIAL_PARSE_FILE)
+        os.utime(saved)  # recently used: kept
+    except FileNotFoundError:  # none yet, or just pruned by another run
+        return False
+    return True
+
+
+def keep_parse_state(env: Mapping[str, str], target_path: Path, sql_dir: Path = SQL_DIR) -> None:
+    """Save the parse state a dbt command left in `target_path` for the next one with the same
+    profile; only the most recently used few profiles are kept."""
+    fresh = target_path / PARTIAL_PARSE_FILE
+    if not fresh.exists():
+        return
+    saved = parse_state_path(env, sql_dir)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    partial = saved.with_name(f"{saved.stem}.{os.getpid()}.tmp")
+    shutil.copyfile(fresh, partial)
+    os.replace(partial, saved)  # atomic: a concurrent run reads the old state or the new
+    states = sorted(saved.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in states[KEPT_PARSE_STATES:]:
+        old.unlink(missing_ok=True)
 
 
 @cache

@@ -52,3 +52,20 @@
 {% macro days_remaining(status, due_on) -%}
     cast(case when {{ status }} = 'open' then {{ due_on }} - {{ as_of() }} end as bigint)
 {%- endmacro %}
+
+{#-
+    next_working_day: the day a deadline falling on `day` moves to when that is a day off
+    (Art. 134 (3)): `day` itself when it is a working day, else the next working day of the
+    calendar (int_calendar_days, joined as `calendar` on `calendar.date = day`); a day beyond
+    the calendar rolls over the weekend only.
+
+        left join {{ ref('int_calendar_days') }} as c on c.date = s.due_on_nominal
+        ...
+        {{ next_working_day('s.due_on_nominal', 'c') }} as due_on
+-#}
+{% macro next_working_day(day, calendar) -%}
+    coalesce(
+        {{ calendar }}.next_working_day,
+        {{ day }} + cast(case isodow({{ day }}) when 6 then 2 when 7 then 1 else 0 end as integer)
+    )
+{%- endmacro %}

@@ -1,26 +1,40 @@
 {#-
     Reading the landed rows (raw.*), for the staging models.
 
-    current_records(table, keys): the current version of every record of raw.<table>, the
-    highest (updated_at, _batch_id, _row_number) per key whatever the loading order; retracted
-    records (is_deleted) dropped.
+    latest_versions(table, keys): the latest version of every record of raw.<table>, the
+    highest (updated_at, _batch_id, _row_number) per key whatever the loading order, retracted
+    ones (is_deleted) included. The versions are ranked on the row ids alone and the winning
+    rows then read whole: ranking every column through the window's sort costs about twice as
+    much on the event tables.
+
+    current_records(table, keys): those latest versions, retracted records dropped.
 
     live_records(table): the keys of the current records whose own references have arrived,
     for the `is_reference_pending` flags: a person needs its case, a judgement its (live)
     person. Computed from raw, so a staging model never reads another staging model.
 -#}
-{% macro current_records(table, keys) -%}
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (
-                partition by {{ keys | join(', ') }}
-                order by updated_at desc, _batch_id desc, _row_number desc
-            ) as version_rank
-        from {{ source('raw', table) }}
+{% macro latest_versions(table, keys) -%}
+    select *
+    from {{ source('raw', table) }}
+    where rowid in (
+        select version_rowid
+        from (
+            select
+                rowid as version_rowid,
+                row_number() over (
+                    partition by {{ keys | join(', ') }}
+                    order by updated_at desc, _batch_id desc, _row_number desc
+                ) as version_rank
+            from {{ source('raw', table) }}
+        )
+        where version_rank = 1
     )
-    where version_rank = 1 and not coalesce(is_deleted, false)
+{%- endmacro %}
+
+{% macro current_records(table, keys) -%}
+    select *
+    from ({{ latest_versions(table, keys) }})
+    where not coalesce(is_deleted, false)
 {%- endmacro %}
 
 {% macro live_records(table) -%}

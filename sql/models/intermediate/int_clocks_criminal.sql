@@ -40,10 +40,7 @@ deadlines as (
         l.clock_id,
         l.crime_category,
         l.nominal as due_on_nominal,
-        coalesce(
-            c.next_working_day,
-            l.nominal + case isodow(l.nominal) when 6 then 2 when 7 then 1 else 0 end
-        ) as due_on,
+        {{ next_working_day('l.nominal', 'c') }} as due_on,
         l.rule_id,
         l.legal_basis,
         l.explanation_en as chain_en,

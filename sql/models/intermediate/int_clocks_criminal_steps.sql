@@ -368,11 +368,7 @@ final as (
         s.unit,
         s.anchor,
         s.previous_nominal,
-        coalesce(
-            p.next_working_day,
-            s.previous_nominal
-            + case isodow(s.previous_nominal) when 6 then 2 when 7 then 1 else 0 end
-        ) as previous_due_on,
+        {{ next_working_day('s.previous_nominal', 'p') }} as previous_due_on,
         s.cap_date,
         s.cumulative_max,
         s.stated_end_date,

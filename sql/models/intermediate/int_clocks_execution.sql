@@ -123,10 +123,7 @@ with_roll as (
         s.*,
         case
             when s.unit = 'working_days' then s.due_on_nominal
-            else coalesce(
-                dc.next_working_day,
-                s.due_on_nominal + cast(case isodow(s.due_on_nominal) when 6 then 2 when 7 then 1 else 0 end as integer)
-            )
+            else {{ next_working_day('s.due_on_nominal', 'dc') }}
         end as due_on
     from with_due as s
     left join calendar as dc on dc.date = s.due_on_nominal

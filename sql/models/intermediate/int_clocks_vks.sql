@@ -262,10 +262,7 @@ with_roll as (
         s.*,
         case
             when s.unit = 'hours' then s.due_on_nominal
-            else coalesce(
-                c.next_working_day,
-                s.due_on_nominal + cast(case isodow(s.due_on_nominal) when 6 then 2 when 7 then 1 else 0 end as integer)
-            )
+            else {{ next_working_day('s.due_on_nominal', 'c') }}
         end as due_on
     from with_due as s
     left join {{ ref('int_calendar_days') }} as c on c.date = s.due_on_nominal

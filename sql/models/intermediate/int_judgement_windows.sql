@@ -47,11 +47,7 @@ final as (
         n.closes_on_nominal,
         case
             when not cv.roll_windows then n.closes_on_nominal
-            else coalesce(
-                c.next_working_day,
-                n.closes_on_nominal
-                    + cast(case isodow(n.closes_on_nominal) when 6 then 2 when 7 then 1 else 0 end as integer)
-            )
+            else {{ next_working_day('n.closes_on_nominal', 'c') }}
         end as closes_on,
         n.rule_id,
         n.legal_basis

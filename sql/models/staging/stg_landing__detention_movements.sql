@@ -1,11 +1,5 @@
 with versions as (
-    select
-        *,
-        row_number() over (
-            partition by movement_id
-            order by updated_at desc, _batch_id desc, _row_number desc
-        ) as version_rank
-    from {{ source('raw', 'detention_movements') }}
+    {{ latest_versions('detention_movements', ['movement_id']) }}
 ),
 
 current_versions as (
@@ -21,7 +15,7 @@ current_versions as (
         _file_name,
         _row_number
     from versions
-    where version_rank = 1 and not coalesce(is_deleted, false)
+    where not coalesce(is_deleted, false)
 ),
 
 final as (
