@@ -4,6 +4,7 @@ compiled-SQL harness the given/expect tests use (pipelines.dbt_compiled)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -101,6 +102,53 @@ def test_a_changed_project_file_makes_the_manifest_stale(toy) -> None:
     later = manifest.stat().st_mtime + 5
     os.utime(toy / "models/marts/thing_counts.sql", (later, later))
     assert dbt_project.is_stale(manifest, toy)
+
+
+def _parse(toy: Path, env: dict[str, str], target: Path) -> dict:
+    """`dbt parse` into `target`; dbt's account of what it parsed."""
+    dbt_project.run_dbt(["parse", "--quiet", "--target-path", str(target)], toy, env=env)
+    return json.loads((target / "perf_info.json").read_text(encoding="utf-8"))
+
+
+def test_a_build_with_the_same_profile_reuses_the_parse_state(toy, tmp_path) -> None:
+    """dbt re-parses every file when the profile (the warehouse, DuckDB's memory settings)
+    differs from its saved state's; the state is kept per profile, so the next run with the
+    same profile parses nothing, and one with another warehouse gets no state at all."""
+    nightly = dbt_project.dbt_env(tmp_path / "w.duckdb", memory_limit="2GB", as_of="2025-01-01")
+    first = _parse(toy, nightly, tmp_path / "run1")
+    assert first["parsed_path_count"] > 0
+    assert not dbt_project.restore_parse_state(nightly, tmp_path / "run2", toy)
+    dbt_project.keep_parse_state(nightly, tmp_path / "run1", toy)
+
+    # the next night: another as-of date and run id, the same profile
+    next_night = {**nightly, "CASEWATCH_AS_OF": "2025-01-02", "CASEWATCH_RUN_ID": "other"}
+    assert dbt_project.restore_parse_state(next_night, tmp_path / "run2", toy)
+    second = _parse(toy, next_night, tmp_path / "run2")
+    assert second["is_partial_parse_enabled"] and second["parsed_path_count"] == 0
+
+    # another warehouse or memory limit is another profile: no state of the first one's
+    for other in (dbt_project.dbt_env(tmp_path / "x.duckdb", memory_limit="2GB"),
+                  dbt_project.dbt_env(tmp_path / "w.duckdb", memory_limit="4GB")):
+        assert dbt_project.parse_state_path(other, toy) != dbt_project.parse_state_path(
+            nightly, toy)
+        assert not dbt_project.restore_parse_state(other, tmp_path / "run3", toy)
+
+
+def test_only_the_most_recently_used_parse_states_are_kept(tmp_path) -> None:
+    sql_dir, run = tmp_path / "sql", tmp_path / "run"
+    run.mkdir()
+    (run / dbt_project.PARTIAL_PARSE_FILE).write_bytes(b"state")
+    kept = dbt_project.KEPT_PARSE_STATES
+    envs = [dbt_project.dbt_env(tmp_path / f"w{i}.duckdb") for i in range(kept + 1)]
+    for i, env in enumerate(envs[:kept]):
+        dbt_project.keep_parse_state(env, run, sql_dir)
+        os.utime(dbt_project.parse_state_path(env, sql_dir), (1000 + i, 1000 + i))
+    assert dbt_project.restore_parse_state(envs[0], tmp_path / "used", sql_dir)  # now the newest
+    dbt_project.keep_parse_state(envs[kept], run, sql_dir)
+    names = {p.name for p in (sql_dir / "target" / "parse_states").iterdir()}
+    assert len(names) == kept
+    assert dbt_project.parse_state_path(envs[0], sql_dir).name in names
+    assert dbt_project.parse_state_path(envs[1], sql_dir).name not in names  # least recent
 
 
 def test_every_model_is_keyed_by_its_layer_and_documented_with_its_grain() -> None:
