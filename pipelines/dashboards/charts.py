@@ -2,13 +2,21 @@
 
 Each chart is made twice, once per language; the page embeds both and shows the one of the
 current language. Specs carry their data inline; the vega bundle is inlined once per page.
+
+A chart's spec depends on its kind, its options (titles, language, the labels of its stacks)
+and the names of its datasets, never on the rows themselves: each spec is built with altair
+once per kind and options, with stand-in dataset names, and every later chart of the same
+kind and options reuses it with its own dataset names put in (`_cached_spec`). Building
+layered and faceted charts in altair costs a large fraction of a second each (altair copies
+the whole chart at every step), which the per-unit bundles would otherwise pay for every chart
+of every unit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,23 +100,58 @@ def _spec(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], dict[str, Any]]:
     return spec, spec.pop("datasets", {})
 
 
-def _named(frame: pd.DataFrame) -> tuple[alt.Data, dict[str, list[dict[str, Any]]]]:
+def _named(frame: pd.DataFrame) -> tuple[str, dict[str, list[dict[str, Any]]]]:
     """The frame as a named dataset (records passed to the page as they are, not through
-    altair's per-row processing)."""
+    altair's per-row processing): its name and {name: records}."""
     records = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
     name = "d" + hashlib.sha1(
         json.dumps(records, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:12]
-    return alt.Data(name=name), {name: records}
+    return name, {name: records}
 
 
-def both(chart_id: str, frame: pd.DataFrame,
-         build: Callable[[str, alt.Data], alt.TopLevelMixin]) -> Chart:
-    data, datasets = _named(frame)
-    specs = {}
-    for lang in ("vi", "en"):
-        specs[lang], inline = _spec(build(lang, data))
-        datasets.update(inline)
+#  Stand-ins for the dataset names while a spec is built (no dataset name has this form: a
+#  dataset is named "d" and twelve hex digits, `_named`).
+_STAND_INS = ("\x00data", "\x00lookup")
+_SPECS: dict[tuple, dict[str, Any]] = {}
+_CACHE_SIZE = 512  # kinds × options; a national run has a few dozen
+
+
+def _put_names(node: Any, names: dict[str, str]) -> Any:
+    """A copy of `node` (a spec) with every stand-in string replaced by its dataset name."""
+    if isinstance(node, dict):
+        return {k: _put_names(v, names) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_put_names(v, names) for v in node]
+    if isinstance(node, str):
+        return names.get(node, node)
+    return node
+
+
+def _cached_spec(key: tuple, build: Callable[..., alt.TopLevelMixin],
+                 names: Sequence[str]) -> dict[str, Any]:
+    """The spec `build(*stand-in data)` gives, with the dataset `names` in place of the
+    stand-ins; built once per `key` (everything the spec depends on but the names)."""
+    template = _SPECS.get(key)
+    if template is None:
+        spec, inline = _spec(build(*(alt.Data(name=s) for s in _STAND_INS[:len(names)])))
+        if inline:  # a spec with inline data depends on its rows: never reused
+            raise ValueError(f"chart {key[0]}: inline datasets {sorted(inline)}")
+        if len(_SPECS) >= _CACHE_SIZE:
+            _SPECS.clear()
+        template = _SPECS[key] = spec
+    return _put_names(template, dict(zip(_STAND_INS, names, strict=False)))
+
+
+def both(chart_id: str, frame: pd.DataFrame, key: tuple,
+         build: Callable[..., alt.TopLevelMixin], *more: str) -> Chart:
+    """The chart in both languages over `frame` (and the datasets named `more`, already in
+    the chart's datasets by their caller): `build(lang, data, *more_data)`; `key` names the
+    kind of chart and every option its spec depends on besides the data (`_cached_spec`)."""
+    name, datasets = _named(frame)
+    specs = {lang: _cached_spec((*key, lang),
+                                lambda *data, lang=lang: build(lang, *data), (name, *more))
+             for lang in ("vi", "en")}
     return Chart(chart_id, specs, datasets)
 
 
@@ -142,9 +185,9 @@ def trend(
     names["k"] = range(len(names))
     data = data.merge(names, on=["indicator_vi", "indicator_en"]).drop(
         columns=["indicator_vi", "indicator_en"])
-    lookup_data, lookup_sets = _named(names)
+    lookup_name, lookup_sets = _named(names)
 
-    def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
+    def build(lang: str, source: alt.Data, lookup_data: alt.Data) -> alt.TopLevelMixin:
         vi = lang == "vi"
         ind = f"indicator_{lang}"
         x_title = "Kỳ" if vi else "Period"
@@ -217,7 +260,7 @@ def trend(
             .properties(title=_t(title, lang))
         )
 
-    chart = both(chart_id, data, build)
+    chart = both(chart_id, data, ("trend", is_rate, title), build, lookup_name)
     chart.datasets.update(lookup_sets)
     return chart
 
@@ -236,11 +279,11 @@ def stacked_bar(
     """Horizontal stacked counts: one bar per `category_<lang>`, stacked by `stack_<lang>`
     (with `stack` holding the code used for colour and order). Column `n` is the count."""
     data = frame.copy()
+    labels_of = {lang: data.drop_duplicates(stack).set_index(stack)[f"{stack}_{lang}"].to_dict()
+                 for lang in ("vi", "en")}
 
     def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
-        labels = (
-            data.drop_duplicates(stack).set_index(stack)[f"{stack}_{lang}"].to_dict()
-        )
+        labels = labels_of[lang]
         domain = [labels[s] for s in stack_order if s in labels]
         rng = [c for s, c in zip(stack_order, colors or [], strict=False) if s in labels]
         color = alt.Color(
@@ -268,7 +311,9 @@ def stacked_bar(
             .properties(width=2 * WIDTH - 120, title=_t(title, lang))
         )
 
-    return both(chart_id, data, build)
+    key = ("stacked_bar", category, stack, tuple(stack_order), tuple(colors or ()), title,
+           x_title, *(tuple(labels_of[lang].items()) for lang in ("vi", "en")))
+    return both(chart_id, data, key, build)
 
 
 def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> Chart:
@@ -287,4 +332,4 @@ def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> C
             .properties(width=2 * WIDTH - 160, title=_t(title, lang))
         )
 
-    return both(chart_id, data, build)
+    return both(chart_id, data, ("rate_bar", title, x_title), build)
