@@ -176,17 +176,26 @@ def interagency_sheet(con: duckdb.DuckDBPyConnection, labels: Labels,
 
 
 def _labelled(sheet: Sheet) -> Iterator[Sequence[Any]]:
-    """The sheet's rows with each code as its label (`Column.label`)."""
-    labels = [(j, col.label) for j, col in enumerate(sheet.columns) if col.label is not None]
+    """The sheet's rows with each code as its label (`Column.label`, a function of the code
+    alone: each code is looked up once per sheet)."""
+    labels = [(j, col.label, {}) for j, col in enumerate(sheet.columns)
+              if col.label is not None]
     for row in sheet.rows:
         if len(row) != len(sheet.columns):
             raise ValueError(f"sheet {sheet.name}: a row of {len(row)} values for "
                              f"{len(sheet.columns)} columns")
         if labels:
             row = list(row)
-            for j, label in labels:
-                if row[j] is not None:
-                    row[j] = label(row[j])
+            for j, label, seen in labels:
+                code = row[j]
+                if code is None:
+                    continue
+                try:
+                    row[j] = seen[code]
+                except KeyError:
+                    row[j] = seen[code] = label(code)
+                except TypeError:  # not hashable
+                    row[j] = label(code)
         yield row
 
 

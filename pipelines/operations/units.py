@@ -36,6 +36,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -139,10 +140,10 @@ class _Batch:
     """The rows of a batch of units, table by table, with where each unit's rows are."""
 
     def __init__(self, frames: dict[tuple[str, str], pa.Table]) -> None:
-        self.frames = frames
+        self.frames = {key: frame.combine_chunks() for key, frame in frames.items()}
         self.rows_of: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-        for key, frame in frames.items():
-            codes = pc.dictionary_encode(frame.column("unit_code")).combine_chunks()
+        for key, frame in self.frames.items():
+            codes = pc.dictionary_encode(frame.column("unit_code").combine_chunks())
             index = codes.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             order = np.argsort(index, kind="stable")  # row numbers by unit, each in order
             bounds = np.searchsorted(index[order], np.arange(len(codes.dictionary) + 1))
@@ -172,6 +173,9 @@ class _Reader:
                        for table in _tables(source, self.db, schema)]
         #  ids-only tables come last: their rows follow the ids of the unit tables
         self.tables.sort(key=lambda t: t.kind == "ids")
+        #  the connection of the last copy, and which of its tables are empty
+        self._last: tuple[duckdb.DuckDBPyConnection | None, dict[tuple[str, str], bool]] = (
+            None, {})
         self.fixed = {t.key: self._arrow(f"select * from {t.source(self.db)}"
                                          + (" where false" if t.kind == "run" else ""))
                       for t in self.tables if t.kind in ("whole", "run")}
@@ -227,16 +231,28 @@ class _Reader:
                                           {"units": units})
                        for t in self.tables if t.kind == "unit"})
 
-    def copy(self, batch: _Batch, scope: Iterable[str]) -> duckdb.DuckDBPyConnection:
-        """The in-memory warehouse of one unit's scope (module doc), from its batch."""
+    def copy(self, batch: _Batch, scope: Iterable[str],
+             into: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        """The in-memory warehouse of one unit's scope (module doc), from its batch. With
+        `into` (a copy this reader made before), that copy becomes this scope's: the tables
+        that do not depend on the scope stay as they are, the others are made again."""
         scope = sorted(set(scope))
-        con = duckdb.connect(config={"threads": 1})  # a small copy: one thread is faster
-        con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
-        for schema in ("raw", "reference", "staging", "intermediate", "marts", "meta"):
-            con.execute(f"create schema {schema}")
+        con = into
+        if con is None:
+            con = duckdb.connect(config={"threads": 1})  # a small copy: one thread is faster
+            con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+            for schema in ("raw", "reference", "staging", "intermediate", "marts", "meta"):
+                con.execute(f"create schema {schema}")
+        if into is None or into is not self._last[0]:
+            into = None  # a copy this reader did not make last: every table is made again
+            self._last = (con, {})
+        empty = self._last[1]  # table -> left empty in the copy `con` holds
         allowed: dict[str, set] = {c: set() for c in ID_COLUMNS}
         want_ids = any(t.kind == "ids" for t in self.tables)
         for t in self.tables:
+            scoped = t.kind in ("unit", "ids") or "$scope" in t.select
+            if into is not None and not scoped:
+                continue  # the same for every scope: made with the first copy
             if t.kind == "unit":
                 frame = batch.rows(t.key, scope)
                 if want_ids:
@@ -253,14 +269,76 @@ class _Reader:
                                     {c: sorted(allowed[c]) for c in keys})
             else:
                 frame = self.fixed[t.key]
-            con.register("frame", frame)
-            try:
-                con.execute(f"create table {t.schema}.{_ident(t.name)} as "
-                            f"select {t.select} from frame",
-                            {"scope": scope} if "$scope" in t.select else None)
-            finally:
-                con.unregister("frame")
+            if into is not None and frame.num_rows == 0 and empty.get(t.key):
+                continue  # empty in the copy made into `into` last time too
+            empty[t.key] = frame.num_rows == 0
+            # `frame` is read by name (DuckDB's scan of a Python variable)
+            con.execute(f"create or replace table {t.schema}.{_ident(t.name)} as "
+                        f"select {t.select} from frame",
+                        {"scope": scope} if "$scope" in t.select else None)
         return con
+
+
+class _Queries:
+    """A unit's copy as its bundle reads it: a query (`select` or `with`) asked again with the
+    same parameters is answered from its first answer (the pages ask some of them many
+    times, and the copy does not change while its bundle is written); anything else goes to
+    the copy as it is. Answers are read as DuckDB gives them: rows (`description`,
+    `fetchone`, `fetchmany`, `fetchall`) or a pandas frame (`df`, a fresh copy each time)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows: dict[tuple[str, str], tuple[list, list[tuple]]] = {}
+        self.frames: dict[tuple[str, str], Any] = {}
+
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        if sql.lstrip()[:4].lower() not in ("sele", "with"):
+            return self.con.execute(sql, parameters)
+        return _Answer(self, sql, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+class _Answer:
+    """One query's answer from `_Queries` (read when first asked for)."""
+
+    def __init__(self, queries: _Queries, sql: str, parameters: Any) -> None:
+        self.queries, self.sql, self.parameters = queries, sql, parameters
+        self.key = (sql, repr(parameters))
+        self.at = 0
+
+    def _rows(self) -> tuple[list, list[tuple]]:
+        found = self.queries.rows.get(self.key)
+        if found is None:
+            cur = self.queries.con.execute(self.sql, self.parameters)
+            found = self.queries.rows[self.key] = (cur.description, cur.fetchall())
+        return found
+
+    @property
+    def description(self) -> list:
+        return self._rows()[0]
+
+    def fetchall(self) -> list[tuple]:
+        rows = self._rows()[1][self.at:]
+        self.at += len(rows)
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[tuple]:
+        rows = self._rows()[1][self.at:self.at + size]
+        self.at += len(rows)
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def df(self) -> Any:
+        frame = self.queries.frames.get(self.key)
+        if frame is None:
+            frame = self.queries.frames[self.key] = self.queries.con.execute(
+                self.sql, self.parameters).df()
+        return frame.copy()
 
 
 def scoped_copy(
@@ -335,14 +413,15 @@ def _write_folder(
     tmp = units_dir / f".{unit}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    render_pages(con, tmp, run_id=run_id, as_of=as_of)
+    queries = _Queries(con)
+    render_pages(queries, tmp, run_id=run_id, as_of=as_of)
     (tmp / EXPORTS_DIR).mkdir()
     present = set(_tables(con, "memory", "marts"))
     for table, where in EXPORT_MARTS.items():
         if table in present:
             write_xlsx(con, table, tmp / EXPORTS_DIR / f"{table}.xlsx", where)
     # the office workbook: worklist, findings, scorecard, inter-agency (office.py)
-    write_unit_workbook(con, unit, tmp / f"{unit}.xlsx", staff=staff, as_of=as_of)
+    write_unit_workbook(queries, unit, tmp / f"{unit}.xlsx", staff=staff, as_of=as_of)
     steward = tmp / STEWARD_DIR
     steward.mkdir()
     for code in scope:
@@ -386,18 +465,20 @@ def write_bundles(
     written = {}
     staff = load_staff()
     reader = _Reader(con)
-    for units in reader.batches(scopes):
-        batch = reader.read(u for unit in units for u in scopes[unit])
-        for unit in units:
-            copy = reader.copy(batch, scopes[unit])
-            try:
+    copy = None  # one in-memory copy, made again for each unit's scope
+    try:
+        for units in reader.batches(scopes):
+            batch = reader.read(u for unit in units for u in scopes[unit])
+            for unit in units:
+                copy = reader.copy(batch, scopes[unit], into=copy)
                 written[unit] = _write_folder(copy, unit, scopes[unit], out, run_id=run_id,
                                               as_of=as_of, staff=staff)
-            finally:
-                copy.close()
-        del batch
-        if progress is not None:
-            progress(len(written), len(scopes))
+            del batch
+            if progress is not None:
+                progress(len(written), len(scopes))
+    finally:
+        if copy is not None:
+            copy.close()
     return dict(sorted(written.items()))
 
 

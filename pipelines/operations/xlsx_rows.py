@@ -47,6 +47,8 @@ __all__ = ["RowSheet", "UnusualValue"]
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
 _URL = re.compile(r"(ftp|http)s?://|mailto:|(in|ex)ternal:|file://")
 _BLOCK = 16  # rows per "spans" block (xlsxwriter's _calculate_spans)
+_HALF_STRMAX = 32767 // 2  # shorter text is never cut (xlsxwriter's _write_string)
+_NATIVE = {str, int, float, bool, dt.date, dt.datetime}  # written as what they are
 
 
 class UnusualValue(ValueError):
@@ -64,7 +66,8 @@ class RowSheet(Worksheet):
         self._block_index = -1
         self._next_row = 0
         self._letters: list[str] = []
-        self._dates: dict[Any, str] = {}
+        self._dates: dict[Any, str] = {}  # date -> Excel's number for it
+        self._texts: dict[str, str] = {}  # text -> its inline cell's end
         #  Inline strings and rows without spans, as xlsxwriter writes them in constant_memory
         #  mode; may be set before the first `write_rows` (module doc).
         self.inline_strings = self.constant_memory
@@ -84,9 +87,10 @@ class RowSheet(Worksheet):
         date_s = None  # the date format's index, taken when a date first comes (as xlsxwriter)
         shared = not self.inline_strings
         sst = self.str_table._get_shared_string_index
-        letters = self._letters
-        dates = self._dates
-        strings_to_formulas, strings_to_urls = self.strings_to_formulas, self.strings_to_urls
+        letters, dates, texts = self._letters, self._dates, self._texts
+        spans = not self.inline_strings  # rows carry the spans of their block of 16 rows
+        block, out = self._block, self._row_xml
+        row_min = row_max = col_min = col_max = None
         n = 0
         i = first_row - 1
         for i, row in enumerate(rows, start=first_row):
@@ -100,26 +104,30 @@ class RowSheet(Worksheet):
                 if v is None:
                     continue
                 kind = v.__class__
-                if kind is bool and booleans is not None:
-                    v, kind = booleans[0] if v else booleans[1], str
-                if kind is not str and kind is not int and kind is not float and (
-                        kind is not dt.date and kind is not dt.datetime and kind is not bool):
-                    v, kind = str(v), str  # anything else is written as its text
-                if kind is str:
+                if kind is str or kind is bool and booleans is not None or kind not in _NATIVE:
+                    if kind is not str:  # booleans as text; anything else as its text
+                        v = (booleans[0] if v else booleans[1]) if kind is bool else str(v)
                     if v == "":
                         continue
-                    if tokens and (v[0] in "={" or ":" in v) and (
-                            strings_to_formulas and v.startswith("=")
-                            or strings_to_formulas and v.startswith("{=") and v.endswith("}")
-                            or strings_to_urls and ":" in v and _URL.match(v)):
+                    if tokens and (v[0] in "={" or ":" in v) and self._unusual(v):
                         raise UnusualValue(f"row {i + 1}, column {j + 1}: {v[:40]!r}")
-                    cell = self._string(letters[j] + r, s, v, shared, sst)
+                    if shared:
+                        if len(v) > _HALF_STRMAX:
+                            v = self._cut(v)
+                        cells.append(f'<c r="{letters[j]}{r}"{s} t="s"><v>{sst(v)}</v></c>')
+                    else:
+                        text = texts.get(v)
+                        if text is None:
+                            text = texts[v] = self._inline(v)
+                        cells.append(f'<c r="{letters[j]}{r}"{s}{text}')
                 elif kind is int or kind is float:
                     if kind is float and (math.isnan(v) or math.isinf(v)):
                         raise TypeError("NAN/INF not supported in write_number() "
                                         "without 'nan_inf_to_errors' Workbook() option")
-                    cell = f'<c r="{letters[j]}{r}"{s}><v>{v:.16G}</v></c>'
-                elif kind is dt.date or kind is dt.datetime:
+                    cells.append(f'<c r="{letters[j]}{r}"{s}><v>{v:.16G}</v></c>')
+                elif kind is bool:
+                    cells.append(f'<c r="{letters[j]}{r}"{s} t="b"><v>{1 if v else 0}</v></c>')
+                else:  # a date
                     number = dates.get(v)
                     if number is None:
                         when = v if kind is dt.datetime else dt.datetime.combine(v, dt.time())
@@ -127,44 +135,56 @@ class RowSheet(Worksheet):
                     if date_s is None:
                         date_s = (f' s="{date_format._get_xf_index()}"'
                                   if date_format is not None else "")
-                    cell = f'<c r="{letters[j]}{r}"{date_s}><v>{number}</v></c>'
-                else:  # bool
-                    cell = f'<c r="{letters[j]}{r}"{s} t="b"><v>{1 if v else 0}</v></c>'
-                cells.append(cell)
+                    cells.append(f'<c r="{letters[j]}{r}"{date_s}><v>{number}</v></c>')
                 if first < 0:
                     first = j
                 last = j
-            if cells:
-                self._add_row(i, first, last, "".join(cells))
+            if not cells:
+                continue
+            if row_min is None:
+                row_min, col_min, col_max = i, first, last
+            row_max = i
+            col_min, col_max = min(col_min, first), max(col_max, last)
+            if spans:
+                if i // _BLOCK != self._block_index:
+                    self._end_block()
+                    self._block_index = i // _BLOCK
+                    block = self._block
+                block.append((r, first, last, "".join(cells)))
+            else:
+                out.append(f'<row r="{r}">{"".join(cells)}</row>')
+        if row_min is not None and (self._check_dimensions(row_min, col_min)
+                                    or self._check_dimensions(row_max, col_max)):
+            raise ValueError(f"cells outside the worksheet: row {row_max + 1}, "
+                             f"column {col_max + 1}")
         self._next_row = i + 1
         return n
 
-    def _string(self, ref: str, s: str, text: str, shared: bool, sst: Any) -> str:
-        """A text cell, as xlsxwriter's _write_string and _write_cell write it."""
-        if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
-            text = _utf16_truncate(text, self.xls_strmax)
-        if shared:
-            return f'<c r="{ref}"{s} t="s"><v>{sst(text)}</v></c>'
+    def _unusual(self, text: str) -> bool:
+        """Text `Worksheet.write()` writes as a formula or a link (_write_token_as_string)."""
+        return bool(self.strings_to_formulas and text.startswith("=")
+                    or self.strings_to_formulas and text.startswith("{=") and text.endswith("}")
+                    or self.strings_to_urls and ":" in text and _URL.match(text))
+
+    def _cut(self, text: str) -> str:
+        """Text cut at Excel's limit, as _write_string cuts it."""
+        if _utf16_len(text) > self.xls_strmax:
+            return _utf16_truncate(text, self.xls_strmax)
+        return text
+
+    def _inline(self, text: str) -> str:
+        """The end of an inline text cell, as xlsxwriter's _write_cell writes it."""
+        if len(text) > _HALF_STRMAX:
+            text = self._cut(text)
         preserve = ""
         if _SPECIAL.search(text):
             text = self._escape_control_characters(text)
             if text.startswith("<r>") and text.endswith("</r>"):
-                raise UnusualValue(f"{ref}: rich text {text[:40]!r}")
+                raise UnusualValue(f"rich text {text[:40]!r}")
             if _preserve_whitespace(text):
                 preserve = ' xml:space="preserve"'
             text = self._escape_data(text)
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
-
-    def _add_row(self, row: int, first: int, last: int, cells: str) -> None:
-        if self._check_dimensions(row, first) or self._check_dimensions(row, last):
-            raise ValueError(f"cell outside the worksheet: row {row + 1}")
-        if not self.inline_strings:  # rows carry the spans of their block of 16 rows
-            if row // _BLOCK != self._block_index:
-                self._end_block()
-                self._block_index = row // _BLOCK
-            self._block.append((str(row + 1), first, last, cells))
-        else:
-            self._row_xml.append(f'<row r="{row + 1}">{cells}</row>')
+        return f' t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
 
     def _end_block(self) -> None:
         if self._block:
