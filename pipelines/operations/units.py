@@ -194,11 +194,12 @@ class _Reader:
                     rows[unit] = rows.get(unit, 0) + n
         return rows
 
-    def batches(self, scopes: dict[str, list[str]], limit: int = BATCH_ROWS
+    def batches(self, scopes: dict[str, list[str]], limit: int | None = None
                 ) -> Iterator[list[str]]:
         """The units in batches: units whose scopes overlap are in the same group (a province
         and its districts), groups follow each other, and a batch stops before its scopes'
-        rows pass `limit` (a unit whose own scope is larger is a batch alone)."""
+        rows pass `limit` (`BATCH_ROWS`; a unit whose own scope is larger is a batch alone)."""
+        limit = BATCH_ROWS if limit is None else limit
         parent = {u: u for s in scopes.values() for u in s}
 
         def root(u: str) -> str:
