@@ -121,3 +121,139 @@ def test_a_run_without_unit_bundles_writes_none_and_keeps_no_stale_one(site, tmp
                      "--as-of", AS_OF.isoformat(), "--no-unit-bundles"]) == 0
     assert (out / "index.html").is_file()
     assert not (out / "units").exists()
+
+
+def _former_copy(source, scope: list[str]):
+    """The unit's warehouse as the pages were first given it: every table queried on the
+    warehouse with the scope's filter (the definition `units.scoped_copy` keeps)."""
+    from pipelines.contract import TABLES
+    from pipelines.operations import units
+
+    ident = units._ident
+    scope = sorted(set(scope))
+    (db,) = source.execute("select current_database()").fetchone()
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+    for schema in ("raw", "reference", "staging", "intermediate", "marts", "meta"):
+        con.execute(f"create schema {schema}")
+
+    def put(schema, table, sql, params):
+        frame = source.sql(sql, params=params).to_arrow_table()  # noqa: F841 (read by name)
+        con.execute(f"create table {schema}.{ident(table)} as select * from frame")
+
+    allowed = {"case_id": set(), "person_id": set(), "judgement_id": set()}
+    deferred = []
+    for schema in ("marts", "reference", "meta"):
+        for table in units._tables(source, db, schema):
+            cols = units._columns(source, db, schema, table)
+            select = []
+            for c in cols:
+                if c in units.UNIT_REF_COLUMNS:
+                    select.append(f"case when list_contains($scope, {ident(c)}) "
+                                  f"then {ident(c)} end as {ident(c)}")
+                elif c in units.UNIT_LIST_COLUMNS:
+                    select.append(
+                        f"nullif(array_to_string(list_filter(string_split({ident(c)}, ','), "
+                        f"lambda x: list_contains($scope, x)), ','), '') as {ident(c)}")
+                else:
+                    select.append(ident(c))
+            sql = f"select {', '.join(select)} from {ident(db)}.{schema}.{ident(table)}"
+            params = {"scope": scope} if "$scope" in sql else []
+            if (schema, table) in units.RUN_LEVEL:
+                put(schema, table, sql + " where false", params)
+            elif "unit_code" in cols:
+                put(schema, table, sql + " where list_contains($scope, unit_code)",
+                    {"scope": scope})
+                for c in units.ID_COLUMNS:
+                    if c in cols:
+                        allowed[c].update(r[0] for r in con.execute(
+                            f"select distinct {ident(c)} from {schema}.{ident(table)} "
+                            f"where {ident(c)} is not null").fetchall())
+            elif any(c in cols for c in units.ID_COLUMNS):
+                deferred.append((schema, table, cols))
+            else:
+                put(schema, table, sql, params)
+    for schema, table, cols in deferred:
+        keys = [c for c in units.ID_COLUMNS if c in cols]
+        where = " and ".join(f"({ident(c)} is null or list_contains(${c}::varchar[], "
+                             f"{ident(c)}))" for c in keys)
+        put(schema, table, f"select * from {ident(db)}.{schema}.{ident(table)} where {where}",
+            {c: sorted(allowed[c]) for c in keys})
+    for table in (t for t, cols in TABLES.items() if any(c.name == "unit_code" for c in cols)):
+        if table in units._tables(source, db, "raw"):
+            put("raw", table, f"select unit_code from {ident(db)}.raw.{ident(table)} "
+                              "where list_contains($scope, unit_code)", {"scope": scope})
+    return con
+
+
+def _contents(con, schemas=("marts", "reference", "meta")) -> dict:
+    """Every table's columns with their types and its rows in the order the table holds them."""
+    out = {}
+    for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = "
+            "current_database() and list_contains(?, schema_name) order by 1, 2",
+            [list(schemas)]).fetchall():
+        out[f"{schema}.{table}"] = (
+            con.execute(f'describe {schema}."{table}"').fetchall(),
+            con.execute(f'select * from {schema}."{table}"').fetchall())
+    return out
+
+
+def _files(folder: Path) -> dict[str, object]:
+    """Each file of a bundle: its bytes, or for a workbook each part of it but the one that
+    holds the time of writing (docProps/core.xml)."""
+    out = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                out[name] = {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+        else:
+            out[name] = path.read_bytes()
+    return out
+
+
+@pytest.mark.slow
+def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
+        site, tmp_path, monkeypatch) -> None:
+    """The bundles, written a batch of units at a time (several batches here), hold the same
+    pages, numbers and files as the page code renders from a copy of the warehouse made for
+    that unit alone by querying each table with the unit's scope."""
+    import shutil
+
+    from pipelines.dashboards.pages import render_pages
+    from pipelines.dashboards.staff import load_staff
+    from pipelines.operations import units
+    from pipelines.operations.office import write_unit_workbook
+
+    monkeypatch.setattr(units, "BATCH_ROWS", 3_000)
+    con = duckdb.connect(str(site / "w.duckdb"), read_only=True)
+    scopes = units.unit_scopes(con)
+    batches = list(units._Reader(con).batches(scopes))
+    assert len(batches) > 2 and sorted(u for b in batches for u in b) == sorted(scopes)
+    out = tmp_path / "out"
+    shutil.copytree(site / "out" / "steward", out / "steward")
+    written = units.write_unit_bundles(con, out, run_id="r1", as_of=AS_OF)
+    assert set(written) == set(scopes)
+    for unit, scope in scopes.items():
+        former = _former_copy(con, scope)
+        mine = units.scoped_copy(con, scope)
+        assert _contents(mine) == _contents(former), unit
+        mine.close()
+        ref = tmp_path / "ref" / unit
+        render_pages(former, ref, run_id="r1", as_of=AS_OF)
+        (ref / "exports").mkdir()
+        for table, where in units.EXPORT_MARTS.items():
+            cur = former.execute(f"select * from marts.{table} where {where} order by all")
+            units._write_sheet(ref / "exports" / f"{table}.xlsx", table,
+                               [d[0] for d in cur.description], cur.fetchall(), fast=False)
+        write_unit_workbook(former, unit, ref / f"{unit}.xlsx", staff=load_staff(),
+                            as_of=AS_OF)
+        former.close()
+        theirs = _files(ref)
+        got = _files(written[unit])
+        steward = {n for n in got if n.startswith("steward/")}
+        assert steward == {f"steward/{p.name}" for p in (site / "out" / "steward").glob("*.csv")
+                           if p.name.split("-open")[0] in scope}
+        assert {n: v for n, v in got.items() if n not in steward} == theirs, unit
+    con.close()

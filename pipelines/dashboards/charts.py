@@ -2,13 +2,22 @@
 
 Each chart is made twice, once per language; the page embeds both and shows the one of the
 current language. Specs carry their data inline; the vega bundle is inlined once per page.
+
+A chart's spec depends on its kind, its options (titles, language, the labels of its stacks)
+and the names of its datasets, never on the rows themselves: each spec is built with altair
+once per kind and options, with stand-in dataset names, and every later chart of the same
+kind and options reuses it with its own dataset names put in (`_cached_spec`). Building
+layered and faceted charts in altair costs a large fraction of a second each (altair copies
+the whole chart at every step), which the per-unit bundles would otherwise pay for every chart
+of every unit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,24 +101,89 @@ def _spec(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], dict[str, Any]]:
     return spec, spec.pop("datasets", {})
 
 
-def _named(frame: pd.DataFrame) -> tuple[alt.Data, dict[str, list[dict[str, Any]]]]:
-    """The frame as a named dataset (records passed to the page as they are, not through
-    altair's per-row processing)."""
-    records = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+def _named(data: pd.DataFrame | list[dict[str, Any]]
+           ) -> tuple[str, dict[str, list[dict[str, Any]]]]:
+    """The rows as a named dataset (records passed to the page as they are, not through
+    altair's per-row processing): its name and {name: records}. A frame's records are what
+    its `to_json` gives; records are taken as they are (`_json_floats`)."""
+    if isinstance(data, pd.DataFrame):
+        records = json.loads(data.to_json(orient="records", date_format="iso",
+                                          force_ascii=False))
+    else:
+        records = data
     name = "d" + hashlib.sha1(
         json.dumps(records, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:12]
-    return alt.Data(name=name), {name: records}
+    return name, {name: records}
 
 
-def both(chart_id: str, frame: pd.DataFrame,
-         build: Callable[[str, alt.Data], alt.TopLevelMixin]) -> Chart:
-    data, datasets = _named(frame)
-    specs = {}
-    for lang in ("vi", "en"):
-        specs[lang], inline = _spec(build(lang, data))
-        datasets.update(inline)
+def _json_floats(records: list[dict[str, Any]]) -> None:
+    """Every column of floats (`None` for a missing value) as a frame's `to_json` writes it
+    and `json.loads` reads it back (ten decimals, NaN as null), in place: records built
+    without a frame give the page the numbers a frame would."""
+    if not records:
+        return
+    for col in records[0]:
+        values = [r[col] for r in records]
+        if any(isinstance(v, float) for v in values) and all(
+                v is None or isinstance(v, float) for v in values):
+            for r, v in zip(records, json.loads(pd.Series(values, dtype="float64").to_json(
+                    orient="values")), strict=True):
+                r[col] = v
+
+
+#  Stand-ins for the dataset names while a spec is built (no dataset name has this form: a
+#  dataset is named "d" and twelve hex digits, `_named`).
+_STAND_INS = ("\x00data", "\x00lookup")
+_SPECS: dict[tuple, str] = {}  # key -> the spec as JSON text, with the stand-ins
+_CACHE_SIZE = 512  # kinds × options; a national run has a few dozen
+
+
+def _cached_spec(key: tuple, build: Callable[..., alt.TopLevelMixin],
+                 names: Sequence[str]) -> dict[str, Any]:
+    """The spec `build(*stand-in data)` gives, with the dataset `names` in place of the
+    stand-ins; built once per `key` (everything the spec depends on but the names) and kept
+    as JSON text, so each chart gets a spec of its own."""
+    template = _SPECS.get(key)
+    if template is None:
+        spec, inline = _spec(build(*(alt.Data(name=s) for s in _STAND_INS[:len(names)])))
+        if inline:  # a spec with inline data depends on its rows: never reused
+            raise ValueError(f"chart {key[0]}: inline datasets {sorted(inline)}")
+        if len(_SPECS) >= _CACHE_SIZE:
+            _SPECS.clear()
+        template = _SPECS[key] = json.dumps(spec, ensure_ascii=False)
+    for stand_in, name in zip(_STAND_INS, names, strict=False):
+        template = template.replace(json.dumps(stand_in), json.dumps(name))
+    return json.loads(template)
+
+
+def both(chart_id: str, data: pd.DataFrame | list[dict[str, Any]], key: tuple,
+         build: Callable[..., alt.TopLevelMixin], *more: str) -> Chart:
+    """The chart in both languages over `data` (and the datasets named `more`, already in
+    the chart's datasets by their caller): `build(lang, data, *more_data)`; `key` names the
+    kind of chart and every option its spec depends on besides the data (`_cached_spec`)."""
+    name, datasets = _named(data)
+    specs = {lang: _cached_spec((*key, lang),
+                                lambda *data, lang=lang: build(lang, *data), (name, *more))
+             for lang in ("vi", "en")}
     return Chart(chart_id, specs, datasets)
+
+
+def _day(value: Any) -> str | None:
+    """A date as the page's "YYYY-MM-DD" (what pandas' `to_datetime` then `strftime` give)."""
+    if value is None or value is pd.NaT or isinstance(value, float):
+        return None
+    if not isinstance(value, dt.date):
+        value = pd.Timestamp(value)
+        if value is pd.NaT:
+            return None
+    return value.strftime("%Y-%m-%d")
+
+
+def _month_of(value: Any) -> str | None:
+    """The first day of the date's month, as `_day` writes it."""
+    day = _day(value)
+    return None if day is None else day[:8] + "01"
 
 
 def _t(label: Bi, lang: str) -> str:
@@ -117,34 +191,37 @@ def _t(label: Bi, lang: str) -> str:
 
 
 def trend(
-    chart_id: str, frame: pd.DataFrame, *, is_rate: bool, title: Bi
+    chart_id: str, frame: pd.DataFrame | list[dict[str, Any]], *, is_rate: bool, title: Bi
 ) -> Chart:
     """Indicator values by month (thin line), over the rolling twelve months ending with each
     month (thick line), and by statistical year (bars over the year), with the annual target as
     a dashed step line on the rolling twelve months only: a target is drawn on a series of its
     own period length, never on the months. Columns: indicator_vi, indicator_en, unit,
     period_kind (month / rolling_12m / statistical_year), period_start, period_end, value,
-    target_value; a rolling_12m row is placed at its last month (`period_end`).
+    target_value (a frame, or its rows as dicts); a rolling_12m row is placed at its last month
+    (`period_end`).
 
     The indicator names are not repeated in every point: the points carry a short key and
     the chart looks the names up in a small dataset of its own (a page of national trends is
     mostly these points)."""
-    data = frame.copy()
-    for col in ("period_start", "period_end"):
-        data[col] = pd.to_datetime(data[col])
-    # a rolling window is drawn at the month it ends with
-    rolling = data["period_kind"] == "rolling_12m"
-    data.loc[rolling, "period_start"] = data.loc[rolling, "period_end"].dt.to_period(
-        "M").dt.start_time
-    for col in ("period_start", "period_end"):
-        data[col] = data[col].dt.strftime("%Y-%m-%d")
-    names = data[["indicator_vi", "indicator_en"]].drop_duplicates().reset_index(drop=True)
-    names["k"] = range(len(names))
-    data = data.merge(names, on=["indicator_vi", "indicator_en"]).drop(
-        columns=["indicator_vi", "indicator_en"])
-    lookup_data, lookup_sets = _named(names)
+    rows = frame.to_dict("records") if isinstance(frame, pd.DataFrame) else frame
+    keys: dict[tuple[Any, Any], int] = {}  # (indicator_vi, indicator_en) -> k
+    data = []
+    for row in rows:
+        k = keys.setdefault((row["indicator_vi"], row["indicator_en"]), len(keys))
+        point = {c: v for c, v in row.items() if c not in ("indicator_vi", "indicator_en")}
+        # a rolling window is drawn at the month it ends with
+        point["period_start"] = (_month_of(row["period_end"])
+                                 if row["period_kind"] == "rolling_12m"
+                                 else _day(row["period_start"]))
+        point["period_end"] = _day(row["period_end"])
+        point["k"] = k
+        data.append(point)
+    _json_floats(data)
+    lookup_name, lookup_sets = _named([{"indicator_vi": vi, "indicator_en": en, "k": k}
+                                       for (vi, en), k in keys.items()])
 
-    def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
+    def build(lang: str, source: alt.Data, lookup_data: alt.Data) -> alt.TopLevelMixin:
         vi = lang == "vi"
         ind = f"indicator_{lang}"
         x_title = "Kỳ" if vi else "Period"
@@ -217,7 +294,7 @@ def trend(
             .properties(title=_t(title, lang))
         )
 
-    chart = both(chart_id, data, build)
+    chart = both(chart_id, data, ("trend", is_rate, title), build, lookup_name)
     chart.datasets.update(lookup_sets)
     return chart
 
@@ -236,11 +313,11 @@ def stacked_bar(
     """Horizontal stacked counts: one bar per `category_<lang>`, stacked by `stack_<lang>`
     (with `stack` holding the code used for colour and order). Column `n` is the count."""
     data = frame.copy()
+    labels_of = {lang: data.drop_duplicates(stack).set_index(stack)[f"{stack}_{lang}"].to_dict()
+                 for lang in ("vi", "en")}
 
     def build(lang: str, source: alt.Data) -> alt.TopLevelMixin:
-        labels = (
-            data.drop_duplicates(stack).set_index(stack)[f"{stack}_{lang}"].to_dict()
-        )
+        labels = labels_of[lang]
         domain = [labels[s] for s in stack_order if s in labels]
         rng = [c for s, c in zip(stack_order, colors or [], strict=False) if s in labels]
         color = alt.Color(
@@ -268,7 +345,9 @@ def stacked_bar(
             .properties(width=2 * WIDTH - 120, title=_t(title, lang))
         )
 
-    return both(chart_id, data, build)
+    key = ("stacked_bar", category, stack, tuple(stack_order), tuple(colors or ()), title,
+           x_title, *(tuple(labels_of[lang].items()) for lang in ("vi", "en")))
+    return both(chart_id, data, key, build)
 
 
 def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> Chart:
@@ -287,4 +366,4 @@ def rate_bar(chart_id: str, frame: pd.DataFrame, *, title: Bi, x_title: Bi) -> C
             .properties(width=2 * WIDTH - 160, title=_t(title, lang))
         )
 
-    return both(chart_id, data, build)
+    return both(chart_id, data, ("rate_bar", title, x_title), build)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 from markupsafe import Markup
 
 from pipelines.contract import PII_COLUMNS, TABLES
@@ -272,7 +273,7 @@ def trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: str
     units = top_units(ctx, hierarchy)
     if not codes or not units:
         return []
-    frame = ctx.con.execute(
+    rows = ctx.con.execute(
         """
         select indicator_code, unit_code as unit, period_kind, period_start, period_end,
                value, target_value
@@ -285,25 +286,32 @@ def trend_charts(ctx: Context, codes: Sequence[str], hierarchy: str, prefix: str
         order by indicator_code, unit_code, period_kind, period_start
         """,
         [hierarchy, units, list(codes), ctx.as_of, ctx.as_of, TREND_MONTHS, ctx.as_of],
-    ).df()
-    if frame.empty:
+    ).fetchall()
+    if not rows:
         return []
-    frame["indicator_vi"] = [ctx.labels.indicator(c).vi for c in frame["indicator_code"]]
-    frame["indicator_en"] = [ctx.labels.indicator(c).en for c in frame["indicator_code"]]
-    frame = frame.astype({"value": "float64", "target_value": "float64"}).round(
-        {"value": 4, "target_value": 4})
+    # values to four decimals as numpy rounds them (half to even on the scaled value)
+    values = np.round(np.array([[r[5], r[6]] for r in rows], dtype="float64"), 4)
+    points = []  # (is a rate, the chart's row)
+    for (code, unit, kind, start, end, _, _), (value, target) in zip(rows, values.tolist(),
+                                                                     strict=True):
+        name = ctx.labels.indicator(code)
+        points.append((ctx.is_rate(code), {
+            "unit": unit, "period_kind": kind, "period_start": start, "period_end": end,
+            "value": None if math.isnan(value) else value,
+            "target_value": None if math.isnan(target) else target,
+            "indicator_vi": name.vi, "indicator_en": name.en}))
     out = []
-    is_rate = frame["indicator_code"].map(ctx.is_rate)
-    frame = frame.drop(columns=["indicator_code"])
-    for kind, part in (("rates", frame[is_rate]), ("counts", frame[~is_rate])):
+    for kind, rate in (("rates", True), ("counts", False)):
+        part = [point for is_rate, point in points if is_rate == rate]
         # at most TREND_PER_CHART indicators (two rows of facets) per chart: a chart fits an
         # A4 page and is never split across two when printed
-        names = list(dict.fromkeys(part["indicator_vi"]))
+        names = list(dict.fromkeys(point["indicator_vi"] for point in part))
         for i in range(0, len(names), TREND_PER_CHART):
-            chunk = part[part["indicator_vi"].isin(names[i:i + TREND_PER_CHART])]
+            shown = set(names[i:i + TREND_PER_CHART])
+            chunk = [point for point in part if point["indicator_vi"] in shown]
             suffix = f"-{i // TREND_PER_CHART + 1}" if i else ""
             out.append(charts.trend(f"{prefix}-{kind}-{hierarchy}{suffix}", chunk,
-                                    is_rate=kind == "rates", title=title))
+                                    is_rate=rate, title=title))
     return out
 
 def indicator_table(ctx: Context, codes: Sequence[str], stages: Sequence[str] = ("all",)) -> Table:

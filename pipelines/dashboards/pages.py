@@ -113,7 +113,10 @@ def _common(ctx: Context) -> dict[str, Any]:
 # Rendering
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
+    """One environment per process: each template is compiled once (and again only when its
+    file changes), not once per page of every unit's bundle."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ import duckdb
 from pipelines.dashboards.citation import vi_citation
 from pipelines.dashboards.db import column_names, table_names
 from pipelines.dashboards.labels import Labels
+from pipelines.operations.xlsx_rows import RowSheet
 
 EXCEL_MAX_ROWS = 1_048_575  # one row for the header
 A4 = 9  # xlsxwriter paper code
@@ -174,18 +175,42 @@ def interagency_sheet(con: duckdb.DuckDBPyConnection, labels: Labels,
                          order="agency, unit_code, (status = 'overdue') desc, due_on, clock_id"))
 
 
+def _labelled(sheet: Sheet) -> Iterator[Sequence[Any]]:
+    """The sheet's rows with each code as its label (`Column.label`, a function of the code
+    alone: each code is looked up once per sheet)."""
+    labels = [(j, col.label, {}) for j, col in enumerate(sheet.columns)
+              if col.label is not None]
+    for row in sheet.rows:
+        if len(row) != len(sheet.columns):
+            raise ValueError(f"sheet {sheet.name}: a row of {len(row)} values for "
+                             f"{len(sheet.columns)} columns")
+        if labels:
+            row = list(row)
+            for j, label, seen in labels:
+                code = row[j]
+                if code is None:
+                    continue
+                try:
+                    row[j] = seen[code]
+                except KeyError:
+                    row[j] = seen[code] = label(code)
+                except TypeError:  # not hashable
+                    row[j] = label(code)
+        yield row
+
+
 def write_workbook(path: Path, sheets: Sequence[Sheet], *, subtitle: str = "") -> Path:
     """Write the sheets (to a temporary name, then renamed)."""
     from xlsxwriter import Workbook
 
     tmp = path.with_name(f".{path.name}.tmp")
-    workbook = Workbook(str(tmp), {"remove_timezone": True})
+    workbook = Workbook(str(tmp), {"remove_timezone": True, "in_memory": True})
     try:
         head = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                     "bg_color": "#EEF1F5", "border": 1})
         date = workbook.add_format({"num_format": "dd/mm/yyyy"})
         for sheet in sheets:
-            ws = workbook.add_worksheet(sheet.name[:31])
+            ws = workbook.add_worksheet(sheet.name[:31], worksheet_class=RowSheet)
             ws.set_landscape()
             ws.set_paper(A4)
             ws.fit_to_pages(1, 0)
@@ -193,24 +218,9 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, subtitle: str = "") -
             ws.set_header(f"&L&B{sheet.title}&R{subtitle}")
             ws.set_footer("&RTrang &P/&N")
             for j, col in enumerate(sheet.columns):
-                ws.write_string(0, j, col.header, head)
                 ws.set_column(j, j, col.width)
-            for i, row in enumerate(sheet.rows, start=1):
-                for j, (col, value) in enumerate(zip(sheet.columns, row, strict=True)):
-                    if col.label is not None and value is not None:
-                        value = col.label(value)
-                    if value is None or value == "":
-                        continue
-                    if isinstance(value, dt.datetime):
-                        ws.write_datetime(i, j, value, date)
-                    elif isinstance(value, dt.date):
-                        ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), date)
-                    elif isinstance(value, bool):
-                        ws.write_string(i, j, "có" if value else "không")
-                    elif isinstance(value, int | float):
-                        ws.write_number(i, j, value)
-                    else:
-                        ws.write_string(i, j, str(value))
+            ws.write_rows(0, [[col.header for col in sheet.columns]], cell_format=head)
+            ws.write_rows(1, _labelled(sheet), date_format=date, booleans=("có", "không"))
             ws.autofilter(0, 0, max(len(sheet.rows), 1), max(len(sheet.columns) - 1, 0))
             ws.freeze_panes(1, 0)
         workbook.close()

@@ -18,8 +18,15 @@ of the warehouse cut down to the scope (`scoped_copy`):
 - run-level tables that describe every unit at once (the batch ledger, the check results)
   are left empty: they stay in the province's own report;
 - code lists, the calendar, rules, indicators, targets and the campaign are copied whole;
-- of the raw layer only the `unit_code` column of each table is copied (the pages' quarantine
-  rate per unit); never a personal field.
+- nothing of the raw layer (no page reads it): never a personal field.
+
+The rows are read from the warehouse once per batch of units, not once per unit
+(`_Reader`): the units are taken in the order of the groups their scopes form (a province
+with its districts, merged units with theirs), so a batch holds a few provinces; each batch
+reads the rows of its units from each table in one query (`BATCH_ROWS` rows at most, unless
+one unit's scope alone is larger), and each unit's copy takes its scope's rows from there, in
+the warehouse's own order. Everything that does not depend on the unit (the table list and
+columns, the tables copied whole) is read once per run.
 """
 
 from __future__ import annotations
@@ -27,12 +34,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from pipelines.contract import TABLES
+from pipelines.operations.xlsx_rows import RowSheet, UnusualValue
 
 UNITS_DIR = "units"
 EXPORTS_DIR = "exports"
@@ -58,7 +69,8 @@ UNIT_REF_COLUMNS = ("parent_code", "successor_code", "as_is_code")
 #  Comma-separated lists of unit codes; cut to the scope.
 UNIT_LIST_COLUMNS = ("member_units", "manual_units")
 ID_COLUMNS = ("case_id", "person_id", "judgement_id")
-RAW_UNIT_TABLES = tuple(t for t, cols in TABLES.items() if any(c.name == "unit_code" for c in cols))
+#  Rows of the unit tables read at once: one batch of units (`_Reader.batches`); about 100 MB.
+BATCH_ROWS = 400_000
 
 
 def _ident(name: str) -> str:
@@ -87,81 +99,290 @@ def unit_scopes(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return {u: [u, *sorted(s - {u})] for u, s in sorted(scopes.items())}
 
 
+class _Table:
+    """One table of the warehouse as a unit's copy takes it (`kind`: unit, ids, whole, run)."""
+
+    def __init__(self, schema: str, name: str, columns: list[str]) -> None:
+        self.schema, self.name, self.columns = schema, name, columns
+        if (schema, name) in RUN_LEVEL:
+            self.kind = "run"
+        elif "unit_code" in columns:
+            self.kind = "unit"
+        elif any(c in columns for c in ID_COLUMNS):
+            self.kind = "ids"
+        else:
+            self.kind = "whole"
+        select = []
+        for c in columns:
+            if self.kind == "ids":  # copied as it is, its rows chosen by id
+                select.append(_ident(c))
+            elif c in UNIT_REF_COLUMNS:
+                select.append(f"case when list_contains($scope, {_ident(c)}) "
+                              f"then {_ident(c)} end as {_ident(c)}")
+            elif c in UNIT_LIST_COLUMNS:
+                select.append(
+                    f"nullif(array_to_string(list_filter(string_split({_ident(c)}, ','), "
+                    f"lambda x: list_contains($scope, x)), ','), '') as {_ident(c)}")
+            else:
+                select.append(_ident(c))
+        #  the columns as the copy has them, from `frame` (the rows read from the warehouse)
+        self.select = ", ".join(select)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.schema, self.name
+
+    def source(self, db: str) -> str:
+        return f"{_ident(db)}.{self.schema}.{_ident(self.name)}"
+
+
+class _Batch:
+    """The rows of a batch of units, table by table, with where each unit's rows are."""
+
+    def __init__(self, frames: dict[tuple[str, str], pa.Table]) -> None:
+        self.frames = {key: frame.combine_chunks() for key, frame in frames.items()}
+        self.rows_of: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+        for key, frame in self.frames.items():
+            codes = pc.dictionary_encode(frame.column("unit_code").combine_chunks())
+            index = codes.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            order = np.argsort(index, kind="stable")  # row numbers by unit, each in order
+            bounds = np.searchsorted(index[order], np.arange(len(codes.dictionary) + 1))
+            self.rows_of[key] = {code: order[bounds[i]:bounds[i + 1]]
+                                 for i, code in enumerate(codes.dictionary.to_pylist())}
+
+    def rows(self, key: tuple[str, str], scope: Iterable[str]) -> pa.Table:
+        """The rows of the scope's units, in the order the warehouse gave them."""
+        found = [self.rows_of[key][u] for u in scope if u in self.rows_of[key]]
+        frame = self.frames[key]
+        if not found:
+            return frame.slice(0, 0)
+        if len(found) == 1 and len(found[0]) == frame.num_rows:
+            return frame
+        return frame.take(np.sort(np.concatenate(found)))
+
+
+class _Reader:
+    """Reads what the units' copies are made of: the table list and the tables copied whole
+    once, the unit tables once per batch of units (`read`); `copy` makes one unit's copy."""
+
+    def __init__(self, source: duckdb.DuckDBPyConnection) -> None:
+        self.source = source
+        (self.db,) = source.execute("select current_database()").fetchone()
+        self.tables = [_Table(schema, table, _columns(source, self.db, schema, table))
+                       for schema in ("marts", "reference", "meta")
+                       for table in _tables(source, self.db, schema)]
+        #  ids-only tables come last: their rows follow the ids of the unit tables
+        self.tables.sort(key=lambda t: t.kind == "ids")
+        #  the connection of the last copy, and which of its tables are empty
+        self._last: tuple[duckdb.DuckDBPyConnection | None, dict[tuple[str, str], bool]] = (
+            None, {})
+        self.fixed = {t.key: self._arrow(f"select * from {t.source(self.db)}"
+                                         + (" where false" if t.kind == "run" else ""))
+                      for t in self.tables if t.kind in ("whole", "run")}
+
+    def _arrow(self, sql: str, params: dict | None = None) -> pa.Table:
+        return self.source.sql(sql, params=params).to_arrow_table()
+
+    def rows_per_unit(self) -> dict[str, int]:
+        """unit_code -> its rows in all the unit tables (how the batches are cut)."""
+        rows: dict[str, int] = {}
+        for t in self.tables:
+            if t.kind == "unit":
+                for unit, n in self.source.execute(
+                        f"select unit_code, count(*) from {t.source(self.db)} "
+                        "where unit_code is not null group by 1").fetchall():
+                    rows[unit] = rows.get(unit, 0) + n
+        return rows
+
+    def batches(self, scopes: dict[str, list[str]], limit: int | None = None
+                ) -> Iterator[list[str]]:
+        """The units in batches: units whose scopes overlap are in the same group (a province
+        and its districts), groups follow each other, and a batch stops before its scopes'
+        rows pass `limit` (`BATCH_ROWS`; a unit whose own scope is larger is a batch alone)."""
+        limit = BATCH_ROWS if limit is None else limit
+        parent = {u: u for s in scopes.values() for u in s}
+
+        def root(u: str) -> str:
+            while parent[u] != u:
+                parent[u] = parent[parent[u]]
+                u = parent[u]
+            return u
+
+        for scope in scopes.values():
+            for u in scope[1:]:
+                parent[root(u)] = root(scope[0])
+        rows = self.rows_per_unit()
+        batch: list[str] = []
+        members: set[str] = set()
+        for unit in sorted(scopes, key=lambda u: (root(u), u)):
+            grown = members | set(scopes[unit])
+            if batch and sum(rows.get(u, 0) for u in grown) > limit:
+                yield batch
+                batch, grown = [], set(scopes[unit])
+            batch.append(unit)
+            members = grown
+        if batch:
+            yield batch
+
+    def read(self, members: Iterable[str]) -> _Batch:
+        """The rows of the `members` units, from every unit table (one query each)."""
+        units = sorted(set(members))
+        return _Batch({t.key: self._arrow(f"select * from {t.source(self.db)} "
+                                          "where list_contains($units, unit_code)",
+                                          {"units": units})
+                       for t in self.tables if t.kind == "unit"})
+
+    def copy(self, batch: _Batch, scope: Iterable[str],
+             into: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        """The in-memory warehouse of one unit's scope (module doc), from its batch. With
+        `into` (a copy this reader made before), that copy becomes this scope's: the tables
+        that do not depend on the scope stay as they are, the others are made again."""
+        scope = sorted(set(scope))
+        con = into
+        if con is None:
+            con = duckdb.connect(config={"threads": 1})  # a small copy: one thread is faster
+            con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
+            for schema in ("raw", "reference", "staging", "intermediate", "marts", "meta"):
+                con.execute(f"create schema {schema}")
+        if into is None or into is not self._last[0]:
+            into = None  # a copy this reader did not make last: every table is made again
+            self._last = (con, {})
+        empty = self._last[1]  # table -> left empty in the copy `con` holds
+        allowed: dict[str, set] = {c: set() for c in ID_COLUMNS}
+        want_ids = any(t.kind == "ids" for t in self.tables)
+        for t in self.tables:
+            scoped = t.kind in ("unit", "ids") or "$scope" in t.select
+            if into is not None and not scoped:
+                continue  # the same for every scope: made with the first copy
+            if t.kind == "unit":
+                frame = batch.rows(t.key, scope)
+                if want_ids:
+                    for c in ID_COLUMNS:
+                        if c in t.columns:
+                            allowed[c].update(v for v in pc.unique(frame.column(c)).to_pylist()
+                                              if v is not None)
+            elif t.kind == "ids":
+                keys = [c for c in ID_COLUMNS if c in t.columns]
+                where = " and ".join(f"({_ident(c)} is null or "
+                                     f"list_contains(${c}::varchar[], {_ident(c)}))"
+                                     for c in keys)
+                frame = self._arrow(f"select * from {t.source(self.db)} where {where}",
+                                    {c: sorted(allowed[c]) for c in keys})
+            else:
+                frame = self.fixed[t.key]
+            if into is not None and frame.num_rows == 0 and empty.get(t.key):
+                continue  # empty in the copy made into `into` last time too
+            empty[t.key] = frame.num_rows == 0
+            # `frame` is read by name (DuckDB's scan of a Python variable)
+            con.execute(f"create or replace table {t.schema}.{_ident(t.name)} as "
+                        f"select {t.select} from frame",
+                        {"scope": scope} if "$scope" in t.select else None)
+        return con
+
+
+class _Queries:
+    """A unit's copy as its bundle reads it: a query (`select` or `with`) asked again with the
+    same parameters is answered from its first answer (the pages ask some of them many
+    times, and the copy does not change while its bundle is written); anything else goes to
+    the copy as it is. Answers are read as DuckDB gives them: rows (`description`,
+    `fetchone`, `fetchmany`, `fetchall`) or a pandas frame (`df`, a fresh copy each time)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows: dict[tuple[str, str], tuple[list, list[tuple]]] = {}
+        self.frames: dict[tuple[str, str], Any] = {}
+
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        if sql.lstrip()[:4].lower() not in ("sele", "with"):
+            return self.con.execute(sql, parameters)
+        return _Answer(self, sql, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+class _Answer:
+    """One query's answer from `_Queries` (read when first asked for)."""
+
+    def __init__(self, queries: _Queries, sql: str, parameters: Any) -> None:
+        self.queries, self.sql, self.parameters = queries, sql, parameters
+        self.key = (sql, repr(parameters))
+        self.at = 0
+
+    def _rows(self) -> tuple[list, list[tuple]]:
+        found = self.queries.rows.get(self.key)
+        if found is None:
+            cur = self.queries.con.execute(self.sql, self.parameters)
+            found = self.queries.rows[self.key] = (cur.description, cur.fetchall())
+        return found
+
+    @property
+    def description(self) -> list:
+        return self._rows()[0]
+
+    def fetchall(self) -> list[tuple]:
+        rows = self._rows()[1][self.at:]
+        self.at += len(rows)
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[tuple]:
+        rows = self._rows()[1][self.at:self.at + size]
+        self.at += len(rows)
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def df(self) -> Any:
+        frame = self.queries.frames.get(self.key)
+        if frame is None:
+            frame = self.queries.frames[self.key] = self.queries.con.execute(
+                self.sql, self.parameters).df()
+        return frame.copy()
+
+
 def scoped_copy(
     source: duckdb.DuckDBPyConnection, scope: Iterable[str]
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse holding only the data of the units in `scope` (module doc)."""
     scope = sorted(set(scope))
-    (db,) = source.execute("select current_database()").fetchone()
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
-    for schema in ("raw", "reference", "staging", "intermediate", "marts", "meta"):
-        con.execute(f"create schema {schema}")
-
-    def put(schema: str, table: str, sql: str, params: list | dict) -> None:
-        """`schema.table` in the copy from a query on the source (Arrow carries the rows
-        across without turning them into Python objects)."""
-        frame = source.sql(sql, params=params).to_arrow_table()  # noqa: F841 (read by name below)
-        con.execute(f"create table {schema}.{_ident(table)} as select * from frame")
-
-    allowed = {"case_id": set(), "person_id": set(), "judgement_id": set()}
-    deferred: list[tuple[str, str, list[str]]] = []
-    for schema in ("marts", "reference", "meta"):
-        for table in _tables(source, db, schema):
-            cols = _columns(source, db, schema, table)
-            src = f"{_ident(db)}.{schema}.{_ident(table)}"
-            select = []
-            for c in cols:
-                if c in UNIT_REF_COLUMNS:
-                    select.append(f"case when list_contains($scope, {_ident(c)}) "
-                                  f"then {_ident(c)} end as {_ident(c)}")
-                elif c in UNIT_LIST_COLUMNS:
-                    select.append(
-                        f"nullif(array_to_string(list_filter(string_split({_ident(c)}, ','), "
-                        f"lambda x: list_contains($scope, x)), ','), '') as {_ident(c)}")
-                else:
-                    select.append(_ident(c))
-            sql = f"select {', '.join(select)} from {src}"
-            scope_param = {"scope": scope} if "$scope" in sql else []
-            if (schema, table) in RUN_LEVEL:
-                put(schema, table, sql + " where false", scope_param)
-                continue
-            if "unit_code" in cols:
-                put(schema, table, sql + " where list_contains($scope, unit_code)",
-                    {"scope": scope})
-                for c in ID_COLUMNS:
-                    if c in cols:
-                        allowed[c].update(r[0] for r in con.execute(
-                            f"select distinct {_ident(c)} from {schema}.{_ident(table)} "
-                            f"where {_ident(c)} is not null").fetchall())
-            elif any(c in cols for c in ID_COLUMNS):
-                deferred.append((schema, table, cols))
-            else:
-                put(schema, table, sql, scope_param)
-    for schema, table, cols in deferred:
-        keys = [c for c in ID_COLUMNS if c in cols]
-        where = " and ".join(f"({_ident(c)} is null or list_contains(${c}::varchar[], {_ident(c)}))"
-                             for c in keys)
-        put(schema, table, f"select * from {_ident(db)}.{schema}.{_ident(table)} where {where}",
-            {c: sorted(allowed[c]) for c in keys})
-    for table in RAW_UNIT_TABLES:
-        if table in _tables(source, db, "raw"):
-            put("raw", table, f"select unit_code from {_ident(db)}.raw.{_ident(table)} "
-                              "where list_contains($scope, unit_code)", {"scope": scope})
-    return con
+    reader = _Reader(source)
+    return reader.copy(reader.read(scope), scope)
 
 
 def write_xlsx(con: duckdb.DuckDBPyConnection, table: str, path: Path, where: str = "true") -> int:
-    """One sheet with the mart's rows (capped at Excel's limit); returns the rows written."""
-    from xlsxwriter import Workbook
-
+    """One sheet with the mart's rows (capped at Excel's limit); returns the rows written.
+    Each value is written as xlsxwriter's `write()` writes it; the rows go through
+    `RowSheet.write_rows` (`pipelines.operations.xlsx_rows`), and a sheet with a value
+    `write()` would turn into a formula or a link is written cell by cell instead."""
     cur = con.execute(f"select * from marts.{_ident(table)} where {where} order by all")
     names = [d[0] for d in cur.description]
     rows = cur.fetchmany(EXCEL_MAX_ROWS)
-    workbook = Workbook(str(path), {"constant_memory": True, "remove_timezone": True})
     try:
-        sheet = workbook.add_worksheet(table[:31])
+        _write_sheet(path, table, names, rows, fast=True)
+    except UnusualValue:
+        _write_sheet(path, table, names, rows, fast=False)
+    return len(rows)
+
+
+def _write_sheet(path: Path, table: str, names: list[str], rows: list[tuple], *,
+                 fast: bool) -> None:
+    from xlsxwriter import Workbook
+
+    if fast:  # in memory (no temporary files), with inline strings as constant_memory has
+        workbook = Workbook(str(path), {"in_memory": True, "remove_timezone": True})
+        sheet = workbook.add_worksheet(table[:31], worksheet_class=RowSheet)
+        sheet.inline_strings = True
         date_fmt = workbook.add_format({"num_format": "dd/mm/yyyy"})
+        sheet.write_rows(0, [names], tokens=True)
+        sheet.write_rows(1, rows, date_format=date_fmt, tokens=True)
+        workbook.close()
+        return
+    workbook = Workbook(str(path), {"constant_memory": True, "remove_timezone": True})
+    sheet = workbook.add_worksheet(table[:31])
+    date_fmt = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    try:
         sheet.write_row(0, 0, names)
         for i, row in enumerate(rows, start=1):
             for j, value in enumerate(row):
@@ -176,16 +397,15 @@ def write_xlsx(con: duckdb.DuckDBPyConnection, table: str, path: Path, where: st
                     sheet.write(i, j, str(value))
     finally:
         workbook.close()
-    return len(rows)
 
 
-def write_bundle(
-    source: duckdb.DuckDBPyConnection, unit: str, scope: list[str], out_dir: Path, *,
-    run_id: str, as_of: dt.date,
+def _write_folder(
+    con: duckdb.DuckDBPyConnection, unit: str, scope: list[str], out_dir: Path, *,
+    run_id: str, as_of: dt.date, staff: dict[str, str],
 ) -> Path:
-    """Write `<out_dir>/units/<unit>/` (built beside it, then swapped in whole)."""
+    """Write `<out_dir>/units/<unit>/` from the unit's copy `con` (built beside it, then
+    swapped in whole)."""
     from pipelines.dashboards.pages import render_pages
-    from pipelines.dashboards.staff import load_staff
     from pipelines.operations.office import write_unit_workbook
 
     units_dir = out_dir / UNITS_DIR
@@ -194,18 +414,15 @@ def write_bundle(
     tmp = units_dir / f".{unit}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    con = scoped_copy(source, scope)
-    try:
-        render_pages(con, tmp, run_id=run_id, as_of=as_of)
-        (tmp / EXPORTS_DIR).mkdir()
-        present = set(_tables(con, "memory", "marts"))
-        for table, where in EXPORT_MARTS.items():
-            if table in present:
-                write_xlsx(con, table, tmp / EXPORTS_DIR / f"{table}.xlsx", where)
-        # the office workbook: worklist, findings, scorecard, inter-agency (office.py)
-        write_unit_workbook(con, unit, tmp / f"{unit}.xlsx", staff=load_staff(), as_of=as_of)
-    finally:
-        con.close()
+    queries = _Queries(con)
+    render_pages(queries, tmp, run_id=run_id, as_of=as_of)
+    (tmp / EXPORTS_DIR).mkdir()
+    present = set(_tables(con, "memory", "marts"))
+    for table, where in EXPORT_MARTS.items():
+        if table in present:
+            write_xlsx(con, table, tmp / EXPORTS_DIR / f"{table}.xlsx", where)
+    # the office workbook: worklist, findings, scorecard, inter-agency (office.py)
+    write_unit_workbook(queries, unit, tmp / f"{unit}.xlsx", staff=staff, as_of=as_of)
     steward = tmp / STEWARD_DIR
     steward.mkdir()
     for code in scope:
@@ -221,16 +438,59 @@ def write_bundle(
     return final
 
 
-def write_unit_bundles(
-    con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run_id: str, as_of: dt.date
+def write_bundle(
+    source: duckdb.DuckDBPyConnection, unit: str, scope: list[str], out_dir: Path, *,
+    run_id: str, as_of: dt.date,
+) -> Path:
+    """Write one unit's bundle, `<out_dir>/units/<unit>/` (`write_unit_bundles` writes them
+    all, reading the warehouse once per batch of units rather than once per unit)."""
+    from pipelines.dashboards.staff import load_staff
+
+    con = scoped_copy(source, scope)
+    try:
+        return _write_folder(con, unit, scope, Path(out_dir), run_id=run_id, as_of=as_of,
+                             staff=load_staff())
+    finally:
+        con.close()
+
+
+def write_bundles(
+    con: duckdb.DuckDBPyConnection, scopes: dict[str, list[str]], out_dir: str | Path, *,
+    run_id: str, as_of: dt.date, progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Path]:
-    """A bundle for every unit of `marts.units`; bundles of units no longer listed go."""
+    """The bundles of the units of `scopes` (unit -> the units whose data its bundle holds,
+    `unit_scopes`), a batch of units at a time; `progress(done, total)` after each batch."""
+    from pipelines.dashboards.staff import load_staff
+
     out = Path(out_dir)
     written = {}
-    scopes = unit_scopes(con)
-    for unit, scope in scopes.items():
-        written[unit] = write_bundle(con, unit, scope, out, run_id=run_id, as_of=as_of)
-    units_dir = out / UNITS_DIR
+    staff = load_staff()
+    reader = _Reader(con)
+    copy = None  # one in-memory copy, made again for each unit's scope
+    try:
+        for units in reader.batches(scopes):
+            batch = reader.read(u for unit in units for u in scopes[unit])
+            for unit in units:
+                copy = reader.copy(batch, scopes[unit], into=copy)
+                written[unit] = _write_folder(copy, unit, scopes[unit], out, run_id=run_id,
+                                              as_of=as_of, staff=staff)
+            del batch
+            if progress is not None:
+                progress(len(written), len(scopes))
+    finally:
+        if copy is not None:
+            copy.close()
+    return dict(sorted(written.items()))
+
+
+def write_unit_bundles(
+    con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run_id: str, as_of: dt.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Path]:
+    """A bundle for every unit of `marts.units`; bundles of units no longer listed go."""
+    written = write_bundles(con, unit_scopes(con), out_dir, run_id=run_id, as_of=as_of,
+                            progress=progress)
+    units_dir = Path(out_dir) / UNITS_DIR
     for old in units_dir.iterdir() if units_dir.exists() else []:
         if old.is_dir() and old.name not in written:
             shutil.rmtree(old)
