@@ -10,6 +10,7 @@ from typing import Any
 
 from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import query, query_value
+from pipelines.dashboards.full_lists import FullList
 from pipelines.dashboards.grid import Grid
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int
 from pipelines.dashboards.model import Context
@@ -41,6 +42,7 @@ def _grid(ctx: Context, agency: str) -> Grid:
                      ("clock", bi("Thời hạn", "Clock")), ("status", bi("Tình trạng", "Status"))),
         date_key="due", download=f"casewatch-lien-nganh-{agency}", css="drill interagency",
         empty=bi("Không có vụ án nào cần phối hợp.", "No case to coordinate."), total=total,
+        full=FullList("interagency.xlsx"),  # every row (pages.write_page_workbooks)
     )
     labels = grid.option_labels
     for r in rows:

@@ -35,6 +35,7 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.areas import AREAS, area_page
 from pipelines.dashboards.campaign import index_page
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.full_lists import write_full_lists
 from pipelines.dashboards.grid import grid_assets
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, fmt_pct
 from pipelines.dashboards.interagency import interagency_page
@@ -214,5 +215,6 @@ def render_pages(
             tmp.unlink(missing_ok=True)  # a failed write leaves no temporary file
         written[name] = path
     write_worklist_csv(con, out)  # the whole list behind worklist.html's capped tables
+    write_full_lists(con, out, [page for _, _, page in pages])  # every capped table's rows
     write_page_workbooks(con, out, ctx)
     return written

@@ -6,7 +6,10 @@ Everything is aggregated in the marts (`campaign_scorecard`, `prosecutor_scoreca
 
 - a unit selector (one per unit view) with one card per unit: both pillars, every indicator,
   its target, the last ended statistical year, the running one (in progress, no verdict), the
-  whole campaign and the trend between the last two ended years;
+  whole campaign and the trend between the last two ended years. The selected unit's card is
+  HTML; every card of both views is one compact dataset (`Deck`: each distinct piece of HTML
+  once, each distinct row once, a unit's card as indices into them), packed on the page
+  (`packed.py`), from which the page builds a unit's card when the selector picks it;
 - a target not confirmed from its document marks its badge itself ("Đạt †"), with the reason
   in the badge's title and in a footnote under the card (so it prints);
 - "vượt" appears in the legend only when a target defines an `exceed_margin`.
@@ -22,14 +25,20 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.full_lists import FullList, mart_columns
+from pipelines.dashboards.grid import CappedRows
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_num, fmt_pct
 from pipelines.dashboards.model import HIERARCHIES, Context, Table, missing
+from pipelines.dashboards.packed import packed_json, textarea
+from pipelines.safe_output import finalize
 
-#  Unit cards per view on one page (a page stays under 2 MB at national scale); every unit's
-#  own bundle (units/<unit_code>/index.html) opens on its own card.
-SCORECARD_UNITS = 60
-PROSECUTOR_ROWS = 200
-GAP_ROWS = 100
+#  Unit cards per view on one page: every unit at national scale (some 400 per view: about
+#  100 KB packed for both views); a bound, not a sample. Beyond it every unit's card is in
+#  index-scorecards-<view>.csv beside the page, and every unit's own bundle
+#  (units/<unit_code>/index.html) opens on its own card.
+SCORECARD_UNITS = 1000
+PROSECUTOR_ROWS = 100
+GAP_ROWS = 40
 LEVEL_ORDER = {"national": 0, "province": 1, "region": 2, "district": 3}
 VERDICTS = ("met", "exceeded", "missed")
 PROSECUTOR_INDICATORS = {
@@ -47,6 +56,85 @@ class UnitCard:
     table: Table
     footnotes: list[Bi] = field(default_factory=list)
     selected: bool = False
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Pieces of one cell shown side by side (a value and its badge), each kept once in the
+    deck."""
+
+    parts: tuple[Any, ...]
+
+    def __html__(self) -> str:
+        return " ".join(cell_html(p) for p in self.parts)
+
+
+def cell_html(cell: Any) -> str:
+    """A cell as the page's templates print it (`{{ cell }}`: landed text cleaned, escaped)."""
+    return str(escape(finalize(cell)))
+
+
+class Deck:
+    """Every card of both views as one compact dataset for the page's script:
+
+    - `parts`: each distinct piece of HTML once (labels, values, badges, row attributes);
+    - `rows`: each distinct row once, as `[attributes, cell, ...]`, a cell being a part's index
+      or, for a value with its badge (`Joined`), a list of indices shown joined by a space;
+    - `views[view]`: the table's headers, its right-aligned columns, its class, the text of an
+      empty card, and the units in the selector's order, each `[unit_code, label, row, ...]`.
+    """
+
+    def __init__(self) -> None:
+        self.parts: dict[str, int] = {}
+        self.rows: dict[tuple, int] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+
+    def _part(self, piece: Any) -> int:
+        return self.parts.setdefault(cell_html(piece), len(self.parts))
+
+    def _cell(self, cell: Any) -> int | tuple[int, ...]:
+        if isinstance(cell, Joined):
+            return tuple(self._part(p) for p in cell.parts)
+        return self._part(cell)
+
+    def add(self, view: str, cards: list[UnitCard]) -> None:
+        if not cards:
+            return
+        table = cards[0].table
+        units = []
+        for card in cards:
+            entry: list[Any] = [card.unit_code, self._part(card.label)]
+            attrs = card.table.row_attrs or [""] * len(card.table.rows)
+            for attr, cells in zip(attrs, card.table.rows, strict=True):
+                key = (self._part(Markup(attr)), *(self._cell(c) for c in cells))
+                entry.append(self.rows.setdefault(key, len(self.rows)))
+            units.append(entry)
+        self.views[view] = {"headers": [self._part(h) for h in table.headers],
+                            "numeric": sorted(table.numeric), "css": table.css,
+                            "empty": self._part(table.empty), "units": units}
+
+    def data(self) -> dict[str, Any]:
+        return {"parts": list(self.parts),
+                "rows": [[c if isinstance(c, int) else list(c) for c in row]
+                         for row in self.rows],
+                "views": self.views}
+
+    def __html__(self) -> str:
+        return textarea("scorecard-deck", packed_json(self.data())).__html__()
+
+
+@dataclass
+class CappedCards(CappedRows):
+    """The cards of a view under SCORECARD_UNITS: the note says how many units the page
+    holds, and links the file with every unit's card."""
+
+    rows: list[UnitCard]
+    total: int | None = None
+    full: FullList | None = None  # written whether capped or not: linked by the selector
+    CAP_NOTE = ("Trang này có bảng điểm của {shown} trên tổng số {total} đơn vị; mỗi đơn vị "
+                "có bảng điểm của mình trong units/<mã đơn vị>/",
+                "This page holds the scorecards of {shown} of {total} units; every unit's own "
+                "page is in units/<unit code>/")
 
 
 def _opt(have: set[str], column: str, fallback: str, alias: str = "s") -> str:
@@ -225,8 +313,7 @@ class Scorecards:
             note = self.target_note(code)
             footnotes.setdefault(code, note)
         value = self.ctx.value(code, r["value"])
-        return Markup(value.__html__()) + Markup(" ") + self.badge(
-            status, confirmed=confirmed, target_note=note)
+        return Joined((value, self.badge(status, confirmed=confirmed, target_note=note)))
 
     def _trend(self, code: str, last: dict | None, before: dict | None) -> Bi:
         if not last or not before or missing(last["value"]) or missing(before["value"]):
@@ -242,6 +329,8 @@ class Scorecards:
         return Bi(arrow + " ", arrow + " ") + amount + word
 
     def cards(self, hierarchy: str) -> tuple[list[UnitCard], int, dict]:
+        """Every unit's card of the view (up to SCORECARD_UNITS), the number of units, the
+        periods shown."""
         ctx, labels = self.ctx, self.ctx.labels
         all_units = self.units(hierarchy)
         units = all_units[:SCORECARD_UNITS]
@@ -314,6 +403,27 @@ class Scorecards:
             ))
         return out, len(all_units), periods
 
+    def full_list(self, hierarchy: str, periods: dict[str, dt.date | None]) -> FullList:
+        """Every unit's card of the view as a CSV, one row per unit and indicator: for the
+        ended statistical year, the running one, the whole campaign and the year before the
+        ended one (the trend), the value, the target and the status; then the source."""
+        kinds = {"ended": "statistical_year", "running": "statistical_year",
+                 "campaign": "campaign", "previous": "statistical_year"}
+        wanted = ("value", "target_value", "target_comparator", "target_is_confirmed",
+                  "status", "is_complete")
+        cols, params = [], []
+        for key, kind in kinds.items():
+            for col in (c for c in wanted if c in self.have):
+                cols.append(f"any_value({col}) filter (where period_kind = '{kind}' "
+                            f"and period_start = ?) as {key}_{col}")
+                params.append(periods[key])
+        sql = (f"select unit_code, pillar, indicator_code, {', '.join(cols)}, "
+               "any_value(source) as source from marts.campaign_scorecard "
+               "where hierarchy = ? and period_kind in ('statistical_year', 'campaign') "
+               "group by all order by unit_code, pillar, indicator_code")
+        return FullList(f"index-scorecards-{hierarchy}.csv", sql, (*params, hierarchy),
+                        always=True)
+
     def _year_head(self, start: dt.date | None, running: bool) -> Bi:
         if start is None:
             return (Bi("Năm thống kê đang diễn ra", "Statistical year in progress") if running
@@ -347,6 +457,10 @@ class Scorecards:
             return table, None
         rows = query(con, "select * from marts.prosecutor_scorecard where period_start = ? "
                           "order by unit_code, prosecutor_id", [year])
+        table.full = FullList(
+            "index-prosecutors.csv",
+            f"select {mart_columns(con, 'prosecutor_scorecard')} from marts.prosecutor_scorecard "
+            "where period_start = ? order by unit_code, prosecutor_id, indicator_code", (year,))
         people: dict[tuple[str, str], dict[str, dict]] = {}
         for r in rows:
             people.setdefault((r["unit_code"], r["prosecutor_id"]), {})[r["indicator_code"]] = r
@@ -399,6 +513,12 @@ class Scorecards:
             con, f"select * from marts.exemplary_gaps where {where} and hierarchy = ? "
                  "and period_start = ? order by unit_code, subject_id, indicator_code",
             [hierarchy, year])
+        name = "unit-gaps-" + hierarchy if subject_type == "unit" else "prosecutor-gaps"
+        table.full = FullList(
+            f"index-{name}.csv",
+            f"select {mart_columns(con, 'exemplary_gaps')} from marts.exemplary_gaps "
+            f"where {where} and hierarchy = ? and period_start = ? "
+            "order by unit_code, subject_id, indicator_code", (hierarchy, year))
         table.total = len(rows)
         for r in rows[:GAP_ROWS]:
             code = r["indicator_code"]
@@ -462,13 +582,19 @@ def scorecard_page(ctx: Context) -> dict[str, Any]:
     """The template variables of the scorecard sections of index.html."""
     cards = Scorecards(ctx)
     unit_cards = {}
+    deck = Deck()
     for h in HIERARCHIES:
-        found, total, _ = cards.cards(h)
+        found, total, periods = cards.cards(h)
         # the reasons behind a † are the same for every card: written once under the cards
         notes = list(dict.fromkeys(note for card in found for note in card.footnotes))
         for card in found:
             card.footnotes = []
-        unit_cards[h] = {"cards": found, "total": total, "shown": len(found), "footnotes": notes}
+        deck.add(h, found)
+        capped = CappedCards(rows=found, total=total,
+                             full=cards.full_list(h, periods))
+        unit_cards[h] = {"cards": found, "selected": found[0] if found else None,
+                         "total": total, "shown": len(found), "footnotes": notes,
+                         "capped": capped}
     prosecutor_table, prosecutor_year = cards.prosecutors()
     unit_gaps = {h: cards.gaps("unit", h) for h in HIERARCHIES}
     prosecutor_gaps, prosecutor_gap_year = cards.gaps("prosecutor")
@@ -488,6 +614,7 @@ def scorecard_page(ctx: Context) -> dict[str, Any]:
         "prosecutor_gaps": prosecutor_gaps,
         "prosecutor_gap_year": prosecutor_gap_year,
         "scorecard_units_cap": SCORECARD_UNITS,
+        "scorecard_deck": deck,
     }
 
 
