@@ -17,7 +17,7 @@ from pipelines.dashboards.model import Context
 from pipelines.dashboards.worklist import prosecutor_cell, when_cell
 
 AGENCIES = ("cqdt", "vks", "toa")
-AGENCY_ROWS = 300  # rows embedded per agency; the whole list is in each unit's workbook
+AGENCY_ROWS = 300  # rows embedded per agency; every row is in interagency.xlsx beside the page
 
 
 def _grid(ctx: Context, agency: str) -> Grid:
@@ -90,6 +90,7 @@ def interagency_page(ctx: Context) -> dict[str, Any]:
                          "Cases for inter-agency coordination"),
         "horizon": Bi(f"{n.vi} ngày", f"{n.en} days"),
         "sections": sections,
+        "agency_rows": AGENCY_ROWS,
         "charts": [],
         "grids": True,
     }
