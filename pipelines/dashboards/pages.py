@@ -10,7 +10,8 @@ Pages (all in one folder, linked to each other and to `steward-report.html`):
   (`interagency`);
 - `quality.html` — data quality per unit, so every number carries its caveat (`quality`).
 
-Everything shown is aggregated in DuckDB first; drill-down tables are capped (and say so).
+Everything shown is aggregated in DuckDB first; row tables are capped, say so and link the CSV
+beside the page that holds all their rows (`full_lists`).
 Only pseudonymous ids appear. Each page states its as-of date, the run id and the indicator
 definition versions, and inlines the vega bundle once. An empty mart gives a "no data" message;
 a missing mart is an error (`MissingMartError`): a page without it would be silently wrong.

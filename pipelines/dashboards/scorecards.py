@@ -664,7 +664,6 @@ def scorecard_page(ctx: Context) -> dict[str, Any]:
         "unit_gaps": unit_gaps,
         "prosecutor_gaps": prosecutor_gaps,
         "prosecutor_gap_year": prosecutor_gap_year,
-        "scorecard_units_cap": SCORECARD_UNITS,
         "scorecard_deck": deck,
     }
 
