@@ -80,9 +80,9 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
     units = sorted(by_unit, key=sort_key)
     # the file: one row per unit as on the page (the province, then its units), each
     # indicator's value and status, the quarantine rate
-    pivot = ", ".join(
+    pivot = "".join(
         f"any_value(v.{col}) filter (where v.indicator_code = ?) as "
-        + '"' + f"{code}_{col}".replace('"', '""') + '"'
+        + '"' + f"{code}_{col}".replace('"', '""') + '", '
         for code in codes for col in ("value", "target_status"))
     full = FullList(
         f"index-units-{hierarchy}.csv",
@@ -96,7 +96,7 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
         ),
         q as (select unit_code, sum(quarantined) as quarantined, sum(accepted) as accepted
               from marts.quarantine_rates where unit_code is not null group by 1)
-        select v.unit_code, any_value(u.parent_code) as parent_code, {pivot},
+        select v.unit_code, any_value(u.parent_code) as parent_code, {pivot}
                round(any_value(q.quarantined)
                      / nullif(any_value(q.quarantined) + any_value(q.accepted), 0), 4)
                    as quarantine_rate

@@ -57,7 +57,6 @@ class UnitCard:
     label: Bi
     table: Table
     footnotes: list[Bi] = field(default_factory=list)
-    selected: bool = False
 
 
 @dataclass(frozen=True)
@@ -406,7 +405,7 @@ class Scorecards:
                            [hierarchy])
         indicators.sort(key=lambda r: (labels.pillar_sort(r["pillar"]), r["indicator_code"]))
         out = []
-        for i, unit in enumerate(units):
+        for unit in units:
             table = Table(headers=headers, rows=[], numeric={1, 2, 3, 4}, css="scorecard-table")
             table.row_attrs = []
             footnotes: dict[str, Bi] = {}
@@ -451,7 +450,7 @@ class Scorecards:
                 ])
                 table.row_attrs.append(f' data-indicator="{escape(code)}"')
             out.append(UnitCard(
-                unit_code=unit, label=labels.unit(unit), table=table, selected=i == 0,
+                unit_code=unit, label=labels.unit(unit), table=table,
                 footnotes=[Bi(f"† {labels.indicator(c).vi}: {n.vi}",
                               f"† {labels.indicator(c).en}: {n.en}")
                            for c, n in sorted(footnotes.items())],
