@@ -89,16 +89,28 @@ def test_a_district_head_sees_their_own_scorecard(browser, site) -> None:  # noq
         page.close()
 
 
+def _units_ready(page) -> None:
+    """The selectors are filled from the packed deck once it is unpacked."""
+    page.wait_for_function("document.getElementById('scorecard').dataset.unitsReady === '1'")
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_province_page_has_a_card_for_every_unit(browser, site) -> None:  # noqa: F811
+    con = duckdb.connect(str(site / "w.duckdb"), read_only=True)
+    try:
+        (units,) = con.execute("select count(distinct unit_code) from marts.campaign_scorecard "
+                               "where hierarchy = 'as_was'").fetchone()
+    finally:
+        con.close()
     page, errors, _ = _open(browser, site / "out" / "index.html")
     try:
         _charts_rendered(page)
+        _units_ready(page)
         page.click("button[data-hierarchy=as_was]")
         options = page.locator("#unit-select-as_was option").all_inner_texts()
         assert options[0].startswith("BTR ·")  # the province first, then its districts
-        assert any(o.startswith(DISTRICT) for o in options) and len(options) >= 10
+        assert any(o.startswith(DISTRICT) for o in options) and len(options) == units >= 10
         page.select_option("#unit-select-as_was", DISTRICT)
         visible = page.locator("#scorecard .only-as_was .unit-card:visible")
         assert visible.count() == 1 and DISTRICT in visible.locator("h3").inner_text()
@@ -111,6 +123,66 @@ def test_the_province_page_has_a_card_for_every_unit(browser, site) -> None:  # 
             cell = manual.locator(f"td:nth-child({column})").inner_text()
             assert re.match(r"\d+,\d", cell) and "Chưa đủ dữ liệu" not in cell, cell
         assert errors == []
+    finally:
+        page.close()
+
+
+SAME_CARD_JS = """async (h) => {
+    // the page's own card of the selected unit against the one its script builds from the
+    // deck, both without the whitespace between tags
+    const strip = (el) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const blank = [];
+        while (walker.nextNode()) {
+            if (!walker.currentNode.textContent.trim()) { blank.push(walker.currentNode); }
+        }
+        blank.forEach((n) => n.remove());
+        return el.innerHTML;
+    };
+    const written = document.querySelector(`[data-view="${h}"] .unit-card`);
+    const built = document.createElement("div");
+    built.innerHTML = cardHtml(await scorecardDeck(), h, written.dataset.unit);
+    return [strip(written.cloneNode(true)), strip(built), written.dataset.unit];
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_card_built_from_the_deck_is_the_card_the_page_writes(browser, site) -> None:  # noqa: F811
+    from pipelines import paths
+    from pipelines.dashboards.language import VISIBLE_TEXT_JS, Vocabulary, problems
+
+    page, errors, _ = _open(browser, site / "out" / "index.html")
+    try:
+        _charts_rendered(page)
+        _units_ready(page)
+        for h in ("as_was", "as_is"):
+            written, built, unit = page.evaluate(SAME_CARD_JS, h)
+            assert "<tbody>" in written and written.count("<tr") > 10, unit
+            assert built == written, (h, unit)
+        # a unit picked in the selector: its card, built on the page, alone on show
+        page.click("button[data-hierarchy=as_was]")
+        page.select_option("#unit-select-as_was", DISTRICT)
+        card = page.locator("#scorecard .only-as_was .unit-card:visible")
+        card.locator("h3", has_text=DISTRICT).wait_for()
+        assert card.count() == 1
+        assert "Hai chân" in card.inner_text() and "Ba mũi" in card.inner_text()
+        page.select_option("#unit-select-as_was", "BTR")  # back to the card the page wrote
+        card.locator("h3", has_text="BTR ·").wait_for()
+        page.select_option("#unit-select-as_was", DISTRICT)  # built once, kept
+        card.locator("h3", has_text=DISTRICT).wait_for()
+        assert page.locator(f'#scorecard .unit-card[data-unit="{DISTRICT}"]').count() == 1
+        # the built card speaks one language in each view, like the rest of the page
+        vocabulary = Vocabulary.from_reference(paths.REFERENCE_DIR)
+        found = []
+        for lang in ("vi", "en"):
+            if page.evaluate("document.documentElement.lang") != lang:
+                page.click("#lang-toggle")
+            text = page.evaluate(VISIBLE_TEXT_JS)
+            assert DISTRICT in text
+            found += [str(x) for x in problems(text, lang, vocabulary, "index.html")]
+        assert found == [], found
+        assert errors == [], errors
     finally:
         page.close()
 

@@ -17,6 +17,7 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import column_names, query, query_value
 from pipelines.dashboards.finding_text import finding_detail
+from pipelines.dashboards.full_lists import FullList, mart_columns
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -279,27 +280,37 @@ def _flow(ctx: Context, area: Area) -> Table:
 
 
 
+UNITS_SQL = """
+    select unit_code, count(*) as n,
+           count(*) filter (where status = 'on_time') as on_time,
+           count(*) filter (where status = 'late') as late,
+           count(*) filter (where status = 'open') as open,
+           count(*) filter (where status = 'overdue') as overdue,
+           count(*) filter (where is_due_soon) as due_soon
+    from marts.deadlines where list_contains(?, clock)
+    group by unit_code order by overdue desc, unit_code
+"""
+
+
 def _area_units(ctx: Context, area: Area) -> Table:
-    rows = query(
-        ctx.con,
-        """
-        select unit_code, count(*) as n,
-               count(*) filter (where status = 'on_time') as on_time,
-               count(*) filter (where status = 'late') as late,
-               count(*) filter (where status = 'open') as open,
-               count(*) filter (where status = 'overdue') as overdue,
-               count(*) filter (where is_due_soon) as due_soon
-        from marts.deadlines where list_contains(?, clock)
-        group by unit_code order by overdue desc, unit_code
-        """,
-        [list(area.clocks)],
-    )
+    rows = query(ctx.con, UNITS_SQL, [list(area.clocks)])
+    # the file adds the on-time rate and the quarantine rate of each unit, as on the page
+    full = FullList(
+        f"{area.key}-units.csv",
+        f"""with u as ({UNITS_SQL}),
+        q as (select unit_code, sum(quarantined) as quarantined, sum(accepted) as accepted
+              from marts.quarantine_rates where unit_code is not null group by 1)
+        select u.*, round(u.on_time / nullif(u.on_time + u.late, 0), 4) as on_time_rate,
+               round(q.quarantined / nullif(q.quarantined + q.accepted, 0), 4)
+                   as quarantine_rate
+        from u left join q using (unit_code) order by u.overdue desc, u.unit_code""",
+        (list(area.clocks),))
     table = Table(
         headers=[bi("Đơn vị", "Unit"), bi("Tổng", "Total"), bi("Tỷ lệ đúng hạn", "On-time rate"),
                  bi("Đang trong hạn", "Open"), bi("Quá hạn", "Overdue"),
                  bi("Đến hạn ≤ 10 ngày", "Due ≤ 10 days"),
                  bi("Tỷ lệ cách ly dữ liệu", "Quarantine rate")],
-        rows=[], total=len(rows), numeric={1, 2, 3, 4, 5, 6},
+        rows=[], total=len(rows), numeric={1, 2, 3, 4, 5, 6}, full=full,
     )
     for r in rows[:UNIT_ROWS]:
         table.rows.append([
@@ -336,20 +347,22 @@ def _area_findings(ctx: Context, area: Area) -> Table:
     return table
 
 
-def _drill(ctx: Context, area: Area, where: str, order: str, params: list, *,
+def _drill(ctx: Context, area: Area, name: str, where: str, order: str, params: list, *,
            closed: bool) -> Table:
-    """Clock-level rows (ids only), most days late first, at most DRILL_ROWS. The status is
-    in the table's title; the explanation says how the deadline was computed."""
+    """Clock-level rows (ids only), most days late first, at most DRILL_ROWS (every row in
+    `<area>-<name>.csv`). The status is in the table's title; the explanation says how the
+    deadline was computed."""
     id_cols = list(area.id_columns)
     base = f"from marts.deadlines where list_contains(?, clock) and {where}"
     total = query_value(ctx.con, f"select count(*) {base}", [list(area.clocks), *params])
-    rows = query(
-        ctx.con,
-        f"select clock, {', '.join(id_cols)}, unit_code, prosecutor_id, due_on, closed_on, "
-        f"days_late, explanation, explanation_en "
-        f"{base} order by {order}, clock_id limit {DRILL_ROWS}",
-        [list(area.clocks), *params],
-    )
+    columns = (f"clock, {', '.join(id_cols)}, unit_code, prosecutor_id, due_on, closed_on, "
+               "days_late, explanation, explanation_en")
+    order = f"order by {order}, clock_id"
+    rows = query(ctx.con, f"select {columns} {base} {order} limit {DRILL_ROWS}",
+                 [list(area.clocks), *params])
+    full = FullList(f"{area.key}-{name}.csv",
+                    f"select clock_id, {columns}, legal_basis {base} {order}",
+                    (list(area.clocks), *params))
     id_headers = {
         "subject_id": bi("Đối tượng", "Subject"), "case_id": bi("Mã vụ án", "Case id"),
         "person_id": bi("Mã người", "Person id"), "judgement_id": bi("Mã bản án", "Judgement id"),
@@ -359,7 +372,7 @@ def _drill(ctx: Context, area: Area, where: str, order: str, params: list, *,
                + ([bi("Kết thúc", "Closed")] if closed else [])
                + [bi("Số ngày trễ", "Days late"), bi("Cách tính", "Explanation")])
     table = Table(headers=headers, rows=[], total=total, numeric={len(headers) - 2},
-                  empty=Bi("Không có.", "None."), css="drill")
+                  empty=Bi("Không có.", "None."), css="drill", full=full)
     for r in rows:
         table.rows.append(
             [ctx.labels.clock(r["clock"])]
@@ -408,14 +421,10 @@ def _own_deadlines(ctx: Context, area: Area) -> tuple[Table, list[Kpi]]:
         [mine, ctx.as_of - dt.timedelta(days=364), ctx.as_of],
     )
     due_at = _optional(ctx, "deadlines", "due_at")
-    rows = query(
-        ctx.con,
-        "select clock, subject_id, case_id, unit_code, prosecutor_id, status, due_on, "
-        f"{due_at}, days_late, days_remaining, explanation, explanation_en, legal_basis "
-        + base + f" order by status = 'overdue' desc, due_on, due_at nulls last, clock_id "
-                 f"limit {DRILL_ROWS}",
-        [mine],
-    )
+    select = ("select clock, subject_id, case_id, unit_code, prosecutor_id, status, due_on, "
+              f"{due_at}, days_late, days_remaining, explanation, explanation_en, legal_basis "
+              + base + " order by status = 'overdue' desc, due_on, due_at nulls last, clock_id")
+    rows = query(ctx.con, f"{select} limit {DRILL_ROWS}", [mine])
     table = Table(
         headers=[bi("Tình trạng", "Status"), bi("Thời hạn", "Clock"), bi("Đối tượng", "Subject"),
                  bi("Mã vụ án", "Case id"), bi("Đơn vị", "Unit"),
@@ -423,6 +432,7 @@ def _own_deadlines(ctx: Context, area: Area) -> tuple[Table, list[Kpi]]:
                  bi("Còn / trễ", "Left / late"), bi("Cách tính", "Explanation"),
                  bi("Căn cứ", "Legal basis")],
         rows=[], total=counts["n"], css="drill own",
+        full=FullList(f"{area.key}-own.csv", select, (mine,)),
         empty=Bi("Không có thời hạn nào của Viện kiểm sát đang chờ.",
                  "Nothing the procuracy owes is pending."),
     )
@@ -478,6 +488,12 @@ def _finding_drill(ctx: Context, area: Area) -> list[dict[str, Any]]:
           "order by f.rule, f.severity = 'error' desc, dated_on desc nulls last, f.finding_id",
         [*params, FINDING_ROWS_PER_RULE],
     )
+    dated = ("f.dated_on desc nulls last, "
+             if "dated_on" in column_names(ctx.con, "marts", "deadline_findings") else "")
+    full = FullList(  # every finding of the area in one file, in the lists' order
+        f"{area.key}-findings.csv",
+        f"select {mart_columns(ctx.con, 'deadline_findings', alias='f')}, d.clock {where} "
+        f"order by f.rule, f.severity = 'error' desc, {dated}f.finding_id", tuple(params))
     groups: dict[str, dict[str, Any]] = {}
     for rule in sorted(totals, key=lambda r: (-totals[r], r)):
         groups[rule] = {"rule": rule, "label": ctx.labels.code("finding_rule", rule),
@@ -486,7 +502,7 @@ def _finding_drill(ctx: Context, area: Area) -> list[dict[str, Any]]:
                      bi("Mã vụ án", "Case id"), bi("Lệnh", "Order"), bi("Ngày", "Date"),
                      bi("Đơn vị", "Unit"), bi("Chi tiết", "Detail"),
                      bi("Căn cứ pháp lý", "Legal basis")],
-            rows=[], total=totals[rule], css="drill findings",
+            rows=[], total=totals[rule], css="drill findings", full=full,
             empty=Bi("Không có phát hiện vi phạm.", "No findings."))}
     for r in rows:
         kind = ctx.labels.code("subject_type", r["subject_type"])
@@ -549,11 +565,11 @@ def area_page(ctx: Context, area: Area) -> dict[str, Any]:
         ) if area.stages else None,
         "unit_table": _area_units(ctx, area),
         "finding_table": _area_findings(ctx, area),
-        "overdue_table": _drill(ctx, area, "status = 'overdue'", "days_late desc", [],
-                                closed=False),
+        "overdue_table": _drill(ctx, area, "overdue", "status = 'overdue'", "days_late desc",
+                                [], closed=False),
         "late_table": _drill(
-            ctx, area, "status = 'late' and closed_on between ? and ?", "days_late desc",
-            [year_start, ctx.as_of], closed=True,
+            ctx, area, "late", "status = 'late' and closed_on between ? and ?",
+            "days_late desc", [year_start, ctx.as_of], closed=True,
         ),
         "protest_table": _protest_windows(ctx) if area.key == "criminal" else None,
         "charts": [c for c in (status_chart, age_chart, *trend) if c is not None],

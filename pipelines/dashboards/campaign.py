@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import column_names, query, query_value, table_names
+from pipelines.dashboards.full_lists import FullList, mart_columns
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_num, fmt_pct
 from pipelines.dashboards.labels import period_label
 from pipelines.dashboards.model import (
@@ -41,6 +42,7 @@ def _scorecard_indicators(ctx: Context) -> list[str]:
     return codes
 
 UNIT_TABLE_INDICATORS = 6
+VERDICT_CSS = ("met", "exceeded", "missed")
 
 
 def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
@@ -76,6 +78,36 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
         return (parent or u, parent is not None, u)
 
     units = sorted(by_unit, key=sort_key)
+    # the file: one row per unit as on the page (the province, then its units), each
+    # indicator's value and status, the quarantine rate
+    pivot = "".join(
+        f"any_value(v.{col}) filter (where v.indicator_code = ?) as "
+        + '"' + f"{code}_{col}".replace('"', '""') + '", '
+        for code in codes for col in ("value", "target_status"))
+    full = FullList(
+        f"index-units-{hierarchy}.csv",
+        f"""with v as (
+            select unit_code, indicator_code, value,
+                   case when period_end >= ? and target_status in ('met', 'exceeded', 'missed')
+                        then 'in_progress' else target_status end as target_status
+            from marts.indicator_values
+            where stage = 'all' and hierarchy = ? and period_kind = ? and period_start = ?
+              and list_contains(?, indicator_code)
+        ),
+        q as (select unit_code, sum(quarantined) as quarantined, sum(accepted) as accepted
+              from marts.quarantine_rates where unit_code is not null group by 1)
+        select v.unit_code, any_value(u.parent_code) as parent_code, {pivot}
+               round(any_value(q.quarantined)
+                     / nullif(any_value(q.quarantined) + any_value(q.accepted), 0), 4)
+                   as quarantine_rate
+        from v
+        left join reference.units u on u.unit_code = v.unit_code
+        left join q on q.unit_code = v.unit_code
+        group by v.unit_code
+        order by coalesce(any_value(u.parent_code), v.unit_code),
+                 any_value(u.parent_code) is not null, v.unit_code""",
+        (ctx.as_of, hierarchy, period, start, codes,
+         *[code for code in codes for _ in ("value", "target_status")]))
     table = Table(
         headers=[bi("Đơn vị", "Unit")] + [labels.indicator(c) for c in codes]
         + [bi("Tỷ lệ cách ly dữ liệu", "Quarantine rate")],
@@ -83,6 +115,7 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
         total=len(units),
         numeric=set(range(1, len(codes) + 2)),
         css="units-table",
+        full=full,
     )
     table.row_attrs = []
     for u in units[:UNIT_ROWS]:
@@ -93,8 +126,10 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
                 cells.append(NA)
                 continue
             css, _ = labels.target_status(r["target_status"])
-            cells.append(Markup(f'<span class="t-{css}">')
-                         + Markup(ctx.value(c, r["value"]).__html__()) + Markup("</span>"))
+            value = Markup(ctx.value(c, r["value"]).__html__())
+            # coloured when there is a verdict; any other status shows the value alone
+            cells.append(Markup(f'<span class="t-{css}">') + value + Markup("</span>")
+                         if css in VERDICT_CSS else value)
         cells.append(ctx.quality_cell(u))
         table.rows.append(cells)
         table.row_attrs.append(' class="rollup"' if not labels.parent(u) else "")
@@ -113,6 +148,10 @@ def _reorganisation(ctx: Context) -> Table:
                  bi("Căn cứ ánh xạ", "Mapping basis")],
         rows=[],
         total=len(rows),
+        full=FullList("index-reorganisation.csv",
+                      f"select {mart_columns(ctx.con, 'units', 'reference')} "
+                      "from reference.units where successor_code is not null "
+                      "order by coalesce(parent_code, ''), unit_code"),
     )
     for u in rows[:UNIT_ROWS]:
         src = str(u.get("source") or "")
@@ -160,7 +199,7 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {
 def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = "true",
               params: Sequence[Any] = (), order_by: str = "1", limit: int = 50) -> Table:
     """A drill-down mart, ids and dates only: the listed columns that the mart has (never a
-    personal-data column, whatever a mart holds)."""
+    personal-data column, whatever a mart holds); every row in `index-<table>.csv`."""
     have = column_names(ctx.con, "marts", table)
     cols = [c for c in columns if c in have and c not in NEVER_SHOWN]
     extra = ["signal_vi"] if "signal" in cols and "signal_vi" in have else []
@@ -172,7 +211,10 @@ def _id_table(ctx: Context, table: str, columns: Sequence[str], *, where: str = 
                           f"limit {int(limit)}", list(params))
     out = Table(headers=[COLUMN_LABELS.get(c, Bi(c, c)) for c in cols], rows=[], total=total,
                 numeric={i for i, c in enumerate(cols)
-                         if c.endswith(("_count", "_clocks", "_rate")) or c == "rank_in_unit"})
+                         if c.endswith(("_count", "_clocks", "_rate")) or c == "rank_in_unit"},
+                full=FullList(f"index-{table}.csv",
+                              f"select {mart_columns(ctx.con, table)} {base} order by {order_by}",
+                              tuple(params)))
     for r in rows:
         cells: list[Any] = []
         for c in cols:
@@ -215,8 +257,10 @@ def _exemplary(ctx: Context) -> tuple[Table, Bi | None]:
         where += " and is_candidate"
     table = _id_table(
         ctx, "exemplary_candidates",
-        ["unit_code", "period_name", "rank_in_unit", "prosecutor_id", "closed_clocks",
-         "on_time_rate", "wrongful_prosecution_count", "court_return_count"],
+        # one year: named once, above the table (`label`), not on every row
+        ["unit_code"] + (["period_name"] if year is None else [])
+        + ["rank_in_unit", "prosecutor_id", "closed_clocks", "on_time_rate",
+           "wrongful_prosecution_count", "court_return_count"],
         where=where, params=params,
         order_by="unit_code, rank_in_unit" if "rank_in_unit" in have else "1", limit=60,
     )

@@ -10,13 +10,14 @@ from typing import Any
 
 from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import query, query_value
+from pipelines.dashboards.full_lists import FullList
 from pipelines.dashboards.grid import Grid
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int
 from pipelines.dashboards.model import Context
 from pipelines.dashboards.worklist import prosecutor_cell, when_cell
 
 AGENCIES = ("cqdt", "vks", "toa")
-AGENCY_ROWS = 300  # rows embedded per agency; the whole list is in each unit's workbook
+AGENCY_ROWS = 300  # rows embedded per agency; every row is in interagency.xlsx beside the page
 
 
 def _grid(ctx: Context, agency: str) -> Grid:
@@ -41,6 +42,7 @@ def _grid(ctx: Context, agency: str) -> Grid:
                      ("clock", bi("Thời hạn", "Clock")), ("status", bi("Tình trạng", "Status"))),
         date_key="due", download=f"casewatch-lien-nganh-{agency}", css="drill interagency",
         empty=bi("Không có vụ án nào cần phối hợp.", "No case to coordinate."), total=total,
+        full=FullList("interagency.xlsx"),  # every row (pages.write_page_workbooks)
     )
     labels = grid.option_labels
     for r in rows:
@@ -88,6 +90,7 @@ def interagency_page(ctx: Context) -> dict[str, Any]:
                          "Cases for inter-agency coordination"),
         "horizon": Bi(f"{n.vi} ngày", f"{n.en} days"),
         "sections": sections,
+        "agency_rows": AGENCY_ROWS,
         "charts": [],
         "grids": True,
     }

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from pipelines.contract import PII_COLUMNS, TABLES
 from pipelines.dashboards import charts
 from pipelines.dashboards.db import query, query_value, table_names
+from pipelines.dashboards.full_lists import FullList
 from pipelines.dashboards.grid import CappedRows
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_num, fmt_pct
 from pipelines.dashboards.labels import Labels, period_label
@@ -45,13 +46,14 @@ REQUIRED_MARTS = (
     "interagency_deadlines",
 )
 
-#  Caps on row-level tables, so a page stays under 2 MB at national scale (the vega bundle
-#  alone is 0.9 MB); the whole worklist is offered as worklist.csv beside the page.
-DRILL_ROWS = 200
-FINDING_ROWS_PER_RULE = 100  # each finding type's own list on the area pages
-WORKLIST_ROWS_PER_UNIT = 100
-WORKLIST_ROWS = 800
-UNIT_ROWS = 300
+#  Caps on row-level tables: a page holds at most these rows whatever the scale (and stays
+#  under 2 MB: the vega bundle alone is 0.9 MB); every row of a capped table is in a file
+#  beside the page (`full_lists`), linked from its cap note.
+DRILL_ROWS = 100
+FINDING_ROWS_PER_RULE = 30  # each finding type's own list on the area pages
+WORKLIST_ROWS_PER_UNIT = 50
+WORKLIST_ROWS = 400
+UNIT_ROWS = 200
 TREND_UNITS = 6
 TREND_MONTHS = 36  # monthly points of the trend charts: the last three years
 TREND_PER_CHART = 4  # indicators (facets) per trend chart
@@ -90,11 +92,7 @@ class Table(CappedRows):
     empty: Bi = NO_DATA
     css: str = ""
     row_attrs: list[str] | None = None
-
-    CAP_NOTE = ("Hiển thị {shown} trên tổng số {total} dòng; xem đầy đủ trong ảnh chụp dữ liệu "
-                "(DuckDB/Parquet).",
-                "Showing {shown} of {total} rows; the full list is in the published snapshot "
-                "(DuckDB/Parquet).")
+    full: FullList | None = None  # every row, a file beside the page (`full_lists`)
 
 
 @dataclass

@@ -10,7 +10,8 @@ Pages (all in one folder, linked to each other and to `steward-report.html`):
   (`interagency`);
 - `quality.html` — data quality per unit, so every number carries its caveat (`quality`).
 
-Everything shown is aggregated in DuckDB first; drill-down tables are capped (and say so).
+Everything shown is aggregated in DuckDB first; row tables are capped, say so and link the CSV
+beside the page that holds all their rows (`full_lists`).
 Only pseudonymous ids appear. Each page states its as-of date, the run id and the indicator
 definition versions, and inlines the vega bundle once. An empty mart gives a "no data" message;
 a missing mart is an error (`MissingMartError`): a page without it would be silently wrong.
@@ -35,6 +36,7 @@ from pipelines.dashboards import charts
 from pipelines.dashboards.areas import AREAS, area_page
 from pipelines.dashboards.campaign import index_page
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.full_lists import write_full_lists
 from pipelines.dashboards.grid import grid_assets
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, fmt_pct
 from pipelines.dashboards.interagency import interagency_page
@@ -217,5 +219,6 @@ def render_pages(
             tmp.unlink(missing_ok=True)  # a failed write leaves no temporary file
         written[name] = path
     write_worklist_csv(con, out)  # the whole list behind worklist.html's capped tables
+    write_full_lists(con, out, [page for _, _, page in pages])  # every capped table's rows
     write_page_workbooks(con, out, ctx)
     return written

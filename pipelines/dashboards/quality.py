@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from pipelines.dashboards import charts, check_text
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.full_lists import FullList
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_int, fmt_pct, tech, tech_names
 from pipelines.dashboards.model import (
     DRILL_ROWS,
@@ -22,13 +23,13 @@ from pipelines.dashboards.model import (
 )
 
 
-def _described_checks(rows: list[dict[str, Any]], empty: Bi) -> Table:
+def _described_checks(rows: list[dict[str, Any]], empty: Bi, full: FullList) -> Table:
     """Each check as what it protects (one sentence) and its result; the technical name and
     the raw detail in a tooltip."""
     table = Table(
         headers=[bi("Điều được kiểm tra bảo vệ", "What the check protects"),
                  bi("Kết quả", "Result")],
-        rows=[], total=len(rows), empty=empty, css="checks",
+        rows=[], total=len(rows), empty=empty, css="checks", full=full,
     )
     for r in rows[:DRILL_ROWS]:
         title = escape(check_text.tooltip(r))
@@ -39,6 +40,28 @@ def _described_checks(rows: list[dict[str, Any]], empty: Bi) -> Table:
             check_text.result(r),
         ])
     return table
+
+
+RULES_SQL = """
+    select rule, severity,
+           count(distinct (batch_id, file_name, row_number))
+               filter (where status = 'open') as open_rows,
+           count(distinct (batch_id, file_name, row_number))
+               filter (where status <> 'open') as resolved_rows
+    from marts.quarantine group by all order by open_rows desc, rule
+"""
+#  the file of the units table: its rows, the highest quarantine rate first
+UNITS_SQL = """
+    with q as (select unit_code, sum(quarantined) as quarantined, sum(accepted) as accepted
+               from marts.quarantine_rates group by 1)
+    select unit_code, case when unit_code is not null then quarantined + accepted end
+               as rows_landed,
+           quarantined as rows_quarantined,
+           case when unit_code is not null
+                then round(quarantined / nullif(quarantined + accepted, 0), 4) end
+               as quarantine_rate
+    from q order by quarantine_rate desc nulls last, unit_code nulls first
+"""
 
 
 def quality_page(ctx: Context) -> dict[str, Any]:
@@ -74,13 +97,11 @@ def quality_page(ctx: Context) -> dict[str, Any]:
           else "null")
     code = "refusal_code" if "refusal_code" in cols else "null"
     culprit_first = ("refusal_code = 'batch_refused', " if "refusal_code" in cols else "")
-    refused = query(
-        con,
-        f"select batch_id, file_name, refusal_reason, {vi} as refusal_reason_vi, "
-        f"{code} as refusal_code "
-        f"from marts.batch_ledger where status = 'refused' "
-        f"order by batch_id, {culprit_first}file_name",
-    )
+    refused_sql = (f"select batch_id, file_name, refusal_reason, {vi} as refusal_reason_vi, "
+                   f"{code} as refusal_code "
+                   f"from marts.batch_ledger where status = 'refused' "
+                   f"order by batch_id, {culprit_first}file_name")
+    refused = query(con, refused_sql)
     refused_table = Table(
         headers=[bi("Lô", "Batch"), bi("Tệp", "File"), bi("Lý do", "Reason")],
         rows=[[r["batch_id"], tech(r["file_name"] or ""),
@@ -90,6 +111,7 @@ def quality_page(ctx: Context) -> dict[str, Any]:
                   tech_names(r["refusal_reason"] or ""))]
               for r in refused[:DRILL_ROWS]],
         total=len(refused), empty=Bi("Không có lô bị từ chối.", "No refused batches."),
+        full=FullList("quality-refused.csv", refused_sql),
     )
     units = sorted(ctx.unit_quality.items(),
                    key=lambda kv: (-(kv[1]["rate"] or 0), kv[0]))
@@ -97,6 +119,7 @@ def quality_page(ctx: Context) -> dict[str, Any]:
         headers=[bi("Đơn vị", "Unit"), bi("Dòng tiếp nhận", "Rows landed"),
                  bi("Dòng cách ly", "Rows quarantined"), bi("Tỷ lệ cách ly", "Quarantine rate")],
         rows=[], total=len(units), numeric={1, 2, 3},
+        full=FullList("quality-units.csv", UNITS_SQL),
     )
     records = []
     for code, q in units[:UNIT_ROWS]:
@@ -113,17 +136,7 @@ def quality_page(ctx: Context) -> dict[str, Any]:
             title=Bi("Tỷ lệ dòng bị cách ly theo đơn vị", "Share of rows quarantined by unit"),
             x_title=Bi("Tỷ lệ cách ly", "Quarantine rate"),
         )
-    rules = query(
-        con,
-        """
-        select rule, severity,
-               count(distinct (batch_id, file_name, row_number))
-                   filter (where status = 'open') as open_rows,
-               count(distinct (batch_id, file_name, row_number))
-                   filter (where status <> 'open') as resolved_rows
-        from marts.quarantine group by all order by open_rows desc, rule
-        """,
-    )
+    rules = query(con, RULES_SQL)
     rule_table = Table(
         headers=[bi("Quy tắc", "Rule"), bi("Mức độ", "Severity"), bi("Đang mở", "Open"),
                  bi("Đã xử lý", "Resolved")],
@@ -131,6 +144,7 @@ def quality_page(ctx: Context) -> dict[str, Any]:
                fmt_int(r["open_rows"]), fmt_int(r["resolved_rows"])] for r in rules[:DRILL_ROWS]],
         total=len(rules), numeric={2, 3},
         empty=Bi("Không có dòng bị cách ly.", "No quarantined rows."),
+        full=FullList("quality-rules.csv", RULES_SQL),
     )
     findings = query(
         con,
@@ -164,19 +178,18 @@ def quality_page(ctx: Context) -> dict[str, Any]:
                fmt_int(r["n"]), fmt_int(r["failed"])] for r in checks],
         numeric={2, 3}, empty=Bi("Chưa có kết quả kiểm tra.", "No check results yet."),
     )
-    evaluated = query(
-        con,
-        "select tool, asset, check_name, severity, passed, failing_count, detail "
-        "from marts.validation_results where run_id = ? "
-        "order by passed, severity, asset, check_name",
-        [run],
-    )
+    checks_sql = ("select tool, asset, check_name, severity, passed, failing_count, detail "
+                  "from marts.validation_results where run_id = ? {} "
+                  "order by passed, severity, asset, check_name")
+    evaluated = query(con, checks_sql.format(""), [run])
     failing = [r for r in evaluated if not r["passed"]]
     passing = [r for r in evaluated if r["passed"]]
     failing_table = _described_checks(
-        failing, Bi("Mọi kiểm tra đều đạt.", "Every check passed."))
+        failing, Bi("Mọi kiểm tra đều đạt.", "Every check passed."),
+        FullList("quality-checks-failing.csv", checks_sql.format("and not passed"), (run,)))
     passing_table = _described_checks(
-        passing, Bi("Chưa có kiểm tra nào đạt.", "No check passed yet."))
+        passing, Bi("Chưa có kiểm tra nào đạt.", "No check passed yet."),
+        FullList("quality-checks-passing.csv", checks_sql.format("and passed"), (run,)))
     return {
         "page_title": Bi("Chất lượng dữ liệu", "Data quality"),
         "ledger_table": ledger,

@@ -6,7 +6,10 @@ Everything is aggregated in the marts (`campaign_scorecard`, `prosecutor_scoreca
 
 - a unit selector (one per unit view) with one card per unit: both pillars, every indicator,
   its target, the last ended statistical year, the running one (in progress, no verdict), the
-  whole campaign and the trend between the last two ended years;
+  whole campaign and the trend between the last two ended years. The selected unit's card is
+  HTML; every card of both views is one compact dataset (`Deck`: each distinct piece of HTML
+  once, each distinct row once, a unit's card as indices into them), packed on the page
+  (`packed.py`), from which the page builds a unit's card when the selector picks it;
 - a target not confirmed from its document marks its badge itself ("Đạt †"), with the reason
   in the badge's title and in a footnote under the card (so it prints);
 - "vượt" appears in the legend only when a target defines an `exceed_margin`.
@@ -16,20 +19,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from pipelines.dashboards.db import column_names, query, query_value
+from pipelines.dashboards.full_lists import FullList, mart_columns
+from pipelines.dashboards.grid import CappedRows
 from pipelines.dashboards.i18n import NA, Bi, bi, fmt_date, fmt_num, fmt_pct
 from pipelines.dashboards.model import HIERARCHIES, Context, Table, missing
+from pipelines.dashboards.packed import packed_json, textarea
+from pipelines.safe_output import finalize
 
-#  Unit cards per view on one page (a page stays under 2 MB at national scale); every unit's
-#  own bundle (units/<unit_code>/index.html) opens on its own card.
-SCORECARD_UNITS = 60
-PROSECUTOR_ROWS = 200
-GAP_ROWS = 100
+#  Unit cards on one page: at most SCORECARD_UNITS per view, in a packed deck of at most
+#  SCORECARD_DECK_BYTES for both views (`Deck`): every unit of a national year (some 400 a
+#  view) takes about 100 KB. Every unit's card is in index-scorecards-<view>.csv beside the
+#  page, and every unit's own bundle (units/<unit_code>/index.html) opens on its own card.
+SCORECARD_UNITS = 1000
+SCORECARD_DECK_BYTES = 250_000
+PROSECUTOR_ROWS = 100
+GAP_ROWS = 40
 LEVEL_ORDER = {"national": 0, "province": 1, "region": 2, "district": 3}
 VERDICTS = ("met", "exceeded", "missed")
 PROSECUTOR_INDICATORS = {
@@ -46,7 +57,124 @@ class UnitCard:
     label: Bi
     table: Table
     footnotes: list[Bi] = field(default_factory=list)
-    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Pieces of one cell shown side by side (a value and its badge), each kept once in the
+    deck."""
+
+    parts: tuple[Any, ...]
+
+    def __html__(self) -> str:
+        return " ".join(cell_html(p) for p in self.parts)
+
+
+def cell_html(cell: Any) -> str:
+    """A cell as the page's templates print it (`{{ cell }}`: landed text cleaned, escaped)."""
+    return str(escape(finalize(cell)))
+
+
+class Deck:
+    """The cards of both views as one compact dataset for the page's script, packed
+    (`packed.py`) within `budget` bytes:
+
+    - `parts`: each distinct piece of HTML once (labels, values, badges, row attributes);
+    - `rows`: each distinct row once, as `[attributes, cell, ...]`, a cell being a part's index
+      or, for a value with its badge (`Joined`), a list of indices shown joined by a space;
+    - `views[view]`: the table's headers, its right-aligned columns, its class, the text of an
+      empty card, and the units in the selector's order, each `[unit_code, label, row, ...]`.
+
+    The deck holds the first `shown` cards of each view: all of them when they fit in the
+    budget (rows repeat from unit to unit, so some 400 units a view take about 100 KB), else
+    as many as fit. Parts and rows are numbered in the order the cards are taken (the first
+    card of each view, then the second, ...), so the deck of the first n cards is a prefix of
+    every list."""
+
+    def __init__(self, views: dict[str, list[UnitCard]], budget: int) -> None:
+        self.parts: dict[str, int] = {}
+        self.known: dict[int, tuple[Any, int]] = {}
+        self.rows: dict[tuple, int] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.units: dict[str, list[list[Any]]] = {}
+        for view, cards in views.items():
+            if cards:
+                table = cards[0].table
+                self.views[view] = {"headers": [self._part(h) for h in table.headers],
+                                    "numeric": sorted(table.numeric), "css": table.css,
+                                    "empty": self._part(table.empty)}
+                self.units[view] = []
+        marks = []  # (parts, rows) after the first n cards of each view
+        for i in range(max((len(c) for c in views.values()), default=0)):
+            for view, cards in views.items():
+                if i < len(cards):
+                    self.units[view].append(self._entry(cards[i]))
+            marks.append((len(self.parts), len(self.rows)))
+        self.shown, self.packed = self._fit(marks, budget)
+
+    def _part(self, piece: Any) -> int:
+        # the same cell object recurs from card to card (`Scorecards._memo`): written once;
+        # the entry keeps the object, so its id is not reused
+        known = self.known.get(id(piece))
+        if known is None or known[0] is not piece:
+            known = self.known[id(piece)] = (
+                piece, self.parts.setdefault(cell_html(piece), len(self.parts)))
+        return known[1]
+
+    def _cell(self, cell: Any) -> int | list[int]:
+        if isinstance(cell, Joined):
+            return [self._part(p) for p in cell.parts]
+        return self._part(cell)
+
+    def _entry(self, card: UnitCard) -> list[Any]:
+        entry: list[Any] = [card.unit_code, self._part(card.label)]
+        attrs = card.table.row_attrs or [""] * len(card.table.rows)
+        for attr, cells in zip(attrs, card.table.rows, strict=True):
+            row = (self._part(Markup(attr)), *(self._cell(c) for c in cells))
+            key = tuple(tuple(c) if isinstance(c, list) else c for c in row)
+            entry.append(self.rows.setdefault(key, len(self.rows)))
+        return entry
+
+    def data(self, n: int, marks: list[tuple[int, int]]) -> dict[str, Any]:
+        """The deck of the first `n` cards of each view."""
+        parts, rows = marks[n - 1] if n else (len(self.parts), 0)
+        return {"parts": list(self.parts)[:parts],
+                "rows": [[list(c) if isinstance(c, tuple) else c for c in row]
+                         for row in list(self.rows)[:rows]],
+                "views": {view: {**meta, "units": self.units[view][:n]}
+                          for view, meta in self.views.items()}}
+
+    def _fit(self, marks: list[tuple[int, int]], budget: int) -> tuple[int, str]:
+        """The most cards per view whose packed deck fits in `budget` (at least one)."""
+        most = len(marks)
+        text = packed_json(self.data(most, marks))
+        if len(text) <= budget or most <= 1:
+            return most, text
+        low, high = 1, most - 1  # one card always fits; `most` does not
+        while low < high:
+            mid = (low + high + 1) // 2
+            if len(packed_json(self.data(mid, marks))) <= budget:
+                low = mid
+            else:
+                high = mid - 1
+        return low, packed_json(self.data(low, marks))
+
+    def __html__(self) -> str:
+        return textarea("scorecard-deck", self.packed).__html__()
+
+
+@dataclass
+class CappedCards(CappedRows):
+    """The cards of a view on the page (`rows`) of `total`: when some are left out, the note
+    says how many units the page holds, and links the file with every unit's card."""
+
+    rows: list[UnitCard]
+    total: int | None = None
+    full: FullList | None = None  # written whether capped or not: linked by the selector
+    CAP_NOTE = ("Trang này có bảng điểm của {shown} trên tổng số {total} đơn vị (bản trang "
+                "riêng của mỗi đơn vị mở đúng bảng điểm của đơn vị đó)",
+                "This page holds the scorecards of {shown} of {total} units (each unit's own "
+                "copy of the pages opens on its scorecard)")
 
 
 def _opt(have: set[str], column: str, fallback: str, alias: str = "s") -> str:
@@ -80,6 +208,7 @@ class Scorecards:
                      "from reference.indicators group by 1")
         }
         campaign = ctx.labels.campaign or {}
+        self.memo: dict[tuple, Any] = {}
         self.campaign_start = _as_date(campaign.get("valid_from"))
         self.campaign_end = _as_date(campaign.get("valid_to"))
 
@@ -215,6 +344,13 @@ class Scorecards:
             return "in_progress"
         return status
 
+    def _memo(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """One object for every equal cell of every card (built once, written once)."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = make()
+        return found
+
     def _cell(self, code: str, r: dict | None, footnotes: dict[str, Bi]) -> Markup | Bi:
         if r is None:
             return NA
@@ -222,11 +358,12 @@ class Scorecards:
         confirmed = r.get("target_is_confirmed")
         note = None
         if confirmed is False and status in VERDICTS:
-            note = self.target_note(code)
+            note = self._memo(("note", code), lambda: self.target_note(code))
             footnotes.setdefault(code, note)
-        value = self.ctx.value(code, r["value"])
-        return Markup(value.__html__()) + Markup(" ") + self.badge(
-            status, confirmed=confirmed, target_note=note)
+        value = r["value"]
+        return self._memo(("cell", code, value, status, confirmed), lambda: Joined((
+            self.ctx.value(code, value),
+            self.badge(status, confirmed=confirmed, target_note=note))))
 
     def _trend(self, code: str, last: dict | None, before: dict | None) -> Bi:
         if not last or not before or missing(last["value"]) or missing(before["value"]):
@@ -242,6 +379,8 @@ class Scorecards:
         return Bi(arrow + " ", arrow + " ") + amount + word
 
     def cards(self, hierarchy: str) -> tuple[list[UnitCard], int, dict]:
+        """Every unit's card of the view (up to SCORECARD_UNITS), the number of units, the
+        periods shown."""
         ctx, labels = self.ctx, self.ctx.labels
         all_units = self.units(hierarchy)
         units = all_units[:SCORECARD_UNITS]
@@ -266,7 +405,7 @@ class Scorecards:
                            [hierarchy])
         indicators.sort(key=lambda r: (labels.pillar_sort(r["pillar"]), r["indicator_code"]))
         out = []
-        for i, unit in enumerate(units):
+        for unit in units:
             table = Table(headers=headers, rows=[], numeric={1, 2, 3, 4}, css="scorecard-table")
             table.row_attrs = []
             footnotes: dict[str, Bi] = {}
@@ -295,24 +434,49 @@ class Scorecards:
                                        + Markup(labels.pillar(pillar).__html__())
                                        + Markup("</span>"), "", "", "", "", "", ""])
                     table.row_attrs.append(' class="pillar-row"')
+                goal = (target["target_value"], target.get("target_comparator"),
+                        target.get("target_is_confirmed"))
+                trend = (ended and ended["value"], previous and previous["value"])
                 table.rows.append([
                     labels.indicator(code),
-                    ctx.target(code, target["target_value"], target.get("target_comparator"),
-                               target.get("target_is_confirmed")),
+                    self._memo(("target", code, *goal), lambda code=code, goal=goal:
+                               ctx.target(code, *goal)),
                     self._cell(code, ended, footnotes),
                     self._cell(code, running, footnotes),
                     self._cell(code, campaign, footnotes),
-                    self._trend(code, ended, previous),
+                    self._memo(("trend", code, *trend), lambda code=code, e=ended, p=previous:
+                               self._trend(code, e, p)),
                     source,
                 ])
                 table.row_attrs.append(f' data-indicator="{escape(code)}"')
             out.append(UnitCard(
-                unit_code=unit, label=labels.unit(unit), table=table, selected=i == 0,
+                unit_code=unit, label=labels.unit(unit), table=table,
                 footnotes=[Bi(f"† {labels.indicator(c).vi}: {n.vi}",
                               f"† {labels.indicator(c).en}: {n.en}")
                            for c, n in sorted(footnotes.items())],
             ))
         return out, len(all_units), periods
+
+    def full_list(self, hierarchy: str, periods: dict[str, dt.date | None]) -> FullList:
+        """Every unit's card of the view as a CSV, one row per unit and indicator: for the
+        ended statistical year, the running one, the whole campaign and the year before the
+        ended one (the trend), the value, the target and the status; then the source."""
+        kinds = {"ended": "statistical_year", "running": "statistical_year",
+                 "campaign": "campaign", "previous": "statistical_year"}
+        wanted = ("value", "target_value", "target_comparator", "target_is_confirmed",
+                  "status", "is_complete")
+        cols, params = [], []
+        for key, kind in kinds.items():
+            for col in (c for c in wanted if c in self.have):
+                cols.append(f"any_value({col}) filter (where period_kind = '{kind}' "
+                            f"and period_start = ?) as {key}_{col}")
+                params.append(periods[key])
+        sql = (f"select unit_code, pillar, indicator_code, {', '.join(cols)}, "
+               "any_value(source) as source from marts.campaign_scorecard "
+               "where hierarchy = ? and period_kind in ('statistical_year', 'campaign') "
+               "group by all order by unit_code, pillar, indicator_code")
+        return FullList(f"index-scorecards-{hierarchy}.csv", sql, (*params, hierarchy),
+                        always=True)
 
     def _year_head(self, start: dt.date | None, running: bool) -> Bi:
         if start is None:
@@ -347,6 +511,10 @@ class Scorecards:
             return table, None
         rows = query(con, "select * from marts.prosecutor_scorecard where period_start = ? "
                           "order by unit_code, prosecutor_id", [year])
+        table.full = FullList(
+            "index-prosecutors.csv",
+            f"select {mart_columns(con, 'prosecutor_scorecard')} from marts.prosecutor_scorecard "
+            "where period_start = ? order by unit_code, prosecutor_id, indicator_code", (year,))
         people: dict[tuple[str, str], dict[str, dict]] = {}
         for r in rows:
             people.setdefault((r["unit_code"], r["prosecutor_id"]), {})[r["indicator_code"]] = r
@@ -399,6 +567,12 @@ class Scorecards:
             con, f"select * from marts.exemplary_gaps where {where} and hierarchy = ? "
                  "and period_start = ? order by unit_code, subject_id, indicator_code",
             [hierarchy, year])
+        name = "unit-gaps-" + hierarchy if subject_type == "unit" else "prosecutor-gaps"
+        table.full = FullList(
+            f"index-{name}.csv",
+            f"select {mart_columns(con, 'exemplary_gaps')} from marts.exemplary_gaps "
+            f"where {where} and hierarchy = ? and period_start = ? "
+            "order by unit_code, subject_id, indicator_code", (hierarchy, year))
         table.total = len(rows)
         for r in rows[:GAP_ROWS]:
             code = r["indicator_code"]
@@ -461,19 +635,21 @@ def illustrative_note(ctx: Context) -> Bi | None:
 def scorecard_page(ctx: Context) -> dict[str, Any]:
     """The template variables of the scorecard sections of index.html."""
     cards = Scorecards(ctx)
+    views = {h: cards.cards(h) for h in HIERARCHIES}
+    deck = Deck({h: found for h, (found, _, _) in views.items()}, SCORECARD_DECK_BYTES)
     unit_cards = {}
-    for h in HIERARCHIES:
-        found, total, _ = cards.cards(h)
+    for h, (found, total, periods) in views.items():
+        shown = found[:deck.shown]
         # the reasons behind a † are the same for every card: written once under the cards
-        notes = list(dict.fromkeys(note for card in found for note in card.footnotes))
-        for card in found:
-            card.footnotes = []
-        unit_cards[h] = {"cards": found, "total": total, "shown": len(found), "footnotes": notes}
+        notes = list(dict.fromkeys(note for card in shown for note in card.footnotes))
+        capped = CappedCards(rows=shown, total=total, full=cards.full_list(h, periods))
+        unit_cards[h] = {"selected": shown[0] if shown else None, "footnotes": notes,
+                         "capped": capped}
     prosecutor_table, prosecutor_year = cards.prosecutors()
     unit_gaps = {h: cards.gaps("unit", h) for h in HIERARCHIES}
     prosecutor_gaps, prosecutor_gap_year = cards.gaps("prosecutor")
     span = cards.data_span()
-    default = "as_is" if unit_cards["as_is"]["cards"] or not unit_cards["as_was"]["cards"] \
+    default = "as_is" if unit_cards["as_is"]["selected"] or not unit_cards["as_was"]["selected"] \
         else "as_was"
     return {
         "default_hierarchy": default,
@@ -487,7 +663,7 @@ def scorecard_page(ctx: Context) -> dict[str, Any]:
         "unit_gaps": unit_gaps,
         "prosecutor_gaps": prosecutor_gaps,
         "prosecutor_gap_year": prosecutor_gap_year,
-        "scorecard_units_cap": SCORECARD_UNITS,
+        "scorecard_deck": deck,
     }
 
 

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from pipelines.dashboards.citation import citation
 from pipelines.dashboards.db import query
+from pipelines.dashboards.full_lists import FullList
 from pipelines.dashboards.grid import Grid, staff_label
 from pipelines.dashboards.i18n import Bi, bi, fmt_date, fmt_int, tech
 from pipelines.dashboards.model import (
@@ -34,7 +35,8 @@ from pipelines.dashboards.model import (
     Table,
 )
 
-SECTION_ROWS = 150  # rows embedded in each of "today", "own deadlines" and "suspected gaps"
+SECTION_ROWS = 100  # rows embedded in each of "today", "own deadlines" and "suspected gaps"
+WHOLE_LIST = FullList("worklist.csv")  # every row of every section (pages.write_worklist_csv)
 TRIAGE_CSS = {"due_today": "today", "due_tomorrow": "soon", "due_soon": "open",
               "newly_overdue": "overdue", "overdue": "overdue", "suspected_gap": "gap"}
 UNASSIGNED = bi("chưa phân công", "unassigned")
@@ -118,31 +120,42 @@ def _section(ctx: Context, grid_id: str, where: str, limit: int, *, gap: bool = 
                       f"order by urgency_rank limit {int(limit)}")
     grid = _fill(ctx, _grid(ctx, grid_id, gap=gap), rows, gap=gap)
     grid.total = total
+    grid.full = WHOLE_LIST
     if grid_id == "worklist":
         grid.empty = bi("Không có thời hạn quá hạn hoặc sắp đến hạn.",
                         "Nothing overdue or due soon.")
     return grid
 
 
+BY_PROSECUTOR = """
+    select unit_code, prosecutor_id,
+           count(*) filter (where status = 'overdue') as overdue,
+           count(*) filter (where triage = 'newly_overdue') as newly,
+           count(*) filter (where status <> 'overdue') as due_soon,
+           max(days_late) filter (where status = 'overdue') as most_late,
+           min(urgency_rank) as first_rank
+    from marts.worklist_triage where triage <> 'suspected_gap'
+    group by all order by overdue desc, most_late desc nulls last, first_rank
+"""
+BY_UNIT = """
+    select unit_code,
+           count(*) filter (where status = 'overdue' and triage <> 'suspected_gap') as overdue,
+           count(*) filter (where status <> 'overdue') as due_soon,
+           count(*) filter (where triage = 'suspected_gap') as gaps,
+           count(distinct prosecutor_id) + max(case when prosecutor_id is null then 1
+                                                    else 0 end) as prosecutors
+    from marts.worklist_triage group by 1 order by overdue desc, unit_code
+"""
+
+
 def _by_prosecutor(ctx: Context) -> Table:
-    rows = query(
-        ctx.con,
-        """
-        select unit_code, prosecutor_id,
-               count(*) filter (where status = 'overdue') as overdue,
-               count(*) filter (where triage = 'newly_overdue') as newly,
-               count(*) filter (where status <> 'overdue') as due_soon,
-               max(days_late) filter (where status = 'overdue') as most_late,
-               min(urgency_rank) as first_rank
-        from marts.worklist_triage where triage <> 'suspected_gap'
-        group by all order by overdue desc, most_late desc nulls last, first_rank
-        """,
-    )
+    rows = query(ctx.con, BY_PROSECUTOR)
     table = Table(
         headers=[bi("Đơn vị", "Unit"), bi("Kiểm sát viên", "Prosecutor"),
                  bi("Quá hạn", "Overdue"), bi("Mới quá hạn", "Newly overdue"),
                  bi("Sắp đến hạn", "Due soon"), bi("Trễ nhiều nhất (ngày)", "Most days late")],
         rows=[], total=len(rows), numeric={2, 3, 4, 5}, css="by-prosecutor",
+        full=FullList("worklist-prosecutors.csv", BY_PROSECUTOR),
     )
     for r in rows[:UNIT_ROWS]:
         table.rows.append([ctx.unit_cell(r["unit_code"]), prosecutor_cell(ctx, r["prosecutor_id"]),
@@ -152,19 +165,7 @@ def _by_prosecutor(ctx: Context) -> Table:
 
 
 def _by_unit(ctx: Context) -> Table:
-    rows = query(
-        ctx.con,
-        """
-        select unit_code,
-               count(*) filter (where status = 'overdue' and triage <> 'suspected_gap')
-                   as overdue,
-               count(*) filter (where status <> 'overdue') as due_soon,
-               count(*) filter (where triage = 'suspected_gap') as gaps,
-               count(distinct prosecutor_id) + max(case when prosecutor_id is null then 1
-                                                        else 0 end) as prosecutors
-        from marts.worklist_triage group by 1 order by overdue desc, unit_code
-        """,
-    )
+    rows = query(ctx.con, BY_UNIT)
     table = Table(
         headers=[bi("Đơn vị", "Unit"), bi("Quá hạn", "Overdue"),
                  bi("Đến hạn ≤ 10 ngày", "Due ≤ 10 days"),
@@ -173,6 +174,7 @@ def _by_unit(ctx: Context) -> Table:
                     "Prosecutors (incl. unassigned)"),
                  bi("Tỷ lệ cách ly dữ liệu", "Quarantine rate")],
         rows=[], total=len(rows), numeric={1, 2, 3, 4, 5},
+        full=FullList("worklist-units.csv", BY_UNIT),
     )
     for r in rows[:UNIT_ROWS]:
         table.rows.append([ctx.unit_cell(r["unit_code"]), fmt_int(r["overdue"]),
