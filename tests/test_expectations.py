@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from pipelines import dbt_project, paths
-from pipelines.quality import suites
+from pipelines.quality import gx_runner, suites
 from pipelines.quality.gx_checks import CHECK_NAME, build_gx_checks, gx_check
 from pipelines.resources import CasewatchSettings, Warehouse
 
@@ -460,15 +460,18 @@ def _big_deadlines(rows: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@pytest.mark.parametrize("workers", [0, 2])
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
-def test_a_planted_violation_in_any_chunk_fails_the_check(where):
-    """Every row is validated: the mart is several chunks long, one row anywhere is bad."""
+def test_a_planted_violation_in_any_chunk_fails_the_check(where, workers):
+    """Every row is validated: the mart is several chunks long, one row anywhere is bad,
+    whether GX runs in this process or in the worker processes."""
     con = _big_deadlines(10_000)
     chunk = 2048
     (n,) = con.execute("select count(*) from marts.deadlines").fetchall()[0]
     assert n > 3 * chunk
     spec = suites.load_spec("deadlines")
-    clean = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=chunk)
+    clean = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=chunk,
+                                  workers=workers)
     assert _failed(clean) == {} and clean.rows == n
     status = next(o for o in clean.results if o.name == "in_set:status")
     assert status.element_count == n  # every row of every chunk was looked at
@@ -478,9 +481,82 @@ def test_a_planted_violation_in_any_chunk_fails_the_check(where):
         "update marts.deadlines set status = 'lapsed' where clock_id = "
         f"(select clock_id from marts.deadlines limit 1 offset {row})"
     )
-    bad = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=chunk)
+    bad = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF, chunk_rows=chunk,
+                                workers=workers)
     assert _failed(bad)["in_set:status"] == ("error", 1)
     assert not bad.passed
+
+
+def _reference(con: duckdb.DuckDBPyConnection, table: str, spec: dict) -> dict:
+    """What GX says of each row-wise expectation on the mart's whole `.df()` frame, group by
+    group: no chunks, no Arrow, GX in this process."""
+    frame = con.sql(f"select * from {table}").df()
+    parameters = suites._parameters(spec, AS_OF, None)
+    results = []
+    for columns, part in suites._groups(spec, list(frame.columns)):
+        results += gx_runner.validate_frame(part, parameters, suites.fast_dtypes(frame[columns]))
+    return {r.name: (r.success, r.result.get("unexpected_count"), r.result.get("element_count"))
+            for r in results}
+
+
+def test_chunks_arrow_and_workers_give_what_gx_says_on_the_whole_frame():
+    """Violations of every kind of expectation, some in text columns with nulls (Python
+    strings) and some without (Arrow text), a date beyond the nanosecond range: the chunked
+    validation, in this process and in the workers, counts exactly what GX counts on the
+    whole mart."""
+    con = _big_deadlines(10_000)
+    for change in [
+        "status = 'lapsed' where clock_id like 'investigation:C1:0:7'",
+        "status = null where clock_id like 'custody:P1:O1:4000'",
+        "clock = null where clock_id like 'hearing_opening:C4:E2:9'",
+        "closed_on = date '2400-01-01' where clock_id like 'prosecution_decision:C2:E7:2222'",
+        "days_late = -3 where clock_id like 'custody:P1:O1:2499'",
+        "explanation = '' where clock_id like 'investigation:C1:0:1234'",
+        "clock_id = 'no id' where clock_id like 'hearing_opening:C4:E2:2000'",
+        "days_remaining = null where clock_id like 'hearing_opening:C4:E2:1500'",
+    ]:
+        con.execute(f"update marts.deadlines set {change}")
+    spec = suites.load_spec("deadlines")
+    expected = _reference(con, "marts.deadlines", spec)
+    assert sum(not ok for ok, _, _ in expected.values()) >= 7
+    for workers in (0, 2):
+        outcome = suites.validate_table(con, "marts.deadlines", spec, as_of=AS_OF,
+                                        chunk_rows=2048, workers=workers)
+        got = {o.name: (o.success, o.failing_count, o.element_count)
+               for o in outcome.results if o.name in expected}
+        assert got == {name: (ok, count or 0, n) for name, (ok, count, n) in expected.items()}
+
+
+def test_arrow_chunks_reach_gx_with_the_types_and_values_of_df():
+    con = duckdb.connect()
+    con.execute("""create table t as select * from (values
+        ('a', 'x', 1::integer, 10::bigint, null::bigint, 1.5::double, 2.5::float, true,
+         null::boolean, date '2024-01-01', timestamp '2024-01-01 10:00', date '2400-01-01',
+         timestamptz '2024-01-01 10:00:00+07', 1.25::decimal(10, 2), 7::utinyint),
+        ('b', null, 2, 20, 5, null, null, false, true, null, null, null, null, null, 8))
+        t(s, n, i, b, nb, d, f, bo, nbo, dt, ts, far, tz, dec, u)""")
+    expected = suites.fast_dtypes(con.sql("select * from t").df())
+    got = gx_runner.to_pandas(con.sql("select * from t").to_arrow_table())
+    pd.testing.assert_frame_equal(got, expected)
+    assert str(got["far"].dtype) == "datetime64[us]"  # beyond nanoseconds: kept as it came
+    text = gx_runner.to_pandas(con.sql("select s, n from t").to_arrow_table(), {"s", "n"})
+    assert str(text["s"].dtype) == "string" and text["s"].tolist() == ["a", "b"]
+    assert text["n"].dtype == object  # a null: Python strings, as `.df()` gives them
+
+
+def test_a_failing_worker_task_fails_the_validation_and_the_next_one_runs():
+    con = _big_deadlines(1_000)
+    broken = {"name": "deadlines", "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "clock"},
+         "meta": {"name": "ok"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "clock"},
+         "meta": {"name": "no_bounds"}},
+    ]}
+    with pytest.raises(RuntimeError, match="worker process failed"):
+        suites.validate_table(con, "marts.deadlines", broken, as_of=AS_OF, workers=2)
+    outcome = suites.validate_table(con, "marts.deadlines", suites.load_spec("deadlines"),
+                                    as_of=AS_OF, workers=2)
+    assert outcome.passed and outcome.rows == 1_000
 
 
 def test_the_chunked_check_still_sees_a_missing_column_and_the_row_count():

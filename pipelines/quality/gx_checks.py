@@ -10,6 +10,8 @@
 - Every row is validated, without holding the mart in memory: the suite's row-wise
   expectations run on the columns they name, one chunk of rows at a time
   (`suites.validate_table`); a violation in any chunk fails the expectation.
+- GX runs in worker processes shared by the run's checks (`pipelines.quality.gx_runner`);
+  they stop once the last check of the run is done, before the steps after it start.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.check_log import record_check
-from pipelines.quality import suites
+from pipelines.quality import gx_runner, suites
 from pipelines.resources import CasewatchSettings, Warehouse
 
 CHECK_NAME = "matches_contract"
@@ -37,6 +39,26 @@ def _previous_row_count(context: dg.AssetCheckExecutionContext, key: dg.AssetKey
         if value is not None:
             return int(value.value)
     return None
+
+
+_DONE: dict[str, set[str]] = {}  # per run: the GX check steps finished in this process
+
+
+def _last_check_done(context: dg.AssetCheckExecutionContext) -> bool:
+    """Whether every GX check step of this run has now finished (the workers can stop)."""
+    try:
+        step = context.get_step_execution_context()
+        planned = {k for k in step.plan_data.execution_plan.step_keys_to_execute
+                   if k.endswith(f"_{CHECK_NAME}")}
+        key = step.step.key
+    except Exception:  # noqa: BLE001 - no plan to read: the idle workers stop by themselves
+        return False
+    done = _DONE.setdefault(context.run.run_id, set())
+    done.add(key)
+    if planned <= done:
+        _DONE.pop(context.run.run_id, None)
+        return True
+    return False
 
 
 def _failed_table(outcomes: list[suites.ExpectationOutcome]) -> str:
@@ -79,6 +101,8 @@ def gx_check(mart: str) -> dg.AssetChecksDefinition:
                 con, f"marts.{mart}", spec, as_of=settings.as_of_date(), previous_rows=previous
             )
             record_outcome(con, context.run.run_id, mart, outcome)
+        if _last_check_done(context):
+            gx_runner.close_workers()
         errors, warnings = outcome.failed_errors, outcome.failed_warnings
         metadata: dict[str, Any] = {
             "rows": outcome.rows,
