@@ -781,6 +781,7 @@ def _load_table(
                         parts[part.key] = (part, o)
         loader.finish([p for p, _ in parts.values()])
     finally:
+        loader.close()
         for part, _ in parts.values():
             part.stream.close()
     for part, o in parts.values():

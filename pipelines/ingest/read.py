@@ -463,17 +463,30 @@ class HeaderMap:
         """A slice renamed to the contract (`_row_number`, the contract columns present, as
         text, and `_extra`) without its blank records, and how many those were; `first_row`
         is the row number of the slice's first record."""
-        kept = [*self.renames, *self.extra]
-        blank = (
-            pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in kept)
-            if kept else pl.lit(True)
-        )
         exprs = [(pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias("_row_number")]
         exprs += [pl.col(src).alias(dst) for src, dst in self.renames.items()]
         exprs.append(_extra_json(self.extra))
         # Row numbers are taken before blank rows are dropped, so they match the file.
-        mapped = frame.select(exprs).filter(~frame.select(blank).to_series())
+        mapped = frame.select(exprs)
+        blank = self._blank(frame)
+        if blank is None:
+            return mapped, 0
+        mapped = mapped.filter(~blank)
         return mapped, frame.height - mapped.height
+
+    def _blank(self, frame: pl.DataFrame) -> pl.Series | None:
+        """Records with no value at all (every kept cell empty or white space); None when
+        there is none."""
+        kept = [*self.renames, *self.extra]
+        if not kept:
+            return pl.Series(dtype=pl.Boolean).extend_constant(True, frame.height)
+        # A first cell starting with a character other than white space settles most records.
+        settled = frame.select(pl.col(kept[0]).str.contains(r"^\S").fill_null(False)).to_series()
+        if settled.all():
+            return None
+        blank = frame.select(pl.all_horizontal(
+            pl.col(c).str.strip_chars().fill_null("") == "" for c in kept)).to_series()
+        return blank if blank.any() else None
 
 
 def map_headers(landed: LandedStream, table: str) -> HeaderMap:

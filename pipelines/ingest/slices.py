@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -69,7 +70,11 @@ class FilePart:
 
 
 class TableSlices:
-    """Buffer, validate and write the rows of one table, `slice_rows` at a time."""
+    """Buffer, validate and write the rows of one table, `slice_rows` at a time.
+
+    A validated slice is written by a worker thread while the next one is validated (DuckDB
+    works without the interpreter lock), one write at a time; every other use of the
+    connection waits for it. `close` waits too, and must be called."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, rules: ValueRules,
                  loaded_at: dt.datetime, slice_rows: int) -> None:
@@ -78,6 +83,20 @@ class TableSlices:
         self.held: list[tuple[FilePart, pl.DataFrame]] = []
         self.held_rows = 0
         self.slice_count = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+        self._writing: Future[None] | None = None
+
+    def _wait(self) -> None:
+        """Wait for the slice being written (its error, if any, is raised here)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+
+    def close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            self._writer.shutdown(wait=True)
 
     def add(self, part: FilePart, frame: pl.DataFrame) -> None:
         """Mapped rows of `part` (with lineage): written once a slice is full."""
@@ -91,6 +110,7 @@ class TableSlices:
         """Write what is held, then check duplicates across the slices of each file."""
         if self.held_rows:
             self._flush(self.held_rows)
+        self._wait()
         for part in parts:
             if len(part.slices) > 1:
                 self._recheck_across_slices(part)
@@ -102,6 +122,7 @@ class TableSlices:
         self.held_rows = sum(f.height for _, f in kept)
         self.held = kept
         if part.slices:
+            self._wait()
             self.con.execute(f"delete from raw.{self.table} where _batch_id = ? "
                              "and _file_name = ?", list(part.key))
             self.con.execute("delete from raw.quarantine where batch_id = ? and file_name = ?",
@@ -130,7 +151,9 @@ class TableSlices:
         del frames
         result = validate_rows(stacked, self.table, self.rules)
         del stacked
-        write_rows(self.con, self.table, result, self.loaded_at)
+        self._wait()
+        self._writing = self._writer.submit(write_rows, self.con, self.table, result,
+                                            self.loaded_at)
         index = self.slice_count
         self.slice_count += 1
         parts = {p.key: p for p, _ in taken}
@@ -199,18 +222,13 @@ class TableSlices:
         """Rows among `numbers` the earlier slices quarantined, and their failures per rule."""
         self.con.register("ingest_recheck", numbers)
         try:
-            rules = self.con.execute(
-                "select rule, count(*), count(distinct row_number) from raw.quarantine "
-                "where batch_id = ? and file_name = ? and row_number in "
-                "(select _row_number from ingest_recheck) group by rule",
+            failures = self.con.execute(
+                "select rule, row_number from raw.quarantine where batch_id = ? and "
+                "file_name = ? and row_number in (select _row_number from ingest_recheck)",
                 list(part.key)).fetchall()
-            (rows,) = self.con.execute(
-                "select count(distinct row_number) from raw.quarantine where batch_id = ? "
-                "and file_name = ? and row_number in (select _row_number from ingest_recheck)",
-                list(part.key)).fetchone() or (0,)
         finally:
             self.con.unregister("ingest_recheck")
-        return rows, Counter({rule: n for rule, n, _ in rules})
+        return len({n for _, n in failures}), Counter(rule for rule, _ in failures)
 
 
 def write_rows(con: duckdb.DuckDBPyConnection, table: str, result: Validated,

@@ -354,8 +354,7 @@ def validate_rows(
     quarantine = _quarantine_rows(failures, typed, table, rules)
 
     files: dict[tuple[str, str], FileCounts] = {}
-    landed = typed.group_by(*FILE).len().rows()
-    for batch_id, file_name, n in landed:
+    for batch_id, file_name, n in _rows_per_file(typed):
         files[(batch_id, file_name)] = FileCounts(rows_landed=n)
     if failures.height:
         per_file = failures.join(typed.select(*FILE).with_row_index("index").with_columns(
@@ -366,6 +365,13 @@ def validate_rows(
         for batch_id, file_name, rule, n in per_file.group_by(*FILE, "rule").len().rows():
             files[(batch_id, file_name)].rule_counts[rule] = n
     return Validated(accepted=accepted, quarantine=quarantine, files=files, groups=groups)
+
+
+def _rows_per_file(typed: pl.DataFrame) -> list[tuple[str, str, int]]:
+    """(batch_id, file_name, rows): a file's rows lie together, so runs are counted rather
+    than every row grouped."""
+    runs = typed.select(pl.struct(*FILE).rle().alias("run")).unnest("run")
+    return runs.unnest("value").group_by(*FILE).agg(pl.col("len").sum()).rows()
 
 
 def _failures(failure_cases: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:
