@@ -30,6 +30,8 @@ class Limits:
     # limits.
     max_reader_memory_bytes: int = 16 * 1024**3  # address space, not resident memory
     reader_timeout_seconds: int = 1800
+    # --- memory: rows of one table validated and written at a time (any file size) ---
+    slice_rows: int = 500_000
     # --- per value (quarantine `implausible_date`, `future_updated_at`) ---
     earliest_date: dt.date = dt.date(1945, 1, 1)  # a date before this is implausible ...
     earliest_birth_date: dt.date = dt.date(1900, 1, 1)  # ... except a birth date: this one

@@ -54,14 +54,16 @@ from pipelines.ingest.ledger import LEDGER_COLUMNS
 from pipelines.ingest.limits import Limits, TooLarge
 from pipelines.ingest.read import (
     FORMATS,
-    MappedFile,
+    HeaderMap,
+    LandedStream,
     UnreadableFile,
     extra_columns_json,
     map_headers,
-    read_landed,
+    open_landed,
 )
 from pipelines.ingest.rules import refusal_texts
-from pipelines.ingest.validate import RECEIVED, Validated, ValueRules, validate_rows
+from pipelines.ingest.slices import FilePart, TableSlices, append
+from pipelines.ingest.validate import ValueRules
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 MANIFEST = "_manifest.json"
@@ -615,41 +617,93 @@ def _refuse_batch(plan: _BatchPlan, code: str, bad_file: str, detail: str | tupl
     log(f"batch {plan.batch_id}: refused whole ({code}: {bad_file}: {shown}); nothing loaded")
 
 
-def _read_file(plan: _BatchPlan, pending: _Pending, limits: Limits) -> MappedFile | None:
-    """Read and map one file; None when the file is refused on its own. Raises
-    `_ManifestRows` when its row count is not the manifest's."""
+def _open_file(plan: _BatchPlan, pending: _Pending, limits: Limits
+               ) -> tuple[LandedStream, HeaderMap] | None:
+    """Open one file and map its headers; None when the file is refused on its own. Raises
+    `_ManifestRows` when its row count is known and not the manifest's."""
     p, f = pending.path, pending.outcome
+    stream: LandedStream | None = None
     try:
-        landed = read_landed(p, limits)
-        m = map_headers(landed, f.table_name)
-    except TooLarge as exc:
+        stream = open_landed(p, limits)
+        header = map_headers(stream, f.table_name)
+        if header.missing_required or header.duplicates:
+            stream.count_records()  # the manifest's row count is checked first
+    except (TooLarge, UnreadableFile, Exception, pl.exceptions.PanicException) as exc:
+        if stream is not None:
+            stream.close()
+        _refuse_unread(f, exc)
+        return None
+    try:
+        _check_listed_rows(plan, pending, stream.records)
+    except _ManifestRows:
+        stream.close()
+        raise
+    if header.missing_required:
+        # Not listing unknown headers: a file without a header row would show data.
+        f.refuse("missing_column", detail=", ".join(header.missing_required))
+    elif header.duplicates:
+        f.refuse("duplicate_column", detail="; ".join(header.duplicates))
+    else:
+        f.extra_columns = extra_columns_json(header.extra_headers)
+        f.rows_blank = 0
+        return stream, header
+    stream.close()
+    return None
+
+
+def _refuse_unread(f: FileOutcome, exc: BaseException) -> None:
+    if isinstance(exc, TooLarge):
         f.refuse("too_large", detail=str(exc))
-        return None
-    except UnreadableFile as exc:
+    elif isinstance(exc, UnreadableFile):
         f.refuse("unreadable_file", detail=str(exc))
-        return None
-    except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001
+    else:
         # Whatever a reader does with a hostile file, it is that file's refusal.
         f.refuse("unreadable_file", detail=f"the reader failed ({type(exc).__name__})")
+
+
+def _check_listed_rows(plan: _BatchPlan, pending: _Pending, records: int | None) -> None:
+    if records is None or pending.listed_rows is None or pending.listed_rows == records:
+        return
+    pending.outcome.manifest_status = "mismatch"
+    raise _ManifestRows(plan, pending.path.name, (
+        f"{records} dòng, tệp kê khai ghi {pending.listed_rows}",
+        f"{records} rows, the manifest lists {pending.listed_rows}"))
+
+
+def _load_file(loader: TableSlices, plan: _BatchPlan, pending: _Pending, limits: Limits
+               ) -> FilePart | None:
+    """Stream one file's slices into `loader`; None when the file is refused. Raises
+    `_ManifestRows` when its row count is not the manifest's."""
+    opened = _open_file(plan, pending, limits)
+    if opened is None:
         return None
-    if pending.listed_rows is not None and pending.listed_rows != m.records:
-        f.manifest_status = "mismatch"
-        raise _ManifestRows(plan, p.name, (
-            f"{m.records} dòng, tệp kê khai ghi {pending.listed_rows}",
-            f"{m.records} rows, the manifest lists {pending.listed_rows}"))
-    if m.missing_required:
-        # Not listing unknown headers: a file without a header row would show data.
-        f.refuse("missing_column", detail=", ".join(m.missing_required))
-        return None
-    if m.duplicates:
-        f.refuse("duplicate_column", detail="; ".join(m.duplicates))
-        return None
-    f.extra_columns = extra_columns_json(m.extra_headers)
-    f.rows_blank = m.blank_rows
-    m.frame = m.frame.with_columns(
-        pl.lit(plan.batch_id).alias("_batch_id"), pl.lit(p.name).alias("_file_name"),
-        pl.lit(plan.receipt, dtype=pl.Datetime("us")).alias(RECEIVED))
-    return m
+    stream, header = opened
+    f = pending.outcome
+    part = FilePart(batch_id=plan.batch_id, file_name=pending.path.name, stream=stream,
+                    header=header, receipt=plan.receipt)
+    slices = stream.slices(limits.slice_rows)
+    offset = 0
+    try:
+        while True:
+            try:  # a reader's failure part-way refuses the file (and undoes its slices)
+                text = next(slices, None)
+            except (TooLarge, UnreadableFile, Exception, pl.exceptions.PanicException) as exc:
+                loader.discard(part)
+                stream.close()
+                _refuse_unread(f, exc)
+                return None
+            if text is None:
+                break
+            mapped, blank = header.apply(text, stream.row_base + offset)
+            offset += text.height
+            f.rows_blank = (f.rows_blank or 0) + blank
+            del text
+            loader.add(part, part.lineage(mapped))
+        _check_listed_rows(plan, pending, stream.records)
+    except BaseException:
+        stream.close()
+        raise
+    return part
 
 
 def _load_plans(
@@ -690,29 +744,8 @@ def _load_group(
     con.execute("begin transaction")
     try:
         for table in TABLES:
-            frames = []
-            for plan in plans:
-                for pending in plan.pending.values():
-                    if pending.outcome.table_name == table and pending.outcome.status == "loaded":
-                        m = _read_file(plan, pending, limits)
-                        if m is not None:
-                            frames.append(m.frame)
-            if not frames:
-                continue
-            stacked = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-            del frames
-            result = validate_rows(stacked, table, rules)
-            del stacked
-            _write_rows(con, table, result, loaded_at)
-            outcomes = {(o.batch_id, o.file_name): o for plan in plans for o in plan.outcomes
-                        if o.status == "loaded"}
-            for key, counts in result.files.items():
-                o = outcomes[key]
-                o.rows_landed = counts.rows_landed
-                o.rows_quarantined = counts.rows_quarantined
-                o.rows_accepted = counts.rows_landed - counts.rows_quarantined
-                o.rule_counts = counts.rule_counts
-        for plan in plans:  # a file of header only has no row in any frame
+            _load_table(con, table, plans, rules, limits, loaded_at)
+        for plan in plans:  # a file of header only has no row in any slice
             for o in plan.outcomes:
                 if o.status == "loaded" and o.rows_landed is None:
                     o.rows_landed = o.rows_accepted = o.rows_quarantined = 0
@@ -727,23 +760,37 @@ def _load_group(
         _log_batch(log, plan.batch_id, plan.outcomes)
 
 
-def _write_rows(
-    con: duckdb.DuckDBPyConnection, table: str, result: Validated, loaded_at: dt.datetime
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    plans: list[_BatchPlan],
+    rules: ValueRules,
+    limits: Limits,
+    loaded_at: dt.datetime,
 ) -> None:
-    stamp = pl.lit(loaded_at).cast(pl.Datetime("us", "UTC"))
-    rows = result.accepted.with_columns(stamp.alias("_loaded_at"))
-    con.register("ingest_rows", rows)
+    """Every file of `table` in the group, read, validated and written a slice at a time."""
+    loader = TableSlices(con, table, rules, loaded_at, limits.slice_rows)
+    parts: dict[tuple[str, str], tuple[FilePart, FileOutcome]] = {}
     try:
-        con.execute(f"insert into raw.{table} by name select * from ingest_rows")
+        for plan in plans:
+            for pending in plan.pending.values():
+                o = pending.outcome
+                if o.table_name == table and o.status == "loaded":
+                    part = _load_file(loader, plan, pending, limits)
+                    if part is not None:
+                        parts[part.key] = (part, o)
+        loader.finish([p for p, _ in parts.values()])
     finally:
-        con.unregister("ingest_rows")
-    if result.quarantine.height:
-        q = result.quarantine.with_columns(stamp.alias("loaded_at"))
-        con.register("ingest_quarantine", q)
-        try:
-            con.execute("insert into raw.quarantine by name select * from ingest_quarantine")
-        finally:
-            con.unregister("ingest_quarantine")
+        loader.close()
+        for part, _ in parts.values():
+            part.stream.close()
+    for part, o in parts.values():
+        if o.status != "loaded":
+            continue
+        o.rows_landed = part.rows_landed
+        o.rows_quarantined = part.rows_quarantined
+        o.rows_accepted = part.rows_landed - part.rows_quarantined
+        o.rule_counts = dict(part.rule_counts)
 
 
 def _write_ledger(
@@ -760,12 +807,7 @@ def _write_ledger(
                                          "rows_blank")})
     schema["loaded_at"] = pl.Datetime("us", "UTC")
     schema["received_at"] = pl.Datetime("us")
-    frame = pl.DataFrame(records, schema=schema)
-    con.register("ingest_ledger", frame)
-    try:
-        con.execute("insert into raw.batch_ledger by name select * from ingest_ledger")
-    finally:
-        con.unregister("ingest_ledger")
+    append(con, "raw.batch_ledger", pl.DataFrame(records, schema=schema))
 
 
 def _log_batch(log: Log, batch_id: str, outcomes: list[FileOutcome]) -> None:

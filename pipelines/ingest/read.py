@@ -1,6 +1,17 @@
-"""Read one landed file into a frame of strings and map its headers onto the contract.
+"""Read one landed file as a stream of text slices and map its headers onto the contract.
 
-Every reader returns the cells as text (`pl.String`, null for an empty cell) with the original
+`open_landed(path, limits)` checks the caps that can be checked before reading, reads the
+header row and returns a `LandedStream`; `LandedStream.slices(rows)` then gives the data
+records a slice of at most `rows` rows at a time, so no file is ever held whole:
+
+- CSV is parsed in blocks of about 16 MiB (`CSV_BLOCK_BYTES`) cut after a line end outside
+  quotes (an even number of `"` before it, as RFC 4180 quoting has), each block parsed with the
+  file's own header line in front of it, so every block is read exactly as the whole file
+  would be (the same width, BOM and quoting);
+- XLSX and Parquet are read by their native readers in a child process (`isolated`) into a
+  temporary Arrow IPC file, read back one record batch at a time.
+
+Every reader gives the cells as text (`pl.String`, null for an empty cell), with the original
 header row kept aside, so typing happens in one place (`pipelines.ingest.parse`) whatever the
 file format. Row numbers follow the landing contract: 1-based data rows (header excluded) in
 CSV and XLSX, the 0-based row index in Parquet.
@@ -11,7 +22,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +38,8 @@ from pipelines.ingest.xlsx_guard import NotAWorkbook, check_workbook
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 ROW_BASE = {"csv": 1, "xlsx": 1, "parquet": 0}
+CSV_BLOCK_BYTES = 16 << 20  # CSV bytes parsed at a time
+HEADER_PEEK = 1 << 20  # a header row longer than this is over any sensible cap
 
 
 class UnreadableFile(Exception):
@@ -61,35 +77,75 @@ def header_lookup(table: str) -> dict[str, str]:
     return lookup
 
 
-@dataclass
-class LandedFile:
-    """A file's cells as strings, with its original headers."""
+# --- streams --------------------------------------------------------------------------------
 
-    frame: pl.DataFrame  # columns named c0, c1, ... in file order; all pl.String
-    headers: list[str]  # original header text per column ("" when empty)
+
+class LandedStream:
+    """A landed file: its header row, then its data records as text frames.
+
+    `slices(rows)` yields frames of at most `rows` data records (columns `c0`, `c1`, ... in
+    file order, all `pl.String`), in file order; it may be iterated again (a second pass
+    reads the file again). `records` is the number of data records (blank ones included): known
+    on opening for XLSX and Parquet, once read through for CSV. Reading raises `TooLarge` or
+    `UnreadableFile`, also part-way through a file.
+    """
+
     format: str
+    headers: list[str]  # original header text per column ("" when empty)
+    records: int | None = None
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path, self.limits = path, limits
 
     @property
     def row_base(self) -> int:
         return ROW_BASE[self.format]
 
+    def _frames(self) -> Iterator[pl.DataFrame]:
+        raise NotImplementedError
 
-@dataclass
-class MappedFile:
-    """A landed file with its columns renamed to the contract."""
+    def slices(self, rows: int) -> Iterator[pl.DataFrame]:
+        held: list[pl.DataFrame] = []
+        n = 0
+        for frame in _guarded(self._frames(), self.format):
+            _check_cells(frame, self.limits)
+            held.append(frame)
+            n += frame.height
+            while n >= rows:
+                whole = pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
+                yield whole.slice(0, rows)
+                rest = whole.slice(rows)
+                held, n = ([rest] if rest.height else []), rest.height
+        if n:
+            yield pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
 
-    frame: pl.DataFrame  # `_row_number`, contract columns present (pl.String), `_extra`
-    present: list[str]
-    missing_required: list[str]
-    duplicates: list[str]
-    extra_headers: list[str] = field(default_factory=list)
-    records: int = 0  # data records in the file (blank ones included)
-    blank_rows: int = 0  # records with no value at all: skipped, not landed
+    def column_has_values(self, index: int) -> bool:
+        """Whether column `index` holds a value in any record (reads the file through)."""
+        name = f"c{index}"
+        return any(f.get_column(name).null_count() < f.height
+                   for f in _guarded(self._frames(), self.format))
+
+    def count_records(self) -> int:
+        """Data records of the file (reads it through when not known yet)."""
+        if self.records is None:
+            for _ in _guarded(self._frames(), self.format):
+                pass
+        assert self.records is not None
+        return self.records
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> LandedStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def read_landed(path: Path, limits: Limits | None = None) -> LandedFile:
-    """Read a landed file within `limits` (raises `TooLarge` naming the cap, checked before
-    the reader allocates for it, or `UnreadableFile`)."""
+def open_landed(path: Path, limits: Limits | None = None) -> LandedStream:
+    """Open a landed file within `limits`: caps checked before the reader allocates for them
+    (raises `TooLarge` naming the cap, or `UnreadableFile`), header row read."""
     limits = limits or Limits()
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -98,43 +154,61 @@ def read_landed(path: Path, limits: Limits | None = None) -> LandedFile:
     if size > limits.max_file_bytes:
         raise TooLarge("max_file_bytes",
                        f"{size:,} bytes, the cap is {limits.max_file_bytes:,}")
+    stream: LandedStream | None = None
     try:
         if fmt == "csv":
-            landed = _read_csv(path, limits)
-        elif fmt == "xlsx":
-            landed = _read_xlsx(path, limits)
+            stream = _CsvStream(path, limits)
         else:
-            landed = _read_parquet(path, limits)
+            stream = _IpcStream(path, limits, fmt)
+        stream.open()
+    except BaseException as exc:
+        if stream is not None:
+            stream.close()
+        if isinstance(exc, UnreadableFile | TooLarge) or not isinstance(
+                exc, Exception | pl.exceptions.PanicException):
+            raise
+        if isinstance(exc, NotAWorkbook):
+            raise UnreadableFile(f"not a readable XLSX workbook ({exc})") from exc
+        raise UnreadableFile(_describe(exc, fmt)) from exc
+    if len(stream.headers) > limits.max_columns:
+        stream.close()
+        raise TooLarge("max_columns", f"{len(stream.headers):,} columns, the cap is "
+                       f"{limits.max_columns:,}")
+    longest = max((len(h) for h in stream.headers), default=0)
+    if longest > limits.max_field_chars:
+        stream.close()
+        raise TooLarge("max_field_chars", f"a value of {longest:,} characters, the cap is "
+                       f"{limits.max_field_chars:,}")
+    return stream
+
+
+def _guarded(frames: Iterator[pl.DataFrame], fmt: str) -> Iterator[pl.DataFrame]:
+    """A reader's error part-way through a file is that file's: `UnreadableFile`."""
+    try:
+        yield from frames
     except (UnreadableFile, TooLarge):
         raise
-    except NotAWorkbook as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook ({exc})") from exc
     except pl.exceptions.PanicException as exc:  # a reader's internal error: still the file's
         raise UnreadableFile(_describe(exc, fmt)) from exc
     except Exception as exc:  # noqa: BLE001 - any parser error means the file is unreadable
         raise UnreadableFile(_describe(exc, fmt)) from exc
-    _check_shape(landed, limits)
-    return landed
 
 
-def _check_shape(landed: LandedFile, limits: Limits) -> None:
-    """Rows, columns and field length of what was read (memory is already bounded by the
-    file-size cap, or for XLSX by the sheet pre-check)."""
-    if len(landed.headers) > limits.max_columns:
-        raise TooLarge("max_columns", f"{len(landed.headers):,} columns, the cap is "
-                       f"{limits.max_columns:,}")
-    if landed.frame.height > limits.max_rows:
-        raise TooLarge("max_rows", f"more than {limits.max_rows:,} data rows")
-    longest = max((len(h) for h in landed.headers), default=0)
-    if landed.frame.width:
-        lengths = landed.frame.select(pl.all().cast(pl.String).str.len_chars().max()).row(0)
-        longest = max(longest, *(n or 0 for n in lengths))
+def _check_cells(frame: pl.DataFrame, limits: Limits) -> None:
+    """The longest value of a slice (memory is already bounded by the file-size cap)."""
+    if not frame.width or not frame.height:
+        return
+    # A value has at least as many bytes as characters: count characters only past the cap.
+    widest = max(n or 0 for n in frame.select(pl.all().str.len_bytes().max()).row(0))
+    if widest <= limits.max_field_chars:
+        return
+    longest = max(n or 0 for n in frame.select(pl.all().str.len_chars().max()).row(0))
     if longest > limits.max_field_chars:
         raise TooLarge("max_field_chars", f"a value of {longest:,} characters, the cap is "
                        f"{limits.max_field_chars:,}")
 
 
-def _describe(exc: Exception, fmt: str) -> str:
+def _describe(exc: BaseException, fmt: str) -> str:
     """What went wrong, without quoting the file: parser messages may echo cell values."""
     text = str(exc).lower()
     if "utf-8" in text or "utf8" in text:
@@ -150,20 +224,39 @@ def _describe(exc: Exception, fmt: str) -> str:
     return f"not a readable Parquet file ({type(exc).__name__})"
 
 
-def _split_header(raw: pl.DataFrame, fmt: str) -> LandedFile:
-    if raw.height == 0:
-        raise UnreadableFile("no header row")
-    headers = ["" if v is None else str(v) for v in raw.row(0)]
-    frame = raw.slice(1)
-    frame.columns = [f"c{i}" for i in range(frame.width)]
-    return LandedFile(frame=frame, headers=headers, format=fmt)
+# --- CSV ------------------------------------------------------------------------------------
+
+# RFC 4180, UTF-8 (a BOM is dropped by the reader); every cell read as text.
+_CSV_OPTIONS = {"has_header": False, "infer_schema": False, "encoding": "utf8",
+                "quote_char": '"', "separator": ",", "raise_if_empty": True}
 
 
-HEADER_PEEK = 1 << 20  # a header row longer than this is over any sensible cap
+def _record_end(data: bytes, first: bool = False) -> int:
+    """Offset just past the last (`first`: the first) line end of `data` outside quotes, or -1.
+
+    `data` starts at a record boundary, so a line end with an even number of `"` before it
+    ends a record (an escaped `""` counts twice)."""
+    if first:
+        quotes, start = 0, 0
+        while (nl := data.find(b"\n", start)) >= 0:
+            quotes += data.count(b'"', start, nl)
+            if quotes % 2 == 0:
+                return nl + 1
+            start = nl + 1
+        return -1
+    quotes = data.count(b'"')
+    end = len(data)
+    while (nl := data.rfind(b"\n", 0, end)) >= 0:
+        quotes -= data.count(b'"', nl + 1, end)
+        if quotes % 2 == 0:
+            return nl + 1
+        end = nl
+    return -1
 
 
-def _check_csv_header(path: Path, limits: Limits) -> None:
-    """Columns of the header row, from the file's first MiB, before the reader runs."""
+def _check_csv_header(path: Path, limits: Limits) -> bytes:
+    """Columns of the header row, from the file's first MiB, before the reader runs; the
+    file's first MiB."""
     with path.open("rb") as fh:
         head = fh.read(HEADER_PEEK)
     end = head.find(b"\n")
@@ -173,62 +266,79 @@ def _check_csv_header(path: Path, limits: Limits) -> None:
     try:
         width = len(next(csv.reader([line]), []))
     except csv.Error:
-        return  # the reader says what is wrong
+        return head  # the reader says what is wrong
     if width > limits.max_columns:
         raise TooLarge("max_columns", f"{width:,} columns, the cap is {limits.max_columns:,}")
+    return head
 
 
-def _read_csv(path: Path, limits: Limits) -> LandedFile:
-    # RFC 4180, UTF-8 (a BOM is dropped by the reader); every cell read as text. Reading
-    # stops one record past the row cap, so an endless file costs no more than the cap.
-    _check_csv_header(path, limits)
-    raw = pl.read_csv(
-        path,
-        has_header=False,
-        infer_schema=False,
-        encoding="utf8",
-        quote_char='"',
-        separator=",",
-        raise_if_empty=True,
-        n_rows=limits.max_rows + 2,  # the header, the cap, one more
-    )
-    return _split_header(raw, "csv")
+class _CsvStream(LandedStream):
+    format = "csv"
+
+    def open(self) -> None:
+        head = _check_csv_header(self.path, self.limits)
+        end = _record_end(head, first=True)
+        if end < 0:
+            # No line end outside quotes in the first MiB (a header row alone, or quoting
+            # that never closes): the file is read in one piece.
+            self._header = b""
+            whole = pl.read_csv(self.path, **_CSV_OPTIONS, n_rows=self.limits.max_rows + 2)
+            self.headers = ["" if v is None else str(v) for v in whole.row(0)]
+            self._whole: pl.DataFrame | None = whole.slice(1)
+            return
+        self._header = head[:end]
+        self._whole = None
+        first = pl.read_csv(self._header, **_CSV_OPTIONS)
+        self.headers = ["" if v is None else str(v) for v in first.row(0)]
+
+    def _parse(self, block: bytes) -> pl.DataFrame:
+        frame = pl.read_csv(self._header + block, **_CSV_OPTIONS).slice(1)
+        frame.columns = [f"c{i}" for i in range(frame.width)]
+        return frame
+
+    def _frames(self) -> Iterator[pl.DataFrame]:
+        records = 0
+        cap = self.limits.max_rows
+
+        def counted(frame: pl.DataFrame) -> pl.DataFrame:
+            nonlocal records
+            records += frame.height
+            if records > cap:
+                raise TooLarge("max_rows", f"more than {cap:,} data rows")
+            return frame
+
+        if self._whole is not None:
+            frame = self._whole
+            frame.columns = [f"c{i}" for i in range(frame.width)]
+            yield counted(frame)
+            self.records = records
+            return
+        with self.path.open("rb") as fh:
+            fh.seek(len(self._header))
+            carry = b""
+            while chunk := fh.read(CSV_BLOCK_BYTES):
+                data = carry + chunk
+                end = _record_end(data)
+                if end < 0:  # a record longer than a block: read on
+                    carry = data
+                    continue
+                carry = data[end:]
+                yield counted(self._parse(data[:end]))
+            if carry:
+                yield counted(self._parse(carry))
+        self.records = records
 
 
-def _read_xlsx(path: Path, limits: Limits) -> LandedFile:
-    check_workbook(path, limits)  # the reader never sees a workbook that would exhaust memory
-    try:  # and it runs in a child process under a memory limit, in case it does anyway
-        frame = read_isolated("xlsx", path, limits.max_reader_memory_bytes,
-                              limits.reader_timeout_seconds)
-    except ReaderFailed as exc:
-        raise UnreadableFile(str(exc)) from exc
-    return _split_header(frame, "xlsx")
+# --- XLSX and Parquet (read in a child process) ---------------------------------------------
 
 
 _TZ = "Asia/Ho_Chi_Minh"
 
 
-def _read_parquet(path: Path, limits: Limits) -> LandedFile:
-    import pyarrow.parquet as pq
-
-    meta = pq.read_metadata(path)  # the footer only
-    if meta.num_columns > limits.max_columns:
-        raise TooLarge("max_columns", f"{meta.num_columns:,} columns, the cap is "
-                       f"{limits.max_columns:,}")
-    if meta.num_rows > limits.max_rows:
-        raise TooLarge("max_rows", f"{meta.num_rows:,} data rows, the cap is "
-                       f"{limits.max_rows:,}")
-    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    if unpacked > limits.max_uncompressed_bytes:
-        raise TooLarge("max_uncompressed_bytes", f"the data unpacks to {unpacked:,} bytes, the "
-                       f"cap is {limits.max_uncompressed_bytes:,}")
-    try:  # a native reader: in a child process under a memory limit
-        df = read_isolated("parquet", path, limits.max_reader_memory_bytes,
-                           limits.reader_timeout_seconds)
-    except ReaderFailed as exc:
-        raise UnreadableFile(str(exc)) from exc
+def _parquet_text(schema: pl.Schema) -> list[pl.Expr]:
+    """Each Parquet column as text (timestamps with a zone in local time)."""
     cells = []
-    for name, dtype in df.schema.items():
+    for name, dtype in schema.items():
         col = pl.col(name)
         if isinstance(dtype, pl.Datetime):
             if dtype.time_zone is not None:
@@ -242,14 +352,147 @@ def _read_parquet(path: Path, limits: Limits) -> LandedFile:
         else:
             raise UnreadableFile(f"column {name!r} has an unsupported Parquet type {dtype}")
         cells.append(col.alias(f"c{len(cells)}"))
-    frame = df.select(cells) if cells else pl.DataFrame()
-    return LandedFile(frame=frame, headers=list(df.columns), format="parquet")
+    return cells
 
 
-def map_headers(landed: LandedFile, table: str) -> MappedFile:
-    """Rename columns to the contract; unknown columns are packed into `_extra` (JSON text)."""
+class _IpcStream(LandedStream):
+    """XLSX or Parquet: read by the native reader in a child process into an Arrow IPC file."""
+
+    def __init__(self, path: Path, limits: Limits, fmt: str) -> None:
+        super().__init__(path, limits)
+        self.format = fmt
+        self._tmp: Path | None = None
+
+    def open(self) -> None:
+        limits = self.limits
+        if self.format == "xlsx":
+            # The reader never sees a workbook that would exhaust memory ...
+            check_workbook(self.path, limits)
+        else:
+            self._check_parquet_footer()
+        self._tmp = Path(tempfile.mkdtemp(prefix="casewatch-read-"))
+        try:  # ... and it runs in a child process under a memory limit, in case it does anyway
+            self._ipc = read_isolated(self.format, self.path, self._tmp / "frame.arrow",
+                                      limits.max_reader_memory_bytes,
+                                      limits.reader_timeout_seconds)
+        except ReaderFailed as exc:
+            raise UnreadableFile(str(exc)) from exc
+        import pyarrow as pa
+
+        with pa.OSFile(str(self._ipc)) as f:
+            reader = pa.ipc.open_file(f)
+            total = reader.count_rows()
+            schema = pl.from_arrow(reader.schema.empty_table()).schema  # type: ignore[union-attr]
+        if self.format == "parquet":
+            self.headers = list(schema)
+            exprs = _parquet_text(schema)
+            self._cells: Callable[[pl.DataFrame], pl.DataFrame] = (
+                lambda f: f.select(exprs) if exprs else pl.DataFrame())
+            self.records = total
+        else:
+            if total == 0:
+                raise UnreadableFile("no header row")
+            self.headers = ["" if v is None else str(v) for v in self._first_row()]
+            self._cells = lambda f: f.rename({c: f"c{i}" for i, c in enumerate(f.columns)})
+            self.records = total - 1
+        if self.records > limits.max_rows:
+            raise TooLarge("max_rows", f"more than {limits.max_rows:,} data rows")
+
+    def _check_parquet_footer(self) -> None:
+        import pyarrow.parquet as pq
+
+        limits = self.limits
+        meta = pq.read_metadata(self.path)  # the footer only
+        if meta.num_columns > limits.max_columns:
+            raise TooLarge("max_columns", f"{meta.num_columns:,} columns, the cap is "
+                           f"{limits.max_columns:,}")
+        if meta.num_rows > limits.max_rows:
+            raise TooLarge("max_rows", f"{meta.num_rows:,} data rows, the cap is "
+                           f"{limits.max_rows:,}")
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if unpacked > limits.max_uncompressed_bytes:
+            raise TooLarge("max_uncompressed_bytes", f"the data unpacks to {unpacked:,} bytes, "
+                           f"the cap is {limits.max_uncompressed_bytes:,}")
+
+    def _first_row(self) -> tuple:
+        batches = self._batches()
+        try:
+            return next(f for f in batches if f.height).row(0)
+        finally:
+            batches.close()
+
+    def _batches(self) -> Iterator[pl.DataFrame]:
+        import pyarrow as pa
+
+        with pa.OSFile(str(self._ipc)) as f:
+            reader = pa.ipc.open_file(f)
+            for i in range(reader.num_record_batches):
+                frame = pl.from_arrow(reader.get_batch(i))
+                assert isinstance(frame, pl.DataFrame)
+                yield frame
+
+    def _frames(self) -> Iterator[pl.DataFrame]:
+        skip = 1 if self.format == "xlsx" else 0  # the header row
+        for frame in self._batches():
+            if skip:
+                frame, skip = frame.slice(skip), max(0, skip - frame.height)
+            if frame.height:
+                yield self._cells(frame)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+@dataclass
+class HeaderMap:
+    """How a landed file's columns map onto the contract (`map_headers`)."""
+
+    renames: dict[str, str]  # frame column -> contract column
+    extra: dict[str, str]  # frame column -> its name in `_extra` (unique)
+    present: list[str]
+    missing_required: list[str]
+    duplicates: list[str]
+    extra_headers: list[str] = field(default_factory=list)
+
+    def apply(self, frame: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, int]:
+        """A slice renamed to the contract (`_row_number`, the contract columns present, as
+        text, and `_extra`) without its blank records, and how many those were; `first_row`
+        is the row number of the slice's first record."""
+        exprs = [(pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias("_row_number")]
+        exprs += [pl.col(src).alias(dst) for src, dst in self.renames.items()]
+        exprs.append(_extra_json(self.extra))
+        # Row numbers are taken before blank rows are dropped, so they match the file.
+        mapped = frame.select(exprs)
+        blank = self._blank(frame)
+        if blank is None:
+            return mapped, 0
+        mapped = mapped.filter(~blank)
+        return mapped, frame.height - mapped.height
+
+    def _blank(self, frame: pl.DataFrame) -> pl.Series | None:
+        """Records with no value at all (every kept cell empty or white space); None when
+        there is none."""
+        kept = [*self.renames, *self.extra]
+        if not kept:
+            return pl.Series(dtype=pl.Boolean).extend_constant(True, frame.height)
+        # A first cell starting with a character other than white space settles most records.
+        settled = frame.select(pl.col(kept[0]).str.contains(r"^\S").fill_null(False)).to_series()
+        if settled.all():
+            return None
+        blank = frame.select(pl.all_horizontal(
+            pl.col(c).str.strip_chars().fill_null("") == "" for c in kept)).to_series()
+        return blank if blank.any() else None
+
+
+def map_headers(landed: LandedStream, table: str) -> HeaderMap:
+    """Map the file's headers onto the contract; unknown columns go to `_extra` (JSON text).
+    A column without a header is kept only when it holds a value somewhere in the file."""
     lookup = header_lookup(table)
-    frame = landed.frame
     renames: dict[str, str] = {}
     seen: dict[str, list[str]] = {}
     extra: dict[str, str] = {}  # frame column -> original header
@@ -259,41 +502,18 @@ def map_headers(landed: LandedFile, table: str) -> MappedFile:
         if target is not None:
             seen.setdefault(target, []).append(header)
             renames[src] = target
-        elif header.strip() or frame.get_column(src).null_count() < frame.height:
-            # A column without a header is kept only when it holds something.
+        elif header.strip() or landed.column_has_values(i):
             extra[src] = header.strip() or f"(column {i + 1})"
     duplicates = sorted(f"{t} ({', '.join(repr(h) for h in hs)})" for t, hs in seen.items()
                         if len(hs) > 1)
     present = [c.name for c in columns(table) if c.name in seen]
     missing = [c.name for c in columns(table) if c.required and c.name not in seen]
-    if duplicates or missing:
-        return MappedFile(frame=frame.clear(), present=present, missing_required=missing,
-                          duplicates=duplicates, extra_headers=list(extra.values()),
-                          records=frame.height)
-    kept = [*renames, *extra]
-    blank = (
-        pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in kept)
-        if kept else pl.lit(True)
-    )
-    exprs = [(pl.int_range(pl.len(), dtype=pl.Int64) + landed.row_base).alias("_row_number")]
-    exprs += [pl.col(src).alias(dst) for src, dst in renames.items()]
-    exprs.append(_extra_json(extra))
-    # Row numbers are taken before blank rows are dropped, so they match the file.
-    mapped = frame.select(exprs).filter(~frame.select(blank).to_series())
-    return MappedFile(
-        frame=mapped,
-        present=present,
-        missing_required=[],
-        duplicates=[],
-        extra_headers=list(extra.values()),
-        records=frame.height,
-        blank_rows=frame.height - mapped.height,
-    )
+    return HeaderMap(renames=renames, extra=_unique_names(extra), present=present,
+                     missing_required=missing, duplicates=duplicates,
+                     extra_headers=list(extra.values()))
 
 
-def _extra_json(extra: dict[str, str]) -> pl.Expr:
-    if not extra:
-        return pl.lit(None, dtype=pl.String).alias("_extra")
+def _unique_names(extra: dict[str, str]) -> dict[str, str]:
     # Unknown headers may collide after stripping; make them unique for the JSON object.
     names: dict[str, str] = {}
     for src, header in extra.items():
@@ -301,6 +521,12 @@ def _extra_json(extra: dict[str, str]) -> pl.Expr:
         while name in names.values():
             name, n = f"{header} ({n})", n + 1
         names[src] = unicodedata.normalize("NFC", name)
+    return names
+
+
+def _extra_json(names: dict[str, str]) -> pl.Expr:
+    if not names:
+        return pl.lit(None, dtype=pl.String).alias("_extra")
     fields = [pl.col(src).str.normalize("NFC").alias(name) for src, name in names.items()]
     return pl.struct(fields).struct.json_encode().alias("_extra")
 

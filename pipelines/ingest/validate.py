@@ -51,7 +51,7 @@ from pipelines.ingest.rules import (
 
 RAW = "__raw__"  # prefix of the cleaned-text twin of a typed column
 FILE = ("_batch_id", "_file_name")  # lineage: the rules hold within one file
-CONTENT = "__content"  # hash of a row's typed contract values
+CONFLICT = "__conflict"  # the row shares key, updated_at and file with a row of other content
 RECEIVED = "_received_at"  # when the row's batch was received (local time)
 UNIT_COLUMNS = ("unit_code",)  # columns that must name a unit of reference.units
 NEAREST = 3  # valid codes suggested for an unknown unit
@@ -121,15 +121,10 @@ def _date_order(earlier: str, later: str, earlier_type: str):
     return check
 
 
-def _duplicate_conflict(key: Sequence[str]):
-    group = [*key, "updated_at", *FILE]
-
-    def check(data: PolarsData) -> pl.LazyFrame:
-        incomplete = pl.any_horizontal(pl.col(c).is_null() for c in group)
-        single = pl.col(CONTENT).n_unique().over(group) == 1
-        return data.lazyframe.select(incomplete | single)
-
-    return check
+def _duplicate_conflict(data: PolarsData) -> pl.LazyFrame:
+    # Computed with the typed frame (`_conflicts`), where only the rows sharing a group are
+    # compared.
+    return data.lazyframe.select(~pl.col(CONFLICT))
 
 
 def _plausible_date(earliest: dt.date, latest: dt.date | None, col_type: str):
@@ -198,7 +193,7 @@ def build_schema(table: str, rules: ValueRules | Mapping[str, Sequence[str]]
             checks.append(pa.Check(_known_unit(rules.units), name="unknown_reference"))
         checks += order_checks.get(c.name, [])
         if c.name == key[0]:
-            checks.append(pa.Check(_duplicate_conflict(key), name="duplicate_conflict"))
+            checks.append(pa.Check(_duplicate_conflict, name="duplicate_conflict"))
         if table == "case_events" and c.name == "case_id":
             checks.append(pa.Check(_required_for_person, name="required_for_person"))
         spec[c.name] = pa.Column(POLARS_TYPES[c.type], nullable=not c.required, checks=checks)
@@ -274,6 +269,7 @@ class Validated:
     #                         `_row_number`, `_extra`
     quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
     files: dict[tuple[str, str], FileCounts]
+    groups: pl.Series  # `group_hash` of every row given, in order (null: an incomplete group)
 
 
 @dataclass
@@ -283,21 +279,34 @@ class FileCounts:
     rule_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _content_hash(frame: pl.DataFrame, names: list[str], key: Sequence[str]) -> pl.Series:
-    """Hash of a row's typed contract values, computed only for the rows that share their key
-    and updated_at with another row of their file (the only ones the duplicate check
-    compares)."""
-    group = [*key, "updated_at", *FILE]
-    shared = frame.select(pl.struct(group).is_duplicated()).to_series()
-    out = pl.Series(CONTENT, dtype=pl.UInt64).extend_constant(None, frame.height)
-    if shared.any():
-        idx = shared.arg_true()
-        out.scatter(idx, frame.select(pl.struct(names).gather(idx).hash()).to_series())
-    return out
+def group_hash(typed: pl.DataFrame, table: str) -> pl.Series:
+    """A hash of each row's key and typed updated_at (null when one of them is empty): rows of
+    one file with equal hashes are the only ones the duplicate check can find in conflict."""
+    group = [*KEYS[table], "updated_at"]
+    complete = pl.all_horizontal(pl.col(c).is_not_null() for c in group)
+    return typed.select(pl.when(complete).then(pl.struct(group).hash())
+                        .alias("__group")).to_series()
 
 
-def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Cleaned text twins (`__raw__<col>`), typed contract columns and the content hash."""
+def _conflicts(typed: pl.DataFrame, table: str, groups: pl.Series) -> pl.Series:
+    """Rows sharing their key, updated_at and file with a row of other typed content. Only
+    the rows whose group hash recurs are compared (by value, so a hash collision is no
+    conflict)."""
+    out = pl.Series(CONFLICT, dtype=pl.Boolean).extend_constant(False, typed.height)
+    shared = groups.is_duplicated() & groups.is_not_null()
+    if not shared.any():
+        return out
+    idx = shared.arg_true()
+    names = [c.name for c in columns(table)]
+    group = [*KEYS[table], "updated_at", *FILE]
+    rows = typed.select(*group, pl.struct(names).hash().alias("__content")).gather(idx)
+    differs = rows.select(pl.col("__content").n_unique().over(group) > 1).to_series()
+    return out.scatter(idx, differs)
+
+
+def _typed_frame(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.Series]:
+    """Cleaned text twins (`__raw__<col>`), typed contract columns and the conflict flag; and
+    the group hash of every row."""
     cols = columns(table)
     n = frame.height
     series = [frame.get_column(c) for c in (*FILE, "_row_number", "_extra")]
@@ -312,7 +321,8 @@ def _typed_frame(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         series.append(text)
         typed.append(parse_series(c.type, text).alias(c.name))
     out = pl.DataFrame([*series, *typed])
-    return out.with_columns(_content_hash(out, [c.name for c in cols], KEYS[table]))
+    groups = group_hash(out, table)
+    return out.with_columns(_conflicts(out, table, groups)), groups
 
 
 def validate_rows(
@@ -326,7 +336,7 @@ def validate_rows(
     """
     rules = rules if isinstance(rules, ValueRules) else ValueRules(codes=rules)
     cols = columns(table)
-    typed = _typed_frame(frame, table)
+    typed, groups = _typed_frame(frame, table)
     schema = schema_for(table, rules)
     try:
         schema.validate(typed, lazy=True)
@@ -335,16 +345,16 @@ def validate_rows(
     except pa.errors.SchemaErrors as err:
         failures = _failures(err.failure_cases, typed)
 
-    bad_index = failures.get_column("index").unique()
-    is_bad = pl.int_range(pl.len(), dtype=pl.Int64).is_in(bad_index.implode())
-    accepted = typed.filter(~is_bad).select(
-        *[c.name for c in cols], *FILE, "_row_number", "_extra"
-    ).with_columns(pl.col("is_deleted").fill_null(False))
+    accepted = typed.select(*[c.name for c in cols], *FILE, "_row_number", "_extra")
+    if failures.height:
+        bad_index = failures.get_column("index").unique()
+        accepted = accepted.filter(
+            ~pl.int_range(pl.len(), dtype=pl.Int64).is_in(bad_index.implode()))
+    accepted = accepted.with_columns(pl.col("is_deleted").fill_null(False))
     quarantine = _quarantine_rows(failures, typed, table, rules)
 
     files: dict[tuple[str, str], FileCounts] = {}
-    landed = typed.group_by(*FILE).len().rows()
-    for batch_id, file_name, n in landed:
+    for batch_id, file_name, n in _rows_per_file(typed):
         files[(batch_id, file_name)] = FileCounts(rows_landed=n)
     if failures.height:
         per_file = failures.join(typed.select(*FILE).with_row_index("index").with_columns(
@@ -354,7 +364,14 @@ def validate_rows(
             files[(batch_id, file_name)].rows_quarantined = n
         for batch_id, file_name, rule, n in per_file.group_by(*FILE, "rule").len().rows():
             files[(batch_id, file_name)].rule_counts[rule] = n
-    return Validated(accepted=accepted, quarantine=quarantine, files=files)
+    return Validated(accepted=accepted, quarantine=quarantine, files=files, groups=groups)
+
+
+def _rows_per_file(typed: pl.DataFrame) -> list[tuple[str, str, int]]:
+    """(batch_id, file_name, rows): a file's rows lie together, so runs are counted rather
+    than every row grouped."""
+    runs = typed.select(pl.struct(*FILE).rle().alias("run")).unnest("run")
+    return runs.unnest("value").group_by(*FILE).agg(pl.col("len").sum()).rows()
 
 
 def _failures(failure_cases: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:
