@@ -211,3 +211,83 @@ def test_manifest_row_count_of_a_file_of_several_slices_refuses_its_batch(con, t
         n = con.execute(f"select count(*) from raw.{table} where _batch_id = ?",
                         [BATCH]).fetchall()[0][0]
         assert n == 0
+
+
+def test_typed_parquet_values_read_as_their_text_would(con, tmp_path):
+    """Dates, timestamps, booleans, integers and 64-bit floats a Parquet file holds typed are
+    taken as they are, with what reading them as text gives: the same rows accepted, the same
+    rules broken (a year past 9999, an integer out of range, a float that is no number:
+    unparseable), the same raw values shown."""
+    from pipelines.ingest.parse import landed_text
+
+    days = pl.Series([dt.date(2024, 9, 20), dt.date(1900, 1, 1), None, dt.date(2024, 9, 20),
+                      dt.date(2024, 11, 1)]).cast(pl.Int32)
+    year_10000 = (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days + 1
+    judgements = pl.DataFrame({
+        "judgement_id": ["J1", "J2", "J3", "J4", "J5"],
+        "case_id": ["C1"] * 5, "person_id": ["P1"] * 5, "unit_code": ["BTR-TP"] * 5,
+        "instance": ["first"] * 5,
+        "pronounced_date": days.scatter(2, year_10000).cast(pl.Date),
+        "effective_date": [dt.date(2024, 10, 21), None, None, None, dt.date(2024, 10, 1)],
+        "verdict": ["convicted"] * 5, "sentence_type": ["prison"] * 5,
+        "sentence_months": pl.Series([24, 2**63 + 5, 6, None, 12], dtype=pl.UInt64),
+        "at_liberty": [False, True, None, False, True],
+        # instants in UTC, nanoseconds (one before 1970, with a part below the microsecond)
+        "updated_at": pl.Series([dt.datetime(2024, 3, 20, 1, 0), dt.datetime(1969, 12, 31),
+                                 dt.datetime(2024, 3, 19, 23, 59, 59, 999999), None,
+                                 dt.datetime(2024, 3, 20, 0, 30)],
+                                dtype=pl.Datetime("ns", "UTC")),
+    }).with_columns(
+        pl.when(pl.col("judgement_id") == "J2")
+        .then(pl.col("updated_at") - pl.duration(nanoseconds=1500))
+        .otherwise(pl.col("updated_at")).alias("updated_at"))
+    scores = pl.DataFrame({
+        "score_id": ["S1", "S2", "S3", "S4"], "unit_code": ["BTR-TP"] * 4,
+        "indicator_code": ["party_building"] * 4, "period_kind": ["calendar_year"] * 4,
+        "period_start": [dt.date(2024, 1, 1)] * 4,
+        "value": [0.95, float("nan"), float("inf"), 0.1 + 0.2],
+        "weight": pl.Series([0.5, 1.5, None, 2.0], dtype=pl.Float32),  # an extra column
+        "updated_at": [dt.datetime(2024, 3, 20, 8)] * 4,
+    })
+
+    def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+        local = frame.with_columns(
+            pl.col(c).dt.convert_time_zone("Asia/Ho_Chi_Minh").dt.replace_time_zone(None)
+            for c, t in frame.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone is not None)
+        return pl.DataFrame([landed_text(s) for s in local.get_columns()])
+
+    typed, text = tmp_path / "typed", tmp_path / "text"
+    for landing, convert in ((typed, lambda f: f), (text, as_text)):
+        (landing / BATCH).mkdir(parents=True)
+        convert(judgements).write_parquet(landing / BATCH / "judgements.parquet")
+        convert(scores).write_parquet(landing / BATCH / "manual_scores.parquet")
+    _run(con, typed)
+    as_strings = _fresh()
+    _run(as_strings, text)
+
+    def content(c) -> dict[str, list[tuple]]:
+        out = _snapshot(c)
+        out["batch_ledger"] = c.execute(  # the files differ, so do their checksums
+            "select file_name, status, rows_landed, rows_accepted, rows_quarantined, "
+            "extra_columns from raw.batch_ledger order by all").fetchall()
+        return out
+
+    assert content(con) == content(as_strings)
+    rules = con.execute("select table_name, row_number, column_name, rule, raw_value "
+                        "from raw.quarantine order by all").fetchall()
+    assert ("judgements", 1, "pronounced_date", "implausible_date", "1900-01-01") in rules
+    # an ID-number-like value is masked
+    assert ("judgements", 1, "sentence_months", "unparseable", "***") in rules
+    assert ("judgements", 2, "pronounced_date", "unparseable", "+10000-01-01") in rules
+    assert ("judgements", 4, "effective_date", "date_order",
+            "pronounced_date=2024-11-01; effective_date=2024-10-01") in rules
+    assert ("manual_scores", 1, "value", "unparseable", "NaN") in rules
+    assert ("manual_scores", 2, "value", "unparseable", "inf") in rules
+    (extra,) = con.execute("select _extra from raw.manual_scores where score_id = 'S1'"
+                           ).fetchall()[0]
+    assert extra == '{"weight":"0.5"}'
+    # 1969-12-31 00:00 UTC less 1.5 microseconds, in local time (then +08:00), rounded down
+    # to the microsecond
+    assert con.execute("select updated_at from raw.quarantine where record_id = 'J2' limit 1"
+                       ).fetchall() == [(dt.datetime(1969, 12, 31, 7, 59, 59, 999998),)]

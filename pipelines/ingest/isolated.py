@@ -9,8 +9,9 @@ second wall: whatever the reader does, only the child dies, and the file is refu
 `read_isolated(fmt, path, out, memory_bytes, timeout)` runs this file as a script (`-I`:
 isolated, importing the reader only, not the pipeline) with an address-space limit
 (`RLIMIT_AS`, set in the child before the reader is imported). The child writes what it read
-to the Arrow IPC file `out` (lz4-compressed record batches), which the caller reads back a
-slice at a time (`read.LandedStream`) and removes with its temporary folder. A Parquet file
+to the Arrow IPC file `out` (uncompressed record batches: reading them back costs a quarter of
+reading lz4-compressed ones), which the caller reads back a slice at a time
+(`read.LandedStream`) and removes with its temporary folder. A Parquet file
 is streamed from row group to row group, never held whole, even in the child. The child's
 output is never shown: a reader's messages may quote cell values.
 """
@@ -59,9 +60,9 @@ def _main(argv: list[str]) -> int:
 
         # header_row=None keeps every row (blank rows too), so row numbers match the sheet.
         sheet = fastexcel.read_excel(src).load_sheet(0, header_row=None, dtypes="string")
-        sheet.to_polars().write_ipc(dst, compression="lz4")
+        sheet.to_polars().write_ipc(dst, compression="uncompressed")
     elif fmt == "parquet":
-        pl.scan_parquet(src).sink_ipc(dst, compression="lz4")
+        pl.scan_parquet(src).sink_ipc(dst, compression="uncompressed")
     else:
         return 2
     return 0

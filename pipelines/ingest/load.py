@@ -454,6 +454,7 @@ class _BatchPlan:
     pending: dict[str, _Pending] = field(default_factory=dict)
     receipt: dt.datetime | None = None
     files: list[FileOutcome] = field(default_factory=list)  # the batch's own data files
+    spill_dir: Path | None = None  # where the XLSX and Parquet readers leave their Arrow files
 
     @property
     def size(self) -> int:
@@ -595,10 +596,18 @@ def _plan_batch(
             pending[p.name] = _Pending(p, f, listed["rows"] if listed else None)
 
     plan = _BatchPlan(batch_id=batch_id, outcomes=[*files.values(), *redelivered, *entries],
-                      pending=pending, receipt=receipt, files=list(files.values()))
+                      pending=pending, receipt=receipt, files=list(files.values()),
+                      spill_dir=spill_dir(con))
     if batch_problem is not None:
         _refuse_batch(plan, *batch_problem, summary, log)
     return plan
+
+
+def spill_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """DuckDB's spill folder when it is an absolute path (a warehouse file's `<file>.tmp`),
+    else None (the system's temporary folder; an in-memory database spills to `.tmp`)."""
+    (setting,) = con.execute("select current_setting('temp_directory')").fetchall()[0]
+    return Path(setting) if setting and Path(setting).is_absolute() else None
 
 
 def _refuse_batch(plan: _BatchPlan, code: str, bad_file: str, detail: str | tuple[str, str],
@@ -624,7 +633,7 @@ def _open_file(plan: _BatchPlan, pending: _Pending, limits: Limits
     p, f = pending.path, pending.outcome
     stream: LandedStream | None = None
     try:
-        stream = open_landed(p, limits)
+        stream = open_landed(p, limits, spill_dir=plan.spill_dir)
         header = map_headers(stream, f.table_name)
         if header.missing_required or header.duplicates:
             stream.count_records()  # the manifest's row count is checked first

@@ -165,3 +165,45 @@ def parse_series(col_type: str, s: pl.Series) -> pl.Series:
     if col_type in ("text", "code"):
         return s
     return _PARSERS[col_type](s).cast(POLARS_TYPES[col_type]).alias(s.name)
+
+
+# --- values a Parquet file already holds typed -----------------------------------------------
+
+_TEXT_TIMESTAMP = "%Y-%m-%d %H:%M:%S%.f"
+_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def landed_text(s: pl.Series) -> pl.Series:
+    """A landed column as text: a Parquet date as `YYYY-MM-DD`, a timestamp (local wall time)
+    as `YYYY-MM-DD HH:MM:SS.ffffff`, anything else cast."""
+    if isinstance(s.dtype, pl.Datetime):
+        return s.dt.strftime(_TEXT_TIMESTAMP)
+    if s.dtype == pl.Date:
+        return s.dt.strftime("%Y-%m-%d")
+    return s.cast(pl.String)
+
+
+def parse_native(col_type: str, s: pl.Series) -> pl.Series | None:
+    """The typed series for a column a Parquet file holds in the contract's own kind (a date
+    as a date, a timestamp, a boolean, an integer, a 64-bit float); None when it does not
+    (it is then read as text, `landed_text`). The result is what reading its text would give:
+    a year outside 0-9999, an integer out of range or a float that is not finite is null,
+    which validation reports as `unparseable`."""
+    dtype = s.dtype
+    if col_type == "date" and dtype == pl.Date:
+        return s.set(~s.dt.year().is_between(0, 9999), None)
+    if col_type == "timestamp" and isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+        # To microseconds, rounding down as reading the text does.
+        ticks = s.set(~s.dt.year().is_between(0, 9999), None).cast(pl.Int64)
+        if dtype.time_unit == "ns":
+            ticks = ticks // 1000
+        elif dtype.time_unit == "ms":
+            ticks = ticks * 1000
+        return ticks.cast(pl.Datetime("us"))
+    if col_type == "bool" and dtype == pl.Boolean:
+        return s
+    if col_type == "int" and dtype in _INTEGERS:
+        return s.cast(pl.Int64, strict=False)
+    if col_type == "number" and dtype == pl.Float64:
+        return s.set(~s.is_finite().fill_null(True), None)
+    return None

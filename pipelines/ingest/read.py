@@ -13,12 +13,15 @@ records a slice of at most `rows` rows at a time, so no file is ever held whole:
 
 Every reader gives the cells as text (`pl.String`, null for an empty cell), with the original
 header row kept aside, so typing happens in one place (`pipelines.ingest.parse`) whatever the
-file format. Row numbers follow the landing contract: 1-based data rows (header excluded) in
-CSV and XLSX, the 0-based row index in Parquet.
+file format; only the dates, timestamps (a zoned one in local wall time), booleans, integers
+and 64-bit floats of a Parquet file stay as they are, and are taken as the text they stand
+for would be (`parse.parse_native`). Row numbers follow the landing contract: 1-based data
+rows (header excluded) in CSV and XLSX, the 0-based row index in Parquet.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
@@ -34,6 +37,7 @@ import polars as pl
 from pipelines.contract import TABLES, columns
 from pipelines.ingest.isolated import ReaderFailed, read_isolated
 from pipelines.ingest.limits import Limits, TooLarge
+from pipelines.ingest.parse import landed_text
 from pipelines.ingest.xlsx_guard import NotAWorkbook, check_workbook
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -84,10 +88,10 @@ class LandedStream:
     """A landed file: its header row, then its data records as text frames.
 
     `slices(rows)` yields frames of at most `rows` data records (columns `c0`, `c1`, ... in
-    file order, all `pl.String`), in file order; it may be iterated again (a second pass
-    reads the file again). `records` is the number of data records (blank ones included): known
-    on opening for XLSX and Parquet, once read through for CSV. Reading raises `TooLarge` or
-    `UnreadableFile`, also part-way through a file.
+    file order, text but for a Parquet file's typed values), in file order; it may be iterated
+    again (a second pass reads the file again). `records` is the number of data records (blank
+    ones included): known on opening for XLSX and Parquet, once read through for CSV. Reading
+    raises `TooLarge` or `UnreadableFile`, also part-way through a file.
     """
 
     format: str
@@ -143,9 +147,12 @@ class LandedStream:
         self.close()
 
 
-def open_landed(path: Path, limits: Limits | None = None) -> LandedStream:
+def open_landed(path: Path, limits: Limits | None = None,
+                spill_dir: Path | None = None) -> LandedStream:
     """Open a landed file within `limits`: caps checked before the reader allocates for them
-    (raises `TooLarge` naming the cap, or `UnreadableFile`), header row read."""
+    (raises `TooLarge` naming the cap, or `UnreadableFile`), header row read. The Arrow file
+    of an XLSX or Parquet file is written under `spill_dir` (default: the system's temporary
+    folder)."""
     limits = limits or Limits()
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -159,7 +166,7 @@ def open_landed(path: Path, limits: Limits | None = None) -> LandedStream:
         if fmt == "csv":
             stream = _CsvStream(path, limits)
         else:
-            stream = _IpcStream(path, limits, fmt)
+            stream = _IpcStream(path, limits, fmt, spill_dir)
         stream.open()
     except BaseException as exc:
         if stream is not None:
@@ -196,13 +203,14 @@ def _guarded(frames: Iterator[pl.DataFrame], fmt: str) -> Iterator[pl.DataFrame]
 
 def _check_cells(frame: pl.DataFrame, limits: Limits) -> None:
     """The longest value of a slice (memory is already bounded by the file-size cap)."""
-    if not frame.width or not frame.height:
+    text = pl.col(pl.String)
+    if not frame.height or not frame.select(text).width:
         return
     # A value has at least as many bytes as characters: count characters only past the cap.
-    widest = max(n or 0 for n in frame.select(pl.all().str.len_bytes().max()).row(0))
+    widest = max(n or 0 for n in frame.select(text.str.len_bytes().max()).row(0))
     if widest <= limits.max_field_chars:
         return
-    longest = max(n or 0 for n in frame.select(pl.all().str.len_chars().max()).row(0))
+    longest = max(n or 0 for n in frame.select(text.str.len_chars().max()).row(0))
     if longest > limits.max_field_chars:
         raise TooLarge("max_field_chars", f"a value of {longest:,} characters, the cap is "
                        f"{limits.max_field_chars:,}")
@@ -335,19 +343,23 @@ class _CsvStream(LandedStream):
 _TZ = "Asia/Ho_Chi_Minh"
 
 
-def _parquet_text(schema: pl.Schema) -> list[pl.Expr]:
-    """Each Parquet column as text (timestamps with a zone in local time)."""
+_NATIVE = (pl.Date, pl.Boolean, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8,
+           pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def _parquet_cells(schema: pl.Schema) -> list[pl.Expr]:
+    """Each Parquet column as text, or as it is when it may be a contract date, timestamp
+    (a zoned one in local wall time), boolean, integer or number
+    (`parse.parse_native`)."""
     cells = []
     for name, dtype in schema.items():
         col = pl.col(name)
         if isinstance(dtype, pl.Datetime):
             if dtype.time_zone is not None:
                 col = col.dt.convert_time_zone(_TZ).dt.replace_time_zone(None)
-            col = col.dt.strftime("%Y-%m-%d %H:%M:%S%.f")
-        elif dtype == pl.Date:
-            col = col.dt.strftime("%Y-%m-%d")
-        elif (dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Boolean)
-              or dtype.is_numeric()):
+        elif dtype in _NATIVE:
+            pass
+        elif dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null) or dtype.is_numeric():
             col = col.cast(pl.String)
         else:
             raise UnreadableFile(f"column {name!r} has an unsupported Parquet type {dtype}")
@@ -358,10 +370,11 @@ def _parquet_text(schema: pl.Schema) -> list[pl.Expr]:
 class _IpcStream(LandedStream):
     """XLSX or Parquet: read by the native reader in a child process into an Arrow IPC file."""
 
-    def __init__(self, path: Path, limits: Limits, fmt: str) -> None:
+    def __init__(self, path: Path, limits: Limits, fmt: str, spill_dir: Path | None) -> None:
         super().__init__(path, limits)
-        self.format = fmt
+        self.format, self._spill_dir = fmt, spill_dir
         self._tmp: Path | None = None
+        self._made: Path | None = None
 
     def open(self) -> None:
         limits = self.limits
@@ -370,7 +383,10 @@ class _IpcStream(LandedStream):
             check_workbook(self.path, limits)
         else:
             self._check_parquet_footer()
-        self._tmp = Path(tempfile.mkdtemp(prefix="casewatch-read-"))
+        if self._spill_dir is not None and not self._spill_dir.exists():
+            self._spill_dir.mkdir(parents=True)
+            self._made = self._spill_dir  # removed again when left empty
+        self._tmp = Path(tempfile.mkdtemp(prefix="casewatch-read-", dir=self._spill_dir))
         try:  # ... and it runs in a child process under a memory limit, in case it does anyway
             self._ipc = read_isolated(self.format, self.path, self._tmp / "frame.arrow",
                                       limits.max_reader_memory_bytes,
@@ -385,7 +401,7 @@ class _IpcStream(LandedStream):
             schema = pl.from_arrow(reader.schema.empty_table()).schema  # type: ignore[union-attr]
         if self.format == "parquet":
             self.headers = list(schema)
-            exprs = _parquet_text(schema)
+            exprs = _parquet_cells(schema)
             self._cells: Callable[[pl.DataFrame], pl.DataFrame] = (
                 lambda f: f.select(exprs) if exprs else pl.DataFrame())
             self.records = total
@@ -443,6 +459,10 @@ class _IpcStream(LandedStream):
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        if self._made is not None:
+            with contextlib.suppress(OSError):  # not empty: DuckDB spills there too
+                self._made.rmdir()
+            self._made = None
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -465,7 +485,7 @@ class HeaderMap:
         is the row number of the slice's first record."""
         exprs = [(pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias("_row_number")]
         exprs += [pl.col(src).alias(dst) for src, dst in self.renames.items()]
-        exprs.append(_extra_json(self.extra))
+        exprs.append(_extra_json(self.extra, frame.schema))
         # Row numbers are taken before blank rows are dropped, so they match the file.
         mapped = frame.select(exprs)
         blank = self._blank(frame)
@@ -480,12 +500,19 @@ class HeaderMap:
         kept = [*self.renames, *self.extra]
         if not kept:
             return pl.Series(dtype=pl.Boolean).extend_constant(True, frame.height)
-        # A first cell starting with a character other than white space settles most records.
-        settled = frame.select(pl.col(kept[0]).str.contains(r"^\S").fill_null(False)).to_series()
-        if settled.all():
+        text = {c for c in kept if frame.schema[c] == pl.String}
+
+        def has_value(c: str, quick: bool = False) -> pl.Expr:
+            if c not in text:  # a typed Parquet value
+                return pl.col(c).is_not_null()
+            if quick:  # starts with a character other than white space
+                return pl.col(c).str.contains(r"^\S").fill_null(False)
+            return pl.col(c).str.strip_chars().fill_null("") != ""
+
+        # The first cell settles most records.
+        if frame.select(has_value(kept[0], quick=True).all()).item():
             return None
-        blank = frame.select(pl.all_horizontal(
-            pl.col(c).str.strip_chars().fill_null("") == "" for c in kept)).to_series()
+        blank = frame.select(~pl.any_horizontal(has_value(c) for c in kept)).to_series()
         return blank if blank.any() else None
 
 
@@ -524,10 +551,12 @@ def _unique_names(extra: dict[str, str]) -> dict[str, str]:
     return names
 
 
-def _extra_json(names: dict[str, str]) -> pl.Expr:
+def _extra_json(names: dict[str, str], schema: pl.Schema) -> pl.Expr:
     if not names:
         return pl.lit(None, dtype=pl.String).alias("_extra")
-    fields = [pl.col(src).str.normalize("NFC").alias(name) for src, name in names.items()]
+    fields = [(pl.col(src).str.normalize("NFC") if schema[src] == pl.String
+               else pl.col(src).map_batches(landed_text, return_dtype=pl.String)).alias(name)
+              for src, name in names.items()]
     return pl.struct(fields).struct.json_encode().alias("_extra")
 
 

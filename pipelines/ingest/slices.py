@@ -33,13 +33,13 @@ import polars as pl
 import pyarrow as pa
 
 from pipelines.contract import KEYS, columns
-from pipelines.ingest.parse import clean_series, parse_series
 from pipelines.ingest.read import HeaderMap, LandedStream
 from pipelines.ingest.validate import (
     RECEIVED,
     Validated,
     ValueRules,
     group_hash,
+    type_column,
     validate_rows,
 )
 
@@ -210,9 +210,8 @@ class TableSlices:
             mapped, _ = part.header.apply(text, part.stream.row_base + offset)
             offset += text.height
             typed = pl.DataFrame([
-                parse_series(types[c], clean_series(mapped.get_column(c))).alias(c)
-                if c in mapped.columns else pl.Series(c, dtype=pl.String).extend_constant(
-                    None, mapped.height)
+                type_column(types[c], mapped.get_column(c) if c in mapped.columns else None,
+                            mapped.height)[1].alias(c)
                 for c in key])
             keep = group_hash(typed, self.table).is_in(recurring.implode())
             found.append(mapped.filter(keep.fill_null(False)))

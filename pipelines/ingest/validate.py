@@ -1,10 +1,12 @@
 """Row-level validation of landed files: pandera schemas generated from the contract.
 
-`validate_rows` types the text cells (`pipelines.ingest.parse`), validates the typed frame with
-a pandera (polars backend) schema built from `pipelines.contract` and the code lists, and
-splits the rows (of one file, or of several files of one table stacked: the row rules hold
-within each file) into accepted rows (typed, ready for `raw.<table>`) and quarantine rows (one per
-broken rule and column). Everything is vectorised; nothing loops over rows in Python.
+`validate_rows` types the text cells (`pipelines.ingest.parse`; a Parquet file's typed values
+as the text they stand for), validates the typed frame with a pandera (polars backend) schema
+built from `pipelines.contract` and the code lists, and splits the rows (of one slice: one
+file or part of one, or several files of one table stacked; the row rules hold within each
+file) into accepted rows (typed, ready for `raw.<table>`) and quarantine rows (one per broken
+rule and column). Everything is vectorised; nothing loops over rows in Python. The duplicate
+check of a file read in several slices is completed across them by `slices.TableSlices`.
 
 Pandera checks and the quarantine rule each maps to:
 
@@ -39,7 +41,13 @@ from pandera.api.polars.types import PolarsData
 from pipelines.contract import KEYS, columns
 from pipelines.ingest.hints import differing_columns, unknown_code_hints
 from pipelines.ingest.masking import MASK, looks_personal, mask_values
-from pipelines.ingest.parse import POLARS_TYPES, clean_series, parse_series
+from pipelines.ingest.parse import (
+    POLARS_TYPES,
+    clean_series,
+    landed_text,
+    parse_native,
+    parse_series,
+)
 from pipelines.ingest.rules import (
     CASE_ID_FOR_PERSON_EN,
     CASE_ID_FOR_PERSON_VI,
@@ -49,7 +57,7 @@ from pipelines.ingest.rules import (
     TYPE_VI,
 )
 
-RAW = "__raw__"  # prefix of the cleaned-text twin of a typed column
+RAW = "__raw__"  # prefix of the raw twin of a typed column (cleaned text, `type_column`)
 FILE = ("_batch_id", "_file_name")  # lineage: the rules hold within one file
 CONFLICT = "__conflict"  # the row shares key, updated_at and file with a row of other content
 RECEIVED = "_received_at"  # when the row's batch was received (local time)
@@ -304,6 +312,27 @@ def _conflicts(typed: pl.DataFrame, table: str, groups: pl.Series) -> pl.Series:
     return out.scatter(idx, differs)
 
 
+def type_column(col_type: str, landed: pl.Series | None, n: int) -> tuple[pl.Series, pl.Series]:
+    """(raw twin, typed value) of a landed column (None: absent, all empty). The raw twin is the
+    cleaned text, or for a value a Parquet file holds typed (`parse.parse_native`) that value
+    itself (`as_text` shows it as text)."""
+    if landed is None:
+        empty = pl.Series(dtype=pl.String).extend_constant(None, n)
+        return empty, parse_series(col_type, empty)
+    if landed.dtype != pl.String:
+        native = parse_native(col_type, landed)
+        if native is not None:
+            return landed, native
+        landed = landed_text(landed)
+    text = clean_series(landed)
+    return text, parse_series(col_type, text)
+
+
+def as_text(raw: pl.Series) -> pl.Series:
+    """Raw twin values as text (a typed Parquet value as the text it stands for)."""
+    return raw if raw.dtype == pl.String else landed_text(raw)
+
+
 def _typed_frame(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.Series]:
     """Cleaned text twins (`__raw__<col>`), typed contract columns and the conflict flag; and
     the group hash of every row."""
@@ -314,12 +343,10 @@ def _typed_frame(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.Seri
                   else pl.Series(RECEIVED, dtype=pl.Datetime("us")).extend_constant(None, n))
     typed = []
     for c in cols:
-        text = (
-            clean_series(frame.get_column(c.name)) if c.name in frame.columns
-            else pl.Series(dtype=pl.String).extend_constant(None, n)
-        ).alias(RAW + c.name)
-        series.append(text)
-        typed.append(parse_series(c.type, text).alias(c.name))
+        landed = frame.get_column(c.name) if c.name in frame.columns else None
+        raw, value = type_column(c.type, landed, n)
+        series.append(raw.alias(RAW + c.name))
+        typed.append(value.alias(c.name))
     out = pl.DataFrame([*series, *typed])
     groups = group_hash(out, table)
     return out.with_columns(_conflicts(out, table, groups)), groups
@@ -472,9 +499,9 @@ def _quarantine_rows(failures: pl.DataFrame, typed: pl.DataFrame, table: str,
     parts = []
     for (col, rule), g in failures.group_by("column_name", "rule"):
         idx = g.get_column("index")
-        value = typed.get_column(RAW + col).gather(idx)
+        value = as_text(typed.get_column(RAW + col).gather(idx))
         if rule == "date_order":
-            first = typed.get_column(RAW + others[col]).gather(idx)
+            first = as_text(typed.get_column(RAW + others[col]).gather(idx))
             value = pl.select(
                 pl.concat_str(
                     [pl.lit(f"{others[col]}="), first.fill_null(""),
