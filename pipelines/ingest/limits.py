@@ -1,4 +1,6 @@
-"""Bounds on what ingestion reads and accepts: caps per file, and the plausible date window.
+"""Bounds on what ingestion reads and accepts: caps per file, the plausible date window, and
+the rows validated and written at a time (`slice_rows`, which bounds memory and never refuses
+anything).
 
 Every cap is checked *before* the reader allocates for it (from the file size, the Parquet
 footer, or the workbook's zip directory and sheet XML), so a hostile or broken file is refused

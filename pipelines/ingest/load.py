@@ -14,20 +14,22 @@ For each batch:
    manifest) changed — a repaired transfer re-sent under the same batch_id loads.
 2. `_manifest.json`, when present, is verified: every listed file must exist with the listed
    sha256 and row count. Any mismatch refuses the whole batch; nothing of it is loaded.
-3. Each file is read (`read`) within the caps of `limits`, its headers mapped onto the
+3. Each file is opened (`read`) within the caps of `limits`, its headers mapped onto the
    contract; a file over a cap (`too_large`), that cannot be parsed, whose reader fails in any
-   way, that lacks a required column or repeats one is refused on its own. Files are read
-   only when their table is loaded (step 4), one table at a time, so at most one table's
-   files are in memory: a manifest row count that does not match rolls the transaction back,
-   refuses the whole batch, and the other batches of the group are loaded again without it.
+   way, that lacks a required column or repeats one is refused on its own (also part-way
+   through it: what it wrote is undone). Files are read only when their table is loaded
+   (step 4), table by table, a slice at a time: a manifest row count that does not match rolls
+   the transaction back, refuses the whole batch, and the other batches of the group are
+   loaded again without it.
 4. Rows are typed and validated (`validate`) against the code lists, the units and the
-   plausible dates (as_of, the batch's receipt time); accepted rows are appended to
-   `raw.<table>` with their lineage, failing rows go to `raw.quarantine` (values masked); the
-   ledger gets one row per file.
+   plausible dates (as_of, the batch's receipt time), `limits.slice_rows` at a time
+   (`slices`); accepted rows are appended to `raw.<table>` with their lineage, failing rows go
+   to `raw.quarantine` (values masked); the ledger gets one row per file.
 
-Consecutive small batches are validated and written together (one pandera pass per table, the
-row rules still apply within each file) in one transaction, so a backlog of many nightly
-batches loads quickly. Problems in the input never raise; only bugs do.
+Consecutive small batches are validated and written together (small files of one table share
+a slice: one pandera pass, the row rules still apply within each file) in one transaction, so
+a backlog of many nightly batches loads quickly. Problems in the input never raise; only bugs
+do.
 """
 
 from __future__ import annotations

@@ -307,7 +307,7 @@ def _conflicts(typed: pl.DataFrame, table: str, groups: pl.Series) -> pl.Series:
     idx = shared.arg_true()
     names = [c.name for c in columns(table)]
     group = [*KEYS[table], "updated_at", *FILE]
-    rows = typed.select(*group, pl.struct(names).hash().alias("__content")).gather(idx)
+    rows = typed.gather(idx).select(*group, pl.struct(names).hash().alias("__content"))
     differs = rows.select(pl.col("__content").n_unique().over(group) > 1).to_series()
     return out.scatter(idx, differs)
 
