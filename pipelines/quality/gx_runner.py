@@ -6,12 +6,13 @@ expectations) and the rows it is validated on, as an Arrow table of the columns 
 given (`to_pandas`) and validates the part on it in this process's GX context. The outcome of
 each expectation comes back as a `Result`, plain data that needs no GX to read.
 
-`Workers` runs tasks in worker processes (`python -m pipelines.quality.gx_runner`), two by
-default, so both cores work; a worker keeps its GX import and context for every suite of the
-run. The parent reads the warehouse (DuckDB has one writer, so a worker never opens it) and
-sends each task's Arrow columns down the worker's stdin (Arrow IPC); the worker answers on its
-stdout. Workers start on first use and stop when the parent has not used them for
-`IDLE_SECONDS`, when the run ends (`close_workers`), or when the parent exits.
+`Workers` runs tasks in worker processes, two by default, so both cores work: one process
+(`python -m pipelines.quality.gx_runner`) imports GX and forks the other, so GX is imported
+once; each keeps its GX context for every suite of the run. The parent reads the warehouse
+(DuckDB has one writer, so a worker never opens it) and sends each task down the worker's own
+pipe (a pickled header, then the Arrow columns as Arrow IPC); the worker answers on another.
+Workers start on first use and stop when `close_workers` is called (after the last GX check of
+a run), when the parent has not used them for `IDLE_SECONDS`, or when the parent exits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 # value counts of them, no index lists).
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 3}
 # Worker processes: two on a machine of two cores or more (0: everything in this process).
-WORKERS = min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) >= 2 else 0
+WORKERS = 2 if (os.cpu_count() or 1) >= 2 else 0
 IDLE_SECONDS = 30.0  # workers left unused this long stop (their memory goes back)
 DEPTH = 2  # tasks sent ahead to each worker
 
@@ -541,6 +542,13 @@ def _serve(pairs: list[tuple[int, int]]) -> None:
 def _serve_pair(inp: int, out: int) -> None:
     _definition()
     gc.freeze()  # what the import and the context made is never collected: cheap collections
+    try:
+        _serve_tasks(inp, out)
+    except (BrokenPipeError, EOFError):
+        return  # the parent stopped listening (it failed or left): nothing to answer
+
+
+def _serve_tasks(inp: int, out: int) -> None:
     while True:
         header = _read(inp)
         if header is None:
