@@ -539,8 +539,10 @@ def test_arrow_chunks_reach_gx_with_the_types_and_values_of_df():
     got = gx_runner.to_pandas(con.sql("select * from t").to_arrow_table())
     pd.testing.assert_frame_equal(got, expected)
     assert str(got["far"].dtype) == "datetime64[us]"  # beyond nanoseconds: kept as it came
-    text = gx_runner.to_pandas(con.sql("select s, n from t").to_arrow_table(), {"s", "n"})
+    text = gx_runner.to_pandas(con.sql("select s, s as c, n from t").to_arrow_table(),
+                               {"s": "arrow", "c": "category", "n": "arrow"})
     assert str(text["s"].dtype) == "string" and text["s"].tolist() == ["a", "b"]
+    assert str(text["c"].dtype) == "category" and text["c"].tolist() == ["a", "b"]
     assert text["n"].dtype == object  # a null: Python strings, as `.df()` gives them
 
 
@@ -605,3 +607,16 @@ def test_fast_dtypes_keeps_every_value_and_the_type_lists():
     for c in frame.columns:
         assert fast[c].astype(object).where(fast[c].notna(), None).tolist() == \
             frame[c].astype(object).where(frame[c].notna(), None).tolist()
+
+
+def test_the_workers_leave_cleanly_when_closed():
+    """Closing ends every worker through its pipes: the first process (which forked the
+    others and waits for them) exits by itself rather than being killed."""
+    con = _big_deadlines(1_000)
+    suites.validate_table(con, "marts.deadlines", suites.load_spec("deadlines"), as_of=AS_OF,
+                          workers=2)
+    first = [w.proc for w in gx_runner.runner(2)._workers if w.proc is not None]
+    assert len(first) == 1 and first[0].poll() is None
+    gx_runner.close_workers()
+    assert first[0].returncode == 0
+    assert gx_runner.runner(2)._workers == []

@@ -6,12 +6,13 @@ expectations) and the rows it is validated on, as an Arrow table of the columns 
 given (`to_pandas`) and validates the part on it in this process's GX context. The outcome of
 each expectation comes back as a `Result`, plain data that needs no GX to read.
 
-`Workers` runs tasks in worker processes (`python -m pipelines.quality.gx_runner`), two by
-default, so both cores work; a worker keeps its GX import and context for every suite of the
-run. The parent reads the warehouse (DuckDB has one writer, so a worker never opens it) and
-sends each task's Arrow columns down the worker's stdin (Arrow IPC); the worker answers on its
-stdout. Workers start on first use and stop when the parent has not used them for
-`IDLE_SECONDS`, when the run ends (`close_workers`), or when the parent exits.
+`Workers` runs tasks in worker processes, two by default, so both cores work: one process
+(`python -m pipelines.quality.gx_runner`) imports GX and forks the other, so GX is imported
+once; each keeps its GX context for every suite of the run. The parent reads the warehouse
+(DuckDB has one writer, so a worker never opens it) and sends each task down the worker's own
+pipe (a pickled header, then the Arrow columns as Arrow IPC); the worker answers on another.
+Workers start on first use and stop when `close_workers` is called (after the last GX check of
+a run), when the parent has not used them for `IDLE_SECONDS`, or when the parent exits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 # value counts of them, no index lists).
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 3}
 # Worker processes: two on a machine of two cores or more (0: everything in this process).
-WORKERS = min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) >= 2 else 0
+WORKERS = 2 if (os.cpu_count() or 1) >= 2 else 0
 IDLE_SECONDS = 30.0  # workers left unused this long stop (their memory goes back)
 DEPTH = 2  # tasks sent ahead to each worker
 
@@ -70,7 +71,7 @@ class Task:
     parameters: dict[str, Any]
     table: pa.Table | None = None
     rows: int | None = None
-    arrow_strings: frozenset[str] = field(default_factory=frozenset)
+    text: dict[str, str] = field(default_factory=dict)  # see `to_pandas`
 
 
 # --------------------------------------------------------------------------- in this process
@@ -110,28 +111,30 @@ def _duck() -> Any:
     return duckdb.connect()  # in memory: converts Arrow columns exactly as `.df()` does
 
 
-def _is_string(kind: pa.DataType) -> bool:
+def is_text(kind: pa.DataType) -> bool:
     import pyarrow as pa
 
     return pa.types.is_string(kind) or pa.types.is_large_string(kind) or (
         hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind))
 
 
-def to_pandas(table: pa.Table, arrow_strings: Iterable[str] = ()) -> pd.DataFrame:
+def to_pandas(table: pa.Table, text: dict[str, str] | None = None) -> pd.DataFrame:
     """The frame GX is given: the values and types of DuckDB's `.df()` after `fast_dtypes`.
 
     Built from Arrow, column by column (`_column`); a column of a type not handled there is
-    converted by DuckDB itself (`.df()` on the Arrow columns), then by `fast_dtypes`.
+    converted by DuckDB itself (`.df()` on the Arrow columns), then by `fast_dtypes`. `text`
+    names the text columns that may stay in Arrow (`"arrow"`) or become categories
+    (`"category"`) when they have no null (see `suites._text_kinds`).
     """
     import pandas as pd
 
     from pipelines.quality.suites import fast_dtypes
 
-    arrow_strings = set(arrow_strings)
+    text = text or {}
     columns: dict[str, Any] = {}
     rest = []
     for name in table.column_names:
-        column = _column(table.column(name), name in arrow_strings)
+        column = _column(table.column(name), text.get(name))
         if column is None:
             rest.append(name)
         else:
@@ -147,12 +150,13 @@ def to_pandas(table: pa.Table, arrow_strings: Iterable[str] = ()) -> pd.DataFram
 _NS_RANGE = ("1678-01-01", "2262-01-01")  # the dates `fast_dtypes` turns into nanoseconds
 
 
-def _column(column: pa.ChunkedArray, arrow_text: bool) -> pd.Series | None:
+def _column(column: pa.ChunkedArray, text: str | None) -> pd.Series | None:
     """One Arrow column as `.df()` + `fast_dtypes` give it, or None (left to DuckDB).
 
-    - text: Python strings, `None` for null (as `.df()`); with `arrow_text` and no null, kept
-      in Arrow (pandas' `string[pyarrow]`), which then compares, matches sets and tests for
-      null exactly as the Python strings do;
+    - text: Python strings, `None` for null (as `.df()`); a text column without null that
+      `text` allows stays in Arrow (pandas' `string[pyarrow]`) or becomes a category: its
+      values are the same strings, and without nulls both compare, match sets and test for
+      null exactly as Python strings do;
     - integers without null: `int64`; booleans without null: `bool`; floats: `float64`,
       nulls as NaN;
     - dates and timestamps without time zone, all within 1678–2262: `datetime64[ns]`, NaT
@@ -164,9 +168,11 @@ def _column(column: pa.ChunkedArray, arrow_text: bool) -> pd.Series | None:
     import pyarrow.compute as pc
 
     kind = column.type
-    if _is_string(kind):
-        if arrow_text and column.null_count == 0:
+    if is_text(kind):
+        if text == "arrow" and column.null_count == 0:
             return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())))
+        if text == "category" and column.null_count == 0:
+            return pd.Series(pc.dictionary_encode(column).to_pandas())
         return pd.Series(column.to_pandas(), dtype=object)
     if pa.types.is_integer(kind) and kind.bit_width <= 32 or kind in (pa.int64(),):
         if column.null_count == 0:
@@ -237,7 +243,7 @@ def run_task(task: Task) -> list[Result]:
     if task.table is None:
         frame = pd.DataFrame(index=pd.RangeIndex(task.rows or 0))
     else:
-        frame = to_pandas(task.table, task.arrow_strings)
+        frame = to_pandas(task.table, task.text)
     return validate_frame(task.part, task.parameters, frame)
 
 
@@ -317,7 +323,7 @@ class _Worker:
 
     def send(self, task: Task) -> None:
         header = pickle.dumps((task.order, task.part, task.parameters, task.rows,
-                               task.arrow_strings), protocol=pickle.HIGHEST_PROTOCOL)
+                               task.text), protocol=pickle.HIGHEST_PROTOCOL)
         _write(self.out, header, _ipc(task.table))
 
     def send_all(self, tasks: queue.SimpleQueue) -> None:
@@ -345,11 +351,14 @@ class _Worker:
             os.close(self.inp)
             self.inp = -1
 
-    def close(self) -> None:
+    def close_pipes(self) -> None:
+        """The worker reads the end of its tasks and leaves."""
         self.stop_receiving()
         if self.out >= 0:
             os.close(self.out)
             self.out = -1
+
+    def wait(self) -> None:
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=30)
@@ -467,8 +476,10 @@ class Workers:
 
     def _close(self) -> None:
         workers, self._workers = self._workers, []
+        for worker in workers:  # every pipe first: the first process waits for the forked
+            worker.close_pipes()
         for worker in workers:
-            worker.close()
+            worker.wait()
 
     def close(self) -> None:
         with self._lock:
@@ -531,14 +542,21 @@ def _serve(pairs: list[tuple[int, int]]) -> None:
 def _serve_pair(inp: int, out: int) -> None:
     _definition()
     gc.freeze()  # what the import and the context made is never collected: cheap collections
+    try:
+        _serve_tasks(inp, out)
+    except (BrokenPipeError, EOFError):
+        return  # the parent stopped listening (it failed or left): nothing to answer
+
+
+def _serve_tasks(inp: int, out: int) -> None:
     while True:
         header = _read(inp)
         if header is None:
             return
         payload = _read(inp)
-        order, part, parameters, rows, arrow_strings = pickle.loads(header)
+        order, part, parameters, rows, text = pickle.loads(header)
         try:
-            task = Task(order, part, parameters, _from_ipc(payload or b""), rows, arrow_strings)
+            task = Task(order, part, parameters, _from_ipc(payload or b""), rows, text)
             reply: tuple = ("ok", run_task(task))
             del task
         except Exception:  # noqa: BLE001 - sent back whole: the parent raises it

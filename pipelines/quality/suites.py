@@ -184,13 +184,15 @@ _COLUMN_KWARGS = ("column", "column_A", "column_B")
 CHUNK_ROWS = 2_000_000
 CHUNK_BYTES = 16 * 2**20
 # Expectations whose pandas evaluation treats a text column without nulls in Arrow
-# (`string[pyarrow]`) exactly as in Python strings: null tests and set membership. A
-# `row_condition` (`==`, `!=`, `in`, `not in` on text) does too when the column has no null
-# (with a null, `!=` and `==` differ: pandas' Arrow text gives NA, Python strings a boolean),
-# so `gx_runner` keeps a text column in Arrow only when it has no null in the chunk.
-_ARROW_TEXT_TYPES = {
+# (`string[pyarrow]`) or as a category exactly as in Python strings: null tests and set
+# membership. A `row_condition` (`==`, `!=`, `in`, `not in` on text) does too when the column
+# has no null (with a null, pandas' Arrow text gives NA where Python strings give a boolean),
+# so `gx_runner` converts a text column so only when it has no null in the chunk.
+_TEXT_TYPES = {
     "expect_column_values_to_not_be_null",
     "expect_column_values_to_be_null",
+}
+_SET_TYPES = {
     "expect_column_values_to_be_in_set",
     "expect_column_values_to_not_be_in_set",
 }
@@ -231,14 +233,26 @@ def _groups(spec: dict[str, Any], available: list[str]) -> list[tuple[list[str],
             for cols, es in groups.items()]
 
 
-def _arrow_text(part: dict[str, Any], columns: list[str]) -> frozenset[str]:
-    """The columns of a group that may reach GX as Arrow text: those every expectation
-    naming them (not only in its `row_condition`) is of `_ARROW_TEXT_TYPES`."""
-    kept = set(columns)
+def _text_kinds(part: dict[str, Any], columns: list[str]) -> dict[str, str]:
+    """How the text columns of a group may reach GX when they have no null in a chunk:
+    a column only tested for null stays in Arrow; one matched against a set or filtered on by
+    a `row_condition` becomes a category (GX filters and matches its integer codes). A
+    column any other expectation names (a regex, lengths, a type list, bounds) reaches GX as
+    Python strings, as `.df()` gives it."""
+    kinds = dict.fromkeys(columns, "arrow")
     for e in part["expectations"]:
-        if e["type"] not in _ARROW_TEXT_TYPES:
-            kept -= {e["kwargs"][k] for k in _COLUMN_KWARGS if e["kwargs"].get(k)}
-    return frozenset(kept)
+        kw = e["kwargs"]
+        named = {kw[k] for k in _COLUMN_KWARGS if kw.get(k)}
+        if e["type"] in _SET_TYPES:
+            kinds.update((c, "category") for c in named if kinds.get(c) == "arrow")
+        elif e["type"] not in _TEXT_TYPES:
+            for c in named:
+                kinds.pop(c, None)
+    for e in part["expectations"]:
+        condition = e["kwargs"].get("row_condition") or ""
+        kinds.update((c, "category") for c in list(kinds)
+                     if re.search(rf"\b{re.escape(c)}\b", condition))
+    return kinds
 
 
 def fast_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -432,9 +446,10 @@ def validate_table(
             yield Task(("rows", 0, 0), _part(spec, None), parameters, table=schema)
             return
         for j, (cols, part) in enumerate(groups):
-            text = _arrow_text(part, cols)
+            text = {c: kind for c, kind in _text_kinds(part, cols).items()
+                    if gx_runner.is_text(schema.field(c).type)}
             for i, chunk in enumerate(_chunks(con, table, cols, chunk_rows)):
-                yield Task(("rows", i, j), part, parameters, table=chunk, arrow_strings=text)
+                yield Task(("rows", i, j), part, parameters, table=chunk, text=text)
 
     done = gx_runner.runner(workers).run(tasks())
     return SuiteOutcome(suite=spec["name"], rows=n, results=_outcomes(spec, done))
