@@ -26,7 +26,13 @@ with its districts, merged units with theirs), so a batch holds a few provinces;
 reads the rows of its units from each table in one query (`BATCH_ROWS` rows at most, unless
 one unit's scope alone is larger), and each unit's copy takes its scope's rows from there, in
 the warehouse's own order. Everything that does not depend on the unit (the table list and
-columns, the tables copied whole) is read once per run.
+columns, the tables copied whole) is read once per run. One in-memory copy serves every unit
+in turn: the tables that depend on the scope are made again, the others stay; while a
+bundle is written, a query asked again of its copy is answered from its first answer
+(`_Queries`).
+
+With two cores and room in the run's memory limit, a helper process writes bundles beside
+the run's own (`default_workers`, `_with_helpers`); the bundles are the same either way.
 """
 
 from __future__ import annotations
