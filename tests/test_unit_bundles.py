@@ -228,6 +228,7 @@ def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
     from pipelines.operations.office import write_unit_workbook
 
     monkeypatch.setattr(units, "BATCH_ROWS", 3_000)
+    monkeypatch.setattr(units, "HELPER_MIN_UNITS", 2)
     con = duckdb.connect(str(site / "w.duckdb"), read_only=True)
     scopes = units.unit_scopes(con)
     batches = list(units._Reader(con).batches(scopes))

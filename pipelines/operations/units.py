@@ -82,6 +82,8 @@ BATCH_ROWS = 400_000
 #  of it shared (libraries, the batch's Arrow files).
 WORKERS = 2
 HELPER_ROOM = 2 * 1000**3  # Python's share of the run's memory limit per helper process
+#  A helper takes about 8 s of CPU to start (imports, chart specs): fewer units, no helper.
+HELPER_MIN_UNITS = 50
 
 
 def _ident(name: str) -> str:
@@ -503,15 +505,15 @@ def write_bundles(
 ) -> dict[str, Path]:
     """The bundles of the units of `scopes` (unit -> the units whose data its bundle holds,
     `unit_scopes`), a batch of units at a time; `progress(done, total)` after each batch.
-    With `workers` > 1 (`default_workers()`), helper processes write some of them
-    (`_with_helpers`); every bundle is the same either way."""
+    With `workers` > 1 (`default_workers()`) and at least `HELPER_MIN_UNITS` units, helper
+    processes write some of them (`_with_helpers`); every bundle is the same either way."""
     from pipelines.dashboards.staff import load_staff
 
     out = Path(out_dir)
     staff = load_staff()
     reader = _Reader(con)
     workers = default_workers() if workers is None else workers
-    helpers = min(workers, len(scopes)) - 1
+    helpers = workers - 1 if len(scopes) >= HELPER_MIN_UNITS else 0
     if helpers and reader.needs_source:
         helpers = 0  # tables chosen by ids are read from the warehouse, which helpers lack
     written: dict[str, Path] = {}
