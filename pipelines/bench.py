@@ -214,12 +214,15 @@ def _every_row_validated(warehouse: Path, run_id: str) -> dict[str, bool]:
     return out
 
 
-BUNDLE_SAMPLE = 6  # units whose bundle is timed after a run without bundles
+BUNDLE_SAMPLE = 0  # units whose bundles are timed after a run without bundles (0: all)
 
 
 def _bundles(warehouse: Path, out: Path, sample: int) -> dict:
-    """Time the per-unit bundles of `sample` units spread over the scope sizes (smallest to
-    largest) on a finished warehouse; the estimate for every unit is their mean × units."""
+    """Time the per-unit bundles on a finished warehouse: all of them as the nightly run
+    writes them (`write_unit_bundles`, with its helper processes), or with `sample` > 0 that
+    many units spread over the scope sizes (smallest to largest), written in this process
+    as one batch after a first one written untimed (chart specs and templates are made
+    once per process); the estimate for every unit is then their mean × units."""
     import duckdb
 
     from pipelines.operations import units
@@ -227,22 +230,29 @@ def _bundles(warehouse: Path, out: Path, sample: int) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         scopes = units.unit_scopes(con)
+        if sample <= 0 or sample >= len(scopes):
+            start = time.perf_counter()
+            units.write_unit_bundles(con, out, run_id="bench", as_of=AS_OF)
+            seconds = round(time.perf_counter() - start, 1)
+            return {"units": len(scopes), "sampled": [], "seconds": [seconds],
+                    "estimate_seconds": seconds}
         ordered = sorted(scopes, key=lambda u: (len(scopes[u]), u))
         picks = sorted({ordered[round(i * (len(ordered) - 1) / max(sample - 1, 1))]
                         for i in range(sample)})
-        seconds = []
-        for unit in picks:
-            start = time.perf_counter()
-            units.write_bundle(con, unit, scopes[unit], out, run_id="bench", as_of=AS_OF)
-            seconds.append(round(time.perf_counter() - start, 2))
+        units.write_bundles(con, {ordered[0]: scopes[ordered[0]]}, out, run_id="bench",
+                            as_of=AS_OF, workers=1)
+        start = time.perf_counter()
+        units.write_bundles(con, {u: scopes[u] for u in picks}, out, run_id="bench",
+                            as_of=AS_OF, workers=1)
+        mean = (time.perf_counter() - start) / len(picks)
     finally:
         con.close()
-    return {"units": len(scopes), "sampled": picks, "seconds": seconds,
-            "estimate_seconds": round(statistics.mean(seconds) * len(scopes), 1)}
+    return {"units": len(scopes), "sampled": picks, "seconds": [round(mean, 2)],
+            "estimate_seconds": round(mean * len(scopes), 1)}
 
 
 def _nightly(landing: Path, work: Path, memory_limit: str | None = None,
-             bundles: bool = True) -> dict:
+             bundles: bool = True, bundle_sample: int = BUNDLE_SAMPLE) -> dict:
     """One `casewatch run` on `landing` in a fresh warehouse, measured as a process tree."""
     shutil.rmtree(work, ignore_errors=True)
     home = work / "dagster_home"
@@ -282,7 +292,8 @@ def _nightly(landing: Path, work: Path, memory_limit: str | None = None,
         if not bundles:
             b = measure([sys.executable, "-m", "pipelines.bench", "--phase", "bundles",
                          "--warehouse", str(work / "warehouse.duckdb"),
-                         "--landing", str(work / "bundles")])
+                         "--landing", str(work / "bundles"),
+                         "--bundle-sample", str(bundle_sample)])
             if b.returncode == 0:
                 result["bundles"] = {**json.loads(b.stdout.strip().splitlines()[-1]),
                                      "peak_rss_mb": b.peak_rss_mb}
@@ -347,10 +358,13 @@ def _bundle_note(r: dict) -> str:
         return f"; unit bundles {r.get('steps', {}).get('dashboards__unit_bundles')} s"
     if not b:
         return "; run without unit bundles, which were not timed"
-    timed = ", ".join(f"{u} {t} s" for u, t in zip(b["sampled"], b["seconds"], strict=True))
+    if not b["sampled"]:
+        return (f"; run without unit bundles, whose {b['units']} bundles were written after it "
+                f"in {b['estimate_seconds']:,} s (peak {b['peak_rss_mb']:,} MB): "
+                f"{r['seconds_with_bundles']:,} s in all")
     return (f"; run without unit bundles, whose time for all {b['units']} units is estimated "
-            f"at {b['estimate_seconds']:,} s from {len(b['seconds'])} units timed after it "
-            f"({timed}; peak "
+            f"at {b['estimate_seconds']:,} s from {len(b['sampled'])} units timed after it "
+            f"({', '.join(b['sampled'])}: {b['seconds'][0]} s a unit; peak "
             f"{b['peak_rss_mb']:,} MB): {r['seconds_with_bundles']:,} s in all")
 
 
@@ -402,9 +416,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="--memory-limit of the measured nightly runs")
     parser.add_argument("--unit-bundles", choices=["run", "sample"], default="run",
                         help="run: the nightly runs write every unit's bundle; sample: they "
-                        "run with --no-unit-bundles and the bundles of --bundle-sample units "
-                        "are timed after, the estimate for all units added to the run's time")
-    parser.add_argument("--bundle-sample", type=int, default=BUNDLE_SAMPLE)
+                        "run with --no-unit-bundles and the bundles are written and timed "
+                        "after, in a process of their own (all of them, or --bundle-sample "
+                        "units and an estimate for all), the time added to the run's")
+    parser.add_argument("--bundle-sample", type=int, default=BUNDLE_SAMPLE,
+                        help="with --unit-bundles sample: units timed (0: every unit)")
     parser.add_argument("--tag", default="", help="write results-<tag>.md/.json instead")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ingest", "phases", "nightly", "half", "year", "realism"],
@@ -451,13 +467,14 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(nightly_repeat):
             print(f"bench: nightly {i + 1}/{nightly_repeat} ...", flush=True)
             results["nightly"].append(
-                _nightly(args.landing, BENCH_DIR / "nightly", args.memory_limit, bundles))
+                _nightly(args.landing, BENCH_DIR / "nightly", args.memory_limit, bundles,
+                         args.bundle_sample))
         need = statistics.median(r["peak_rss_mb"] for r in results["nightly"])
         if "half" not in args.skip:
             half = f"{int(need / 2)}MB"
             print(f"bench: nightly at half the measured need ({half}) ...", flush=True)
             results["nightly_half"] = [
-                _nightly(args.landing, BENCH_DIR / "nightly", half, bundles)]
+                _nightly(args.landing, BENCH_DIR / "nightly", half, bundles, args.bundle_sample)]
     if "year" not in args.skip:
         year_landing = BENCH_DIR / "year"
         _generate(year_landing, "national", *YEAR)
@@ -467,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(nightly_repeat):
             print(f"bench: one national year {i + 1}/{nightly_repeat} ...", flush=True)
             results["year"].append(_nightly(year_landing, BENCH_DIR / "nightly-year",
-                                            args.memory_limit, bundles))
+                                            args.memory_limit, bundles, args.bundle_sample))
 
     if args.period == "year":  # the nightly runs are the year's: its goals, not the 6 years'
         results["year"], results["year_bare"] = results.pop("nightly", []), results["bare"]

@@ -216,9 +216,10 @@ def _files(folder: Path) -> dict[str, object]:
 @pytest.mark.slow
 def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
         site, tmp_path, monkeypatch) -> None:
-    """The bundles, written a batch of units at a time (several batches here), hold the same
-    pages, numbers and files as the page code renders from a copy of the warehouse made for
-    that unit alone by querying each table with the unit's scope."""
+    """The bundles, written a batch of units at a time (several batches here), by this
+    process alone or with a helper process, hold the same pages, numbers and files as the
+    page code renders from a copy of the warehouse made for that unit alone by querying each
+    table with the unit's scope."""
     import shutil
 
     from pipelines.dashboards.pages import render_pages
@@ -227,14 +228,18 @@ def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
     from pipelines.operations.office import write_unit_workbook
 
     monkeypatch.setattr(units, "BATCH_ROWS", 3_000)
+    monkeypatch.setattr(units, "HELPER_MIN_UNITS", 2)
     con = duckdb.connect(str(site / "w.duckdb"), read_only=True)
     scopes = units.unit_scopes(con)
     batches = list(units._Reader(con).batches(scopes))
     assert len(batches) > 2 and sorted(u for b in batches for u in b) == sorted(scopes)
-    out = tmp_path / "out"
-    shutil.copytree(site / "out" / "steward", out / "steward")
-    written = units.write_unit_bundles(con, out, run_id="r1", as_of=AS_OF)
-    assert set(written) == set(scopes)
+    runs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        shutil.copytree(site / "out" / "steward", out / "steward")
+        runs[workers] = units.write_unit_bundles(con, out, run_id="r1", as_of=AS_OF,
+                                                 workers=workers)
+        assert set(runs[workers]) == set(scopes)
     for unit, scope in scopes.items():
         former = _former_copy(con, scope)
         mine = units.scoped_copy(con, scope)
@@ -251,9 +256,11 @@ def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
                             as_of=AS_OF)
         former.close()
         theirs = _files(ref)
-        got = _files(written[unit])
-        steward = {n for n in got if n.startswith("steward/")}
-        assert steward == {f"steward/{p.name}" for p in (site / "out" / "steward").glob("*.csv")
-                           if p.name.split("-open")[0] in scope}
-        assert {n: v for n, v in got.items() if n not in steward} == theirs, unit
+        for written in runs.values():
+            got = _files(written[unit])
+            steward = {n for n in got if n.startswith("steward/")}
+            assert steward == {f"steward/{p.name}" for p in
+                               (site / "out" / "steward").glob("*.csv")
+                               if p.name.split("-open")[0] in scope}
+            assert {n: v for n, v in got.items() if n not in steward} == theirs, unit
     con.close()

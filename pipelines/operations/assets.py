@@ -4,7 +4,7 @@ import shutil
 
 import dagster as dg
 
-from pipelines.operations.units import UNITS_DIR, write_unit_bundles
+from pipelines.operations.units import UNITS_DIR, default_workers, write_unit_bundles
 from pipelines.resources import CasewatchSettings, Warehouse
 
 
@@ -25,9 +25,16 @@ def unit_bundles(
         shutil.rmtree(settings.out / UNITS_DIR, ignore_errors=True)
         context.log.info("unit bundles are off (setting unit_bundles); none written")
         return dg.MaterializeResult(metadata={"units": [], "skipped": "unit_bundles off"})
+    workers = default_workers(settings.memory_limit)
+    context.log.info(f"unit bundles: {workers} process(es) writing")
+
+    def progress(done: int, total: int) -> None:
+        context.log.info(f"unit bundles: {done} of {total} written")
+
     with warehouse.connect() as con:
         written = write_unit_bundles(
-            con, settings.out_dir, run_id=context.run_id, as_of=settings.as_of_date()
+            con, settings.out_dir, run_id=context.run_id, as_of=settings.as_of_date(),
+            progress=progress, workers=workers,
         )
     return dg.MaterializeResult(
         metadata={

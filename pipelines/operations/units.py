@@ -26,7 +26,13 @@ with its districts, merged units with theirs), so a batch holds a few provinces;
 reads the rows of its units from each table in one query (`BATCH_ROWS` rows at most, unless
 one unit's scope alone is larger), and each unit's copy takes its scope's rows from there, in
 the warehouse's own order. Everything that does not depend on the unit (the table list and
-columns, the tables copied whole) is read once per run.
+columns, the tables copied whole) is read once per run. One in-memory copy serves every unit
+in turn: the tables that depend on the scope are made again, the others stay; while a
+bundle is written, a query asked again of its copy is answered from its first answer
+(`_Queries`).
+
+With two cores and room in the run's memory limit, a helper process writes bundles beside
+the run's own (`default_workers`, `_with_helpers`); the bundles are the same either way.
 """
 
 from __future__ import annotations
@@ -71,6 +77,13 @@ UNIT_LIST_COLUMNS = ("member_units", "manual_units")
 ID_COLUMNS = ("case_id", "person_id", "judgement_id")
 #  Rows of the unit tables read at once: one batch of units (`_Reader.batches`); about 100 MB.
 BATCH_ROWS = 400_000
+#  Processes writing bundles at once, the run's own included (`default_workers`); a helper
+#  process holds the page code, its batch and one unit's copy: about 600 MB resident, half
+#  of it shared (libraries, the batch's Arrow files).
+WORKERS = 2
+HELPER_ROOM = 2 * 1000**3  # Python's share of the run's memory limit per helper process
+#  A helper takes about 8 s of CPU to start (imports, chart specs): fewer units, no helper.
+HELPER_MIN_UNITS = 50
 
 
 def _ident(name: str) -> str:
@@ -140,7 +153,8 @@ class _Batch:
     """The rows of a batch of units, table by table, with where each unit's rows are."""
 
     def __init__(self, frames: dict[tuple[str, str], pa.Table]) -> None:
-        self.frames = {key: frame.combine_chunks() for key, frame in frames.items()}
+        self.frames = {key: frame if all(c.num_chunks <= 1 for c in frame.columns)
+                       else frame.combine_chunks() for key, frame in frames.items()}
         self.rows_of: dict[tuple[str, str], dict[str, np.ndarray]] = {}
         for key, frame in self.frames.items():
             codes = pc.dictionary_encode(frame.column("unit_code").combine_chunks())
@@ -179,6 +193,20 @@ class _Reader:
         self.fixed = {t.key: self._arrow(f"select * from {t.source(self.db)}"
                                          + (" where false" if t.kind == "run" else ""))
                       for t in self.tables if t.kind in ("whole", "run")}
+
+    @classmethod
+    def detached(cls, tables: list[_Table], fixed: dict[tuple[str, str], pa.Table]) -> _Reader:
+        """A reader that makes copies from batches it is given, without the warehouse (in a
+        worker process); it cannot copy tables chosen by ids (`needs_source`)."""
+        reader = cls.__new__(cls)
+        reader.source, reader.db, reader.tables, reader.fixed = None, None, tables, fixed
+        reader._last = (None, {})
+        return reader
+
+    @property
+    def needs_source(self) -> bool:
+        """Whether copies read the warehouse itself (tables chosen by ids)."""
+        return any(t.kind == "ids" for t in self.tables)
 
     def _arrow(self, sql: str, params: dict | None = None) -> pa.Table:
         return self.source.sql(sql, params=params).to_arrow_table()
@@ -224,13 +252,17 @@ class _Reader:
         if batch:
             yield batch
 
-    def read(self, members: Iterable[str]) -> _Batch:
-        """The rows of the `members` units, from every unit table (one query each)."""
+    def frames(self, members: Iterable[str]) -> dict[tuple[str, str], pa.Table]:
+        """The rows of the `members` units, from every unit table (one query each), in the
+        warehouse's order."""
         units = sorted(set(members))
-        return _Batch({t.key: self._arrow(f"select * from {t.source(self.db)} "
-                                          "where list_contains($units, unit_code)",
-                                          {"units": units})
-                       for t in self.tables if t.kind == "unit"})
+        return {t.key: self._arrow(f"select * from {t.source(self.db)} "
+                                   "where list_contains($units, unit_code)", {"units": units})
+                for t in self.tables if t.kind == "unit"}
+
+    def read(self, members: Iterable[str]) -> _Batch:
+        """`frames`, ready for `copy`."""
+        return _Batch(self.frames(members))
 
     def copy(self, batch: _Batch, scope: Iterable[str],
              into: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
@@ -454,42 +486,177 @@ def write_bundle(
         con.close()
 
 
+def default_workers(memory_limit: str = "") -> int:
+    """Processes that write the bundles, this one included: one per core, at most
+    `WORKERS`, and a helper process only when the run's memory limit (`pipelines.memory`)
+    leaves Python `HELPER_ROOM` for each. `CASEWATCH_BUNDLE_WORKERS` sets the number."""
+    from pipelines import memory
+
+    if os.environ.get("CASEWATCH_BUNDLE_WORKERS"):
+        return max(1, int(os.environ["CASEWATCH_BUNDLE_WORKERS"]))
+    python = memory.run_limit(memory_limit) * (1 - memory.DUCKDB_SHARE)
+    return max(1, min(WORKERS, os.cpu_count() or 1, 1 + int(python // HELPER_ROOM)))
+
+
 def write_bundles(
     con: duckdb.DuckDBPyConnection, scopes: dict[str, list[str]], out_dir: str | Path, *,
     run_id: str, as_of: dt.date, progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Path]:
     """The bundles of the units of `scopes` (unit -> the units whose data its bundle holds,
-    `unit_scopes`), a batch of units at a time; `progress(done, total)` after each batch."""
+    `unit_scopes`), a batch of units at a time; `progress(done, total)` after each batch.
+    With `workers` > 1 (`default_workers()`) and at least `HELPER_MIN_UNITS` units, helper
+    processes write some of them (`_with_helpers`); every bundle is the same either way."""
     from pipelines.dashboards.staff import load_staff
 
     out = Path(out_dir)
-    written = {}
     staff = load_staff()
     reader = _Reader(con)
+    workers = default_workers() if workers is None else workers
+    helpers = workers - 1 if len(scopes) >= HELPER_MIN_UNITS else 0
+    if helpers and reader.needs_source:
+        helpers = 0  # tables chosen by ids are read from the warehouse, which helpers lack
+    written: dict[str, Path] = {}
     copy = None  # one in-memory copy, made again for each unit's scope
+
+    def write(batch: _Batch, unit: str) -> None:
+        nonlocal copy
+        copy = reader.copy(batch, scopes[unit], into=copy)
+        written[unit] = _write_folder(copy, unit, scopes[unit], out, run_id=run_id,
+                                      as_of=as_of, staff=staff)
+
     try:
-        for units in reader.batches(scopes):
-            batch = reader.read(u for unit in units for u in scopes[unit])
-            for unit in units:
-                copy = reader.copy(batch, scopes[unit], into=copy)
-                written[unit] = _write_folder(copy, unit, scopes[unit], out, run_id=run_id,
-                                              as_of=as_of, staff=staff)
-            del batch
-            if progress is not None:
-                progress(len(written), len(scopes))
+        if helpers:
+            _with_helpers(reader, scopes, out, run_id=run_id, as_of=as_of, helpers=helpers,
+                          write=write, written=written, progress=progress)
+        else:
+            for units in reader.batches(scopes):
+                batch = reader.read(u for unit in units for u in scopes[unit])
+                for unit in units:
+                    write(batch, unit)
+                del batch
+                if progress is not None:
+                    progress(len(written), len(scopes))
     finally:
         if copy is not None:
             copy.close()
     return dict(sorted(written.items()))
 
 
+def _with_helpers(reader: _Reader, scopes: dict[str, list[str]], out: Path, *, run_id: str,
+                  as_of: dt.date, helpers: int, write: Callable[[_Batch, str], None],
+                  written: dict[str, Path],
+                  progress: Callable[[int, int], None] | None) -> None:
+    """`write_bundles` with `helpers` processes beside this one. Each batch is read here and
+    also written to Arrow files in a temporary folder, which the helpers map into memory;
+    every unit of the batch is handed to the helpers in order, and this process takes them
+    back from the end of the batch while a helper has not started them (`Future.cancel`),
+    so both work until the batch is done. The helpers are started fresh (`spawn`: the
+    program's main module must not start anything when imported, the
+    `if __name__ == "__main__"` idiom of every casewatch entry point); what they are given
+    at start is in that folder too, so a helper that cannot start makes the pool fail at
+    once instead of leaving this process waiting on it."""
+    import multiprocessing
+    import pickle
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipelines import paths
+
+    with tempfile.TemporaryDirectory(prefix="casewatch-bundles-") as tmp:
+        start = Path(tmp) / "start"
+        start.mkdir()
+        _write_arrow(start, reader.tables,
+                     {key: frame.combine_chunks() for key, frame in reader.fixed.items()})
+        (start / "tables.pickle").write_bytes(pickle.dumps(reader.tables))
+        try:
+            with ProcessPoolExecutor(
+                    helpers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_helper_start,
+                    initargs=(str(start), str(out), run_id, as_of, str(paths.LOCAL_STAFF)),
+            ) as pool:
+                for n, units in enumerate(reader.batches(scopes)):
+                    folder = Path(tmp) / f"batch-{n}"
+                    folder.mkdir()
+                    frames = {key: frame.combine_chunks() for key, frame in reader.frames(
+                        u for unit in units for u in scopes[unit]).items()}
+                    _write_arrow(folder, reader.tables, frames)
+                    futures = [(unit, pool.submit(_helper_write, str(folder), unit,
+                                                  scopes[unit])) for unit in units]
+                    batch = _Batch(frames)
+                    del frames
+                    try:
+                        for unit, future in reversed(futures):
+                            if not future.cancel():
+                                break  # a helper has it, and every unit before it
+                            write(batch, unit)
+                        for unit, future in futures:
+                            if not future.cancelled():
+                                written[unit] = Path(future.result())
+                    except BaseException:
+                        for _, future in futures:
+                            future.cancel()
+                        raise
+                    del batch
+                    shutil.rmtree(folder, ignore_errors=True)
+                    if progress is not None:
+                        progress(len(written), len(scopes))
+        except BrokenProcessPool as e:
+            raise RuntimeError(
+                "a process writing unit bundles stopped before its work was done (was it "
+                "killed for lack of memory? does the program's main module start casewatch "
+                "when imported, without `if __name__ == '__main__'`?); with workers=1 (or "
+                "CASEWATCH_BUNDLE_WORKERS=1) this process writes them all") from e
+
+
+def _write_arrow(folder: Path, tables: list[_Table], frames: dict[tuple[str, str], pa.Table]
+                 ) -> None:
+    """`frames` as one Arrow file per table, named by the table's place in `tables` (a
+    frame of one chunk is read back as one chunk, mapped, with nothing copied)."""
+    for i, t in enumerate(tables):
+        if t.key in frames:
+            with pa.ipc.new_file(folder / f"{i}.arrow", frames[t.key].schema) as f:
+                f.write_table(frames[t.key])
+
+
+def _read_arrow(folder: Path, tables: list[_Table]) -> dict[tuple[str, str], pa.Table]:
+    """What `_write_arrow` wrote, mapped into memory (not copied)."""
+    return {t.key: pa.ipc.open_file(pa.memory_map(str(folder / f"{i}.arrow"))).read_all()
+            for i, t in enumerate(tables) if (folder / f"{i}.arrow").exists()}
+
+
+_HELPER: dict[str, Any] = {}  # in a helper process: what `_helper_start` was given
+
+
+def _helper_start(start: str, out: str, run_id: str, as_of: dt.date, staff: str) -> None:
+    import pickle
+
+    from pipelines.dashboards.staff import load_staff
+
+    tables = pickle.loads((Path(start) / "tables.pickle").read_bytes())
+    _HELPER.update(reader=_Reader.detached(tables, _read_arrow(Path(start), tables)),
+                   out=Path(out), run_id=run_id, as_of=as_of, staff=load_staff(Path(staff)),
+                   folder=None, batch=None, copy=None)
+
+
+def _helper_write(folder: str, unit: str, scope: list[str]) -> str:
+    """One unit's bundle, in a helper process, from the batch in `folder`."""
+    w = _HELPER
+    if w["folder"] != folder:
+        w["folder"], w["batch"] = folder, _Batch(_read_arrow(Path(folder), w["reader"].tables))
+    w["copy"] = w["reader"].copy(w["batch"], scope, into=w["copy"])
+    return str(_write_folder(w["copy"], unit, scope, w["out"], run_id=w["run_id"],
+                             as_of=w["as_of"], staff=w["staff"]))
+
+
 def write_unit_bundles(
     con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run_id: str, as_of: dt.date,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, workers: int | None = None,
 ) -> dict[str, Path]:
     """A bundle for every unit of `marts.units`; bundles of units no longer listed go."""
     written = write_bundles(con, unit_scopes(con), out_dir, run_id=run_id, as_of=as_of,
-                            progress=progress)
+                            progress=progress, workers=workers)
     units_dir = Path(out_dir) / UNITS_DIR
     for old in units_dir.iterdir() if units_dir.exists() else []:
         if old.is_dir() and old.name not in written:
