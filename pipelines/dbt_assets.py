@@ -136,7 +136,7 @@ def sql_models(
     Path(warehouse.path).parent.mkdir(parents=True, exist_ok=True)
     # dbt's parse state from the last build with the same profile (see pipelines.dbt_project)
     run_tag = f"{context.run.run_id[:8]}-{uuid4().hex[:7]}"
-    target = dbt_project.SQL_DIR / "target" / f"sql_models-{run_tag}"
+    target = dbt_project.SQL_DIR / "target" / f"{dbt_project.BUILD_TARGET_PREFIX}{run_tag}"
     dbt_project.restore_parse_state(env, target)
     with _environment(env):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
@@ -179,6 +179,7 @@ def sql_models(
         for r in invocation.get_artifact("run_results.json")["results"]
         if r["status"] in ("error", "runtime error")
     ]
+    dbt_project.prune_build_targets()  # this run's folder is the newest: it stays
     if errors:
         raise dg.Failure(description="dbt build failed:\n" + "\n".join(errors))
 

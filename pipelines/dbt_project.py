@@ -41,6 +41,12 @@ PROFILE_ENV = (
     "CASEWATCH_WAREHOUSE", "CASEWATCH_DUCKDB_MEMORY_LIMIT", "CASEWATCH_DUCKDB_TEMP_DIRECTORY"
 )
 KEPT_PARSE_STATES = 8
+# Each `dbt build` of a run writes into a target folder of its own (`sql_models-<run>`, about
+# 12 MB at national scale: compiled SQL, run_results.json); the newest few are kept to look
+# into a night that went wrong, the older ones go (a nightly server would otherwise gain
+# 4 GB a year).
+KEPT_BUILD_TARGETS = 5
+BUILD_TARGET_PREFIX = "sql_models-"
 
 
 def dbt_executable() -> str:
@@ -139,6 +145,17 @@ def keep_parse_state(env: Mapping[str, str], target_path: Path, sql_dir: Path = 
     states = sorted(saved.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in states[KEPT_PARSE_STATES:]:
         old.unlink(missing_ok=True)
+
+
+def prune_build_targets(sql_dir: Path = SQL_DIR, keep: int = KEPT_BUILD_TARGETS) -> list[Path]:
+    """Remove all but the `keep` newest per-run build folders (`sql_models-*`) of
+    `<sql_dir>/target`; the folders removed."""
+    folders = sorted(
+        (p for p in (sql_dir / "target").glob(f"{BUILD_TARGET_PREFIX}*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)  # a folder another run is pruning: fine
+    return folders[keep:]
 
 
 @cache

@@ -95,7 +95,11 @@ class Warehouse(dg.ConfigurableResource):
         con = duckdb.connect(self.path)
         con.execute("set TimeZone = 'Asia/Ho_Chi_Minh'")
         con.execute(f"set memory_limit = '{memory.duckdb_limit(self.memory_limit)}'")
-        con.execute(f"set temp_directory = '{memory.temp_directory(self.path)}'")
+        spill = memory.temp_directory(self.path)
+        # DuckDB shares one database per file within a process, and refuses to set its
+        # temp_directory again once it has spilled there, even to the same folder.
+        if con.execute("select current_setting('temp_directory')").fetchone()[0] != spill:
+            con.execute("set temp_directory = '{}'".format(spill.replace("'", "''")))
         for schema in ("raw", "reference", "staging", "intermediate", "marts"):
             con.execute(f"create schema if not exists {schema}")
         return con

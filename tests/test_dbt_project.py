@@ -151,6 +151,23 @@ def test_only_the_most_recently_used_parse_states_are_kept(tmp_path) -> None:
     assert dbt_project.parse_state_path(envs[1], sql_dir).name not in names  # least recent
 
 
+def test_only_the_newest_build_folders_are_kept(tmp_path) -> None:
+    sql_dir = tmp_path / "sql"
+    keep = dbt_project.KEPT_BUILD_TARGETS
+    folders = []
+    for i in range(keep + 3):
+        folder = sql_dir / "target" / f"{dbt_project.BUILD_TARGET_PREFIX}run{i}"
+        folder.mkdir(parents=True)
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1000 + i, 1000 + i))
+        folders.append(folder)
+    (sql_dir / "target" / "parse_states").mkdir()
+    removed = dbt_project.prune_build_targets(sql_dir)
+    assert sorted(removed) == sorted(folders[:3])
+    assert [f.exists() for f in folders] == [False] * 3 + [True] * keep
+    assert (sql_dir / "target" / "parse_states").exists()  # not a build folder
+
+
 def test_every_model_is_keyed_by_its_layer_and_documented_with_its_grain() -> None:
     manifest = dbt_project.load_manifest()
     nodes = dbt_project.model_nodes(manifest)

@@ -3,6 +3,8 @@ DuckDB connection of the run (the Dagster process's and dbt's) with a spill fold
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines import dbt_project, memory
@@ -39,6 +41,58 @@ def test_the_warehouse_connection_follows_the_limit(tmp_path):
     # DuckDB shows 1000 MB as 953.6 MiB.
     assert limit.startswith("953") and "MiB" in limit
     assert temp == str(wh) + ".tmp"
+
+
+# Sorting six million hashes needs more than 128 MB: DuckDB spills to its temp_directory.
+SPILLING_QUERY = ("create or replace table spilled as select i, md5(i::varchar) as s "
+                  "from range(6000000) t(i) order by s")
+
+
+def _spilled(con) -> bool:
+    folder = con.execute("select current_setting('temp_directory')").fetchone()[0]
+    return Path(folder).is_dir()
+
+
+def test_a_second_connection_after_a_spill_still_opens(tmp_path):
+    """DuckDB shares one database per file within a process and refuses to set its
+    temp_directory again once it has spilled there: the next step's connection must not."""
+    wh = Warehouse(path=str(tmp_path / "w.duckdb"), memory_limit="256MB")  # DuckDB: 128 MB
+    with wh.connect() as first:
+        first.execute(SPILLING_QUERY)
+        assert _spilled(first)
+        with wh.connect() as second:
+            assert second.execute("select count(*) from spilled").fetchone()[0] == 6_000_000
+
+
+def test_dbt_opens_cursors_after_a_spill(tmp_path):
+    """dbt-duckdb opens a cursor per model and applies the profile's `settings` to each; the
+    spill folder and the limit are given once, when the warehouse is opened."""
+    import jinja2
+    import yaml
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    from dbt.adapters.duckdb.environments.local import LocalEnvironment
+
+    wh = tmp_path / "w.duckdb"
+    env = dbt_project.dbt_env(wh, memory_limit="256MB")
+    text = (dbt_project.SQL_DIR / "profiles.yml").read_text(encoding="utf-8")
+    profile = yaml.safe_load(jinja2.Template(text).render(
+        env_var=lambda name, default=None: env.get(name, default)))
+    output = profile["casewatch"]["outputs"]["warehouse"]
+    assert "temp_directory" not in output.get("settings", {})
+    creds = DuckDBCredentials(path=str(wh), settings=output.get("settings"),
+                              config_options=output["config_options"])
+    environment = LocalEnvironment(creds)
+    try:
+        model = environment.handle()
+        model.cursor().execute(SPILLING_QUERY)
+        assert _spilled(model.cursor())
+        next_model = environment.handle()  # raised "Cannot switch temporary directory"
+        cursor = next_model.cursor()
+        assert cursor.execute("select current_setting('temp_directory')").fetchone()[0] == (
+            env["CASEWATCH_DUCKDB_TEMP_DIRECTORY"])
+        assert cursor.execute("select count(*) from spilled").fetchone()[0] == 6_000_000
+    finally:
+        environment.close()
 
 
 def test_dbt_gets_the_same_limit_and_spill_folder(tmp_path):
