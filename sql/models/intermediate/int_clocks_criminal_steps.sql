@@ -288,48 +288,22 @@ extension_inputs as (
     left join labels as xa on xa.topic = 'extension' and xa.key = '*'
 ),
 
--- extension k applied to the nominal date of step k − 1, for the clocks that have extensions
-chain (
-    clock_id, step, is_last_step, crime_category, event_id, event_type, event_date, rule_id,
-    legal_basis, length, unit, anchor, previous_nominal, cap_date, cumulative_max,
-    stated_end_date, nominal, is_beyond_count, is_beyond_cap, is_beyond_cumulative,
-    explanation_en, explanation_vi
-) as (
-    select *
+-- extension k applied to the nominal date of step k − 1, for the clocks that have extensions:
+-- only the dates travel through the recursion (DuckDB holds a recursive query's rows in
+-- memory; the explanations are put together after it, below)
+chain (clock_id, step, previous_nominal, cap_date, nominal) as (
+    select clock_id, step, null::date, null::date, nominal
     from base_steps
     where not is_last_step
     union all
-    select
-        clock_id, step, is_last_step, crime_category, event_id, event_type, event_date, rule_id,
-        legal_basis, length, unit, anchor, previous_nominal, cap_date, cumulative_max,
-        stated_end_date,
-        least(stated_end_date, cap_date, cumulative_max),
-        is_beyond_count,
-        coalesce(stated_end_date > cap_date, false),
-        coalesce(stated_end_date > cumulative_max, false),
-        explanation_en || ' + ' || label_en || ' ('
-            || case
-                when stated_end_date > least(cap_date, cumulative_max)
-                    then 'to ' || strftime(stated_end_date, '%d/%m/%Y') || ', limited to '
-                        || strftime(least(cap_date, cumulative_max), '%d/%m/%Y')
-                when stated_end_date is not null then 'to ' || strftime(stated_end_date, '%d/%m/%Y')
-                when is_beyond_count then 'beyond the allowed number, up to the maximum'
-                else length_en
-            end
-            || ')',
-        explanation_vi || ' + ' || label_vi || ' ('
-            || case
-                when stated_end_date > least(cap_date, cumulative_max)
-                    then 'đến ' || strftime(stated_end_date, '%d/%m/%Y') || ', giới hạn '
-                        || strftime(least(cap_date, cumulative_max), '%d/%m/%Y')
-                when stated_end_date is not null then 'đến ' || strftime(stated_end_date, '%d/%m/%Y')
-                when is_beyond_count then 'vượt số lần cho phép, đến mức tối đa'
-                else length_vi
-            end
-            || ')'
+    select clock_id, step, previous_nominal, cap_date,
+        least(stated_end_date, cap_date, cumulative_max)
     from (
         select
-            x.*,
+            x.clock_id,
+            x.step,
+            x.stated_end_date,
+            x.cumulative_max,
             c.nominal as previous_nominal,
             case x.unit
                 when 'days' then (case x.anchor when 'start' then x.started_on else c.nominal end)
@@ -339,18 +313,83 @@ chain (
                     + to_months(x.length) as date)
                 when 'months30' then (case x.anchor when 'start' then x.started_on else c.nominal end)
                     + 30 * x.length
-            end as cap_date,
-            c.explanation_en,
-            c.explanation_vi
+            end as cap_date
         from chain as c
         inner join extension_inputs as x on x.clock_id = c.clock_id and x.step = c.step + 1
     )
 ),
 
+-- each extension step with what it adds to the explanation: " + <extension> (<how far>)"
+extension_steps as (
+    select
+        x.clock_id,
+        x.step,
+        x.is_last_step,
+        x.crime_category,
+        x.event_id,
+        x.event_type,
+        x.event_date,
+        x.rule_id,
+        x.legal_basis,
+        x.length,
+        x.unit,
+        x.anchor,
+        c.previous_nominal,
+        c.cap_date,
+        x.cumulative_max,
+        x.stated_end_date,
+        c.nominal,
+        x.is_beyond_count,
+        coalesce(x.stated_end_date > c.cap_date, false) as is_beyond_cap,
+        coalesce(x.stated_end_date > x.cumulative_max, false) as is_beyond_cumulative,
+        ' + ' || x.label_en || ' ('
+            || case
+                when x.stated_end_date > least(c.cap_date, x.cumulative_max)
+                    then 'to ' || strftime(x.stated_end_date, '%d/%m/%Y') || ', limited to '
+                        || strftime(least(c.cap_date, x.cumulative_max), '%d/%m/%Y')
+                when x.stated_end_date is not null
+                    then 'to ' || strftime(x.stated_end_date, '%d/%m/%Y')
+                when x.is_beyond_count then 'beyond the allowed number, up to the maximum'
+                else x.length_en
+            end
+            || ')' as added_en,
+        ' + ' || x.label_vi || ' ('
+            || case
+                when x.stated_end_date > least(c.cap_date, x.cumulative_max)
+                    then 'đến ' || strftime(x.stated_end_date, '%d/%m/%Y') || ', giới hạn '
+                        || strftime(least(c.cap_date, x.cumulative_max), '%d/%m/%Y')
+                when x.stated_end_date is not null
+                    then 'đến ' || strftime(x.stated_end_date, '%d/%m/%Y')
+                when x.is_beyond_count then 'vượt số lần cho phép, đến mức tối đa'
+                else x.length_vi
+            end
+            || ')' as added_vi
+    from chain as c
+    inner join extension_inputs as x on x.clock_id = c.clock_id and x.step = c.step
+    where c.step > 0
+),
+
+-- what every step of a clock adds, in order
+added as (
+    select
+        clock_id,
+        list(added_en order by step) as added_en,
+        list(added_vi order by step) as added_vi
+    from extension_steps
+    group by clock_id
+),
+
+-- step k's explanation: the base step's, then what steps 1..k add
 steps as (
     select * from base_steps
     union all
-    select * from chain where step > 0
+    select
+        e.* exclude (added_en, added_vi),
+        b.explanation_en || array_to_string(a.added_en[1:e.step], '') as explanation_en,
+        b.explanation_vi || array_to_string(a.added_vi[1:e.step], '') as explanation_vi
+    from extension_steps as e
+    inner join added as a on a.clock_id = e.clock_id
+    inner join base_steps as b on b.clock_id = e.clock_id
 ),
 
 final as (
