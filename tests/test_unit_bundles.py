@@ -231,8 +231,11 @@ def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
     monkeypatch.setattr(units, "HELPER_MIN_UNITS", 2)
     con = duckdb.connect(str(site / "w.duckdb"), read_only=True)
     scopes = units.unit_scopes(con)
-    batches = list(units._Reader(con).batches(scopes))
+    reader = units._Reader(con)
+    batches = list(reader.batches(scopes))
     assert len(batches) > 2 and sorted(u for b in batches for u in b) == sorted(scopes)
+    assert reader._scratch is not None  # the batches read a sorted copy of the unit tables
+    reader.close()
     runs = {}
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
@@ -240,6 +243,7 @@ def test_each_bundle_is_what_the_pages_give_from_the_unit_s_own_warehouse(
         runs[workers] = units.write_unit_bundles(con, out, run_id="r1", as_of=AS_OF,
                                                  workers=workers)
         assert set(runs[workers]) == set(scopes)
+        assert not list(site.glob("*-bundles-*"))  # the sorted copy is removed after
     for unit, scope in scopes.items():
         former = _former_copy(con, scope)
         mine = units.scoped_copy(con, scope)

@@ -25,7 +25,11 @@ The rows are read from the warehouse once per batch of units, not once per unit
 with its districts, merged units with theirs), so a batch holds a few provinces; each batch
 reads the rows of its units from each table in one query (`BATCH_ROWS` rows at most, unless
 one unit's scope alone is larger), and each unit's copy takes its scope's rows from there, in
-the warehouse's own order. Everything that does not depend on the unit (the table list and
+the warehouse's own order. So that a batch's query does not scan whole tables (six national
+years make about a hundred batches), the unit tables are first copied once into a scratch
+DuckDB file beside the spill folder, sorted by the units' order in the batches (`_Scratch`):
+a batch then reads only the row groups of its own units, and puts them back in the
+warehouse's order. Everything that does not depend on the unit (the table list and
 columns, the tables copied whole) is read once per run. One in-memory copy serves every unit
 in turn: the tables that depend on the scope are made again, the others stay; while a
 bundle is written, a query asked again of its copy is answered from its first answer
@@ -187,6 +191,7 @@ class _Reader:
                        for table in _tables(source, self.db, schema)]
         #  ids-only tables come last: their rows follow the ids of the unit tables
         self.tables.sort(key=lambda t: t.kind == "ids")
+        self._scratch: _Scratch | None = None  # the unit tables sorted by unit (`batches`)
         #  the connection of the last copy, and which of its tables are empty
         self._last: tuple[duckdb.DuckDBPyConnection | None, dict[tuple[str, str], bool]] = (
             None, {})
@@ -200,7 +205,7 @@ class _Reader:
         worker process); it cannot copy tables chosen by ids (`needs_source`)."""
         reader = cls.__new__(cls)
         reader.source, reader.db, reader.tables, reader.fixed = None, None, tables, fixed
-        reader._last = (None, {})
+        reader._last, reader._scratch = (None, {}), None
         return reader
 
     @property
@@ -240,25 +245,40 @@ class _Reader:
             for u in scope[1:]:
                 parent[root(u)] = root(scope[0])
         rows = self.rows_per_unit()
+        batches: list[list[str]] = []
         batch: list[str] = []
         members: set[str] = set()
         for unit in sorted(scopes, key=lambda u: (root(u), u)):
             grown = members | set(scopes[unit])
             if batch and sum(rows.get(u, 0) for u in grown) > limit:
-                yield batch
+                batches.append(batch)
                 batch, grown = [], set(scopes[unit])
             batch.append(unit)
             members = grown
         if batch:
-            yield batch
+            batches.append(batch)
+        if len(batches) > 1 and self.source is not None:
+            self.close()
+            self._scratch = _Scratch(self, [u for b in batches for unit in b
+                                            for u in scopes[unit]])
+        yield from batches
+
+    def close(self) -> None:
+        """Remove the scratch copy of the unit tables, if any."""
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
 
     def frames(self, members: Iterable[str]) -> dict[tuple[str, str], pa.Table]:
         """The rows of the `members` units, from every unit table (one query each), in the
         warehouse's order."""
         units = sorted(set(members))
+        if self._scratch is not None:
+            return self._scratch.frames(units)
         return {t.key: self._arrow(f"select * from {t.source(self.db)} "
                                    "where list_contains($units, unit_code)", {"units": units})
                 for t in self.tables if t.kind == "unit"}
+
 
     def read(self, members: Iterable[str]) -> _Batch:
         """`frames`, ready for `copy`."""
@@ -310,6 +330,68 @@ class _Reader:
                         f"select {t.select} from frame",
                         {"scope": scope} if "$scope" in t.select else None)
         return con
+
+
+class _Scratch:
+    """The unit tables of a reader's warehouse, copied once into a scratch DuckDB file and
+    sorted by the units' place in `order` (the order the batches will ask for them), each row
+    with its row id in the warehouse: a batch's query (`frames`) then reads only the row
+    groups of its units (DuckDB skips the others by their min/max), and orders them back as
+    the warehouse has them. The file is beside the spill folder (`<warehouse>.tmp`) or in the
+    system's temporary folder, and removed by `close`."""
+
+    NAME = "casewatch_bundle_rows"
+
+    def __init__(self, reader: _Reader, order: list[str]) -> None:
+        import tempfile
+
+        con = reader.source
+        self.reader, self.con = reader, con
+        self.index = {u: i for i, u in enumerate(dict.fromkeys(order))}
+        spill = con.execute("select current_setting('temp_directory')").fetchone()[0]
+        place = Path(spill).parent if spill else None
+        if place is not None and not place.is_dir():
+            place = None
+        self.folder = Path(tempfile.mkdtemp(
+            prefix=(Path(spill).name if spill else "casewatch") + "-bundles-", dir=place))
+        db = self.folder / "rows.duckdb"
+        con.execute(f"attach '{str(db).replace(chr(39), chr(39) * 2)}' as {self.NAME} "
+                    "(read_write)")
+        try:
+            con.execute(f"create table {self.NAME}.unit_index (unit_code varchar, i integer)")
+            con.executemany(f"insert into {self.NAME}.unit_index values (?, ?)",
+                            list(self.index.items()))
+            self.tables = {}
+            for n, t in enumerate(reader.tables):
+                if t.kind != "unit":
+                    continue
+                name = f"{self.NAME}.t{n}"
+                con.execute(
+                    f"create table {name} as select s.*, u.i as __unit, s.rowid as __row "
+                    f"from {t.source(reader.db)} as s "
+                    f"inner join {self.NAME}.unit_index as u on u.unit_code = s.unit_code "
+                    "order by __unit, __row")
+                self.tables[t.key] = name
+        except BaseException:
+            self.close()
+            raise
+
+    def frames(self, units: list[str]) -> dict[tuple[str, str], pa.Table]:
+        wanted = sorted(self.index[u] for u in units if u in self.index)
+        if not wanted:
+            wanted = [-1]
+        params = {"lo": wanted[0], "hi": wanted[-1], "wanted": wanted}
+        return {key: self.reader._arrow(
+                    f"select * exclude (__unit, __row) from {name} where __unit between $lo "
+                    "and $hi and list_contains($wanted, __unit) order by __row", params)
+                for key, name in self.tables.items()}
+
+    def close(self) -> None:
+        try:
+            self.con.execute(f"detach database if exists {self.NAME}")
+        except duckdb.Error:
+            pass  # the connection is closed: the file is no longer held
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class _Queries:
@@ -540,6 +622,7 @@ def write_bundles(
     finally:
         if copy is not None:
             copy.close()
+        reader.close()
     return dict(sorted(written.items()))
 
 
