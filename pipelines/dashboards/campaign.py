@@ -45,6 +45,19 @@ UNIT_TABLE_INDICATORS = 6
 VERDICT_CSS = ("met", "exceeded", "missed")
 
 
+#  Each unit's value and verdict of the `codes` indicators in one period (parameters: as_of,
+#  hierarchy, period kind, period start, codes); a running period's verdict is `in_progress`.
+#  The page's unit table and its full CSV both read it.
+_UNIT_VALUES = """
+    select unit_code, indicator_code, value,
+           case when period_end >= ? and target_status in ('met', 'exceeded', 'missed')
+                then 'in_progress' else target_status end as target_status
+    from marts.indicator_values
+    where stage = 'all' and hierarchy = ? and period_kind = ? and period_start = ?
+      and list_contains(?, indicator_code)
+"""
+
+
 def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
     with_target = {
         r["indicator_code"] for r in query(
@@ -56,18 +69,7 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
     start = latest_period(ctx, period)
     if start is None:
         period, start = "statistical_year", latest_period(ctx, "statistical_year")
-    rows = query(
-        ctx.con,
-        """
-        select unit_code, indicator_code, value,
-               case when period_end >= ? and target_status in ('met', 'exceeded', 'missed')
-                    then 'in_progress' else target_status end as target_status
-        from marts.indicator_values
-        where stage = 'all' and hierarchy = ? and period_kind = ? and period_start = ?
-          and list_contains(?, indicator_code)
-        """,
-        [ctx.as_of, hierarchy, period, start, codes],
-    )
+    rows = query(ctx.con, _UNIT_VALUES, [ctx.as_of, hierarchy, period, start, codes])
     by_unit: dict[str, dict[str, dict]] = {}
     for r in rows:
         by_unit.setdefault(r["unit_code"], {})[r["indicator_code"]] = r
@@ -86,14 +88,7 @@ def _unit_table(ctx: Context, hierarchy: str, codes: Sequence[str]) -> Table:
         for code in codes for col in ("value", "target_status"))
     full = FullList(
         f"index-units-{hierarchy}.csv",
-        f"""with v as (
-            select unit_code, indicator_code, value,
-                   case when period_end >= ? and target_status in ('met', 'exceeded', 'missed')
-                        then 'in_progress' else target_status end as target_status
-            from marts.indicator_values
-            where stage = 'all' and hierarchy = ? and period_kind = ? and period_start = ?
-              and list_contains(?, indicator_code)
-        ),
+        f"""with v as ({_UNIT_VALUES}),
         q as (select unit_code, sum(quarantined) as quarantined, sum(accepted) as accepted
               from marts.quarantine_rates where unit_code is not null group by 1)
         select v.unit_code, any_value(u.parent_code) as parent_code, {pivot}
